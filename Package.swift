@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+// Kindred: a graph-analytics engine for people similarity.
+// One target per stage; see docs/ARCHITECTURE.md.
+import PackageDescription
+
+let mathLib: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux]))]
+
+let package = Package(
+    name: "Kindred",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kindred", targets: ["kindred"]),
+        .library(name: "KindredGraph", targets: ["KindredGraph"]),
+        .library(name: "KindredCommunity", targets: ["KindredCommunity"]),
+        .library(name: "KindredPeople", targets: ["KindredPeople"]),
+        .library(name: "KindredClean", targets: ["KindredClean"]),
+        .library(name: "KindredSimilarity", targets: ["KindredSimilarity"]),
+        .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // OpenBLAS, through pkg-config "openblas" (not "blas", which follows Debian's alternatives).
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Shared plumbing: input errors with file/line/field, line reading, atomic writes, seeded RNG.
+        .target(name: "KindredCore", linkerSettings: mathLib),
+        // CSR graph, builders, edge-list and .kgraph I/O.
+        .target(name: "KindredGraph", dependencies: ["KindredCore"], linkerSettings: mathLib),
+        // Louvain, modularity, NMI/ARI. No files, no people.
+        .target(name: "KindredCommunity", dependencies: ["KindredGraph", "KindredCore"], linkerSettings: mathLib),
+        // Person model, occupation catalogue, streaming readers/writers, synthetic people.
+        .target(name: "KindredPeople", dependencies: ["KindredCore"], linkerSettings: mathLib),
+        // Normalisation, canonical titles/skills, date inference, pseudonyms.
+        .target(
+            name: "KindredClean",
+            dependencies: ["KindredPeople", "KindredCore", .product(name: "Crypto", package: "swift-crypto")],
+            linkerSettings: mathLib
+        ),
+        // Feature vectors and exact k-NN graphs (sparse index; sgemm tiles through OpenBLAS).
+        .target(
+            name: "KindredSimilarity",
+            dependencies: ["KindredPeople", "KindredGraph", "KindredCore", "CBLAS"],
+            linkerSettings: mathLib
+        ),
+        // Per-cluster summaries and evaluation reports (text, CSV, JSON).
+        .target(name: "KindredReport", dependencies: ["KindredCore"], linkerSettings: mathLib),
+        // Config (TOML) and the end-to-end run.
+        .target(
+            name: "KindredPipeline",
+            dependencies: [
+                "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople", "KindredClean",
+                "KindredSimilarity", "KindredReport", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            linkerSettings: mathLib
+        ),
+        // The CLI: parses arguments, calls the library, prints.
+        .executableTarget(
+            name: "kindred",
+            dependencies: [
+                "KindredPipeline", "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople",
+                "KindredClean", "KindredSimilarity", "KindredReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "KindredGraphTests",
+            dependencies: ["KindredGraph", "KindredCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "KindredCommunityTests",
+            dependencies: [
+                "KindredCommunity", "KindredGraph", "KindredCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "KindredPeopleTests",
+            dependencies: ["KindredPeople", "KindredCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "KindredCleanTests", dependencies: ["KindredClean", "KindredPeople", "KindredCore"]),
+        .testTarget(
+            name: "KindredSimilarityTests",
+            dependencies: ["KindredSimilarity", "KindredPeople", "KindredGraph", "KindredCore"]
+        ),
+        .testTarget(
+            name: "KindredCLITests",
+            dependencies: ["kindred", "KindredCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

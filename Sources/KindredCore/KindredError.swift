@@ -1,0 +1,62 @@
+/// An error that Kindred reports to a person: a code that decides the exit status, a message,
+/// and where it happened (file, line, field) when it concerns input.
+///
+/// Messages never contain the offending value itself unless the caller opted in (`--show-values`),
+/// so that personal data does not leak through error output.
+public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure this is; the CLI maps each code to one exit status.
+    public enum Code: String, Sendable, Equatable {
+        /// Wrong arguments or configuration (exit 2).
+        case usage
+        /// Bad input data: unreadable, malformed, inconsistent (exit 65).
+        case badInput
+        /// A file could not be read or written (exit 1).
+        case io
+        /// Records were quarantined and `--strict` was given (exit 3).
+        case partial
+        /// Another run holds the lock (exit 75).
+        case locked
+        /// A bug or an unexpected state (exit 1).
+        case internalFailure
+    }
+
+    public var code: Code
+    public var message: String
+    /// The file the error concerns, if any.
+    public var file: String?
+    /// 1-based line number in `file`, if any.
+    public var line: Int?
+    /// The field (column, JSON key path) the error concerns, if any.
+    public var field: String?
+
+    public init(_ code: Code, _ message: String, file: String? = nil, line: Int? = nil, field: String? = nil) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+    }
+
+    /// `file:line: field 'x': message`, with the parts that are known.
+    public var description: String {
+        var parts: [String] = []
+        if let file {
+            if let line { parts.append("\(file):\(line)") } else { parts.append(file) }
+        } else if let line {
+            parts.append("line \(line)")
+        }
+        if let field { parts.append("field '\(field)'") }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+
+    /// Shorthand for a bad-input error at a position in a file.
+    public static func badInput(_ message: String, file: String?, line: Int?, field: String? = nil) -> KindredError {
+        KindredError(.badInput, message, file: file, line: line, field: field)
+    }
+
+    /// Shorthand for a usage error.
+    public static func usage(_ message: String) -> KindredError {
+        KindredError(.usage, message)
+    }
+}

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads a text file line by line in bounded memory: plain files, gzip files (`.gz`, through the
+/// system's `gzip -dc`), or standard input (`-`).
+///
+/// Lines are handed out as bytes so the caller can check UTF-8 and report the exact line number.
+/// A final line without a newline is still a line; `\r\n` endings are accepted.
+public final class LineReader {
+    /// The path as given (used in error messages).
+    public let path: String
+    /// 1-based number of the line most recently returned by `nextLine()`.
+    public private(set) var lineNumber = 0
+
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var process: Process?
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
+    private var closed = false
+
+    /// Opens `path` for reading; `-` means standard input, a `.gz` suffix means gzip.
+    /// - Throws: `KindredError` (`.io`) naming the file when it does not exist or cannot be read.
+    public init(path: String, chunkSize: Int = 1 << 20) throws {
+        self.path = path
+        buffer = [UInt8](repeating: 0, count: max(chunkSize, 4096))
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+            return
+        }
+        var status = stat()
+        if stat(path, &status) != 0 {
+            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            throw KindredError(.io, "is a directory, expected a file", file: path)
+        }
+        if path.hasSuffix(".gz") {
+            let pipe = Pipe()
+            let gzip = Process()
+            gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+            gzip.arguments = ["-c", "exec gzip -dc -- \"$0\"", path]
+            gzip.standardOutput = pipe
+            gzip.standardError = FileHandle.nullDevice
+            do { try gzip.run() } catch {
+                throw KindredError(.io, "cannot start gzip to decompress: \(error)", file: path)
+            }
+            process = gzip
+            fd = dup(pipe.fileHandleForReading.fileDescriptor)
+            ownsDescriptor = true
+            return
+        }
+        let opened = open(path, O_RDONLY | O_CLOEXEC)
+        if opened < 0 {
+            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        fd = opened
+        ownsDescriptor = true
+    }
+
+    deinit { close() }
+
+    /// Closes the file early; further reads return nil.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        if ownsDescriptor { _ = Glibc.close(fd) }
+        if let process {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    private func fill() throws {
+        if start > 0 {
+            let remaining = end - start
+            if remaining > 0 {
+                buffer.withUnsafeMutableBufferPointer { raw in
+                    let base = raw.baseAddress!
+                    memmove(base, base + start, remaining)
+                }
+            }
+            end = remaining
+            start = 0
+        }
+        if end == buffer.count {
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+        }
+        let capacity = buffer.count - end
+        let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
+            var got: Int
+            repeat {
+                got = read(fd, raw.baseAddress! + end, capacity)
+            } while got < 0 && errno == EINTR
+            return got
+        }
+        if count < 0 {
+            throw KindredError(.io, "read failed: \(String(cString: strerror(errno)))", file: path, line: lineNumber + 1)
+        }
+        if count == 0 {
+            atEOF = true
+            if let process {
+                process.waitUntilExit()
+                if process.terminationStatus != 0 {
+                    throw KindredError(.io, "gzip could not decompress the file (corrupt or truncated)", file: path)
+                }
+            }
+        }
+        end += count
+    }
+
+    /// The next line's bytes without its line ending, or nil at the end of the input.
+    public func nextLine() throws -> ArraySlice<UInt8>? {
+        if closed { return nil }
+        var scanFrom = start
+        while true {
+            if let newline = buffer[scanFrom..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                var lineEnd = newline
+                if lineEnd > start && buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                let line = buffer[start..<lineEnd]
+                start = newline + 1
+                lineNumber += 1
+                return line
+            }
+            if atEOF {
+                if start < end {
+                    var lineEnd = end
+                    if buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                    let line = buffer[start..<lineEnd]
+                    start = end
+                    lineNumber += 1
+                    return line
+                }
+                return nil
+            }
+            let scanned = end - start
+            try fill()
+            scanFrom = start + scanned
+        }
+    }
+
+    /// The next line decoded as UTF-8.
+    /// - Throws: `KindredError` (`.badInput`) naming the file and line when the bytes are not valid UTF-8.
+    public func nextString() throws -> String? {
+        guard let bytes = try nextLine() else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw KindredError.badInput("invalid UTF-8", file: path, line: lineNumber)
+        }
+        return text
+    }
+}

@@ -1,0 +1,222 @@
+import KindredCore
+
+/// Kindred's binary graph format (`.kgraph`): the CSR arrays as they are in memory, with a checksum.
+///
+/// Layout, all integers little-endian:
+///
+/// | bytes | field |
+/// |---|---|
+/// | 8 | magic `"KGRAPH\0\0"` |
+/// | 4 | version, `UInt32` = 1 |
+/// | 4 | flags, `UInt32` = 0 (reserved) |
+/// | 8 | n, `UInt64` (vertices) |
+/// | 8 | entries, `UInt64` (adjacency entries = `targets.count`) |
+/// | 8 | idBytes, `UInt64` (size of the id table) |
+/// | 8 | checksum, `UInt64`: FNV-1a 64 of everything after this 48-byte header |
+/// | 8 × (n + 1) | offsets, `UInt64` |
+/// | 4 × entries | targets, `UInt32` |
+/// | 4 × entries | weights, IEEE-754 `Float32` |
+/// | idBytes | the id table: per vertex a `UInt32` byte length, then that many UTF-8 bytes |
+public enum KGraphFormat {
+    /// The 8 magic bytes that start every `.kgraph` file.
+    public static let magic: [UInt8] = Array("KGRAPH".utf8) + [0, 0]
+    /// The format version this code writes and reads.
+    public static let version: UInt32 = 1
+    /// The header size in bytes.
+    public static let headerSize = 48
+
+    /// Writes `graph` atomically (temporary file, fsync, rename).
+    ///
+    /// - Parameters:
+    ///   - graph: The graph to write.
+    ///   - path: The destination.
+    /// - Throws: `KindredError` (`.io`) when the file cannot be written.
+    /// - Complexity: O(n + E + total id length); the file is assembled in memory first.
+    public static func write(_ graph: Graph, to path: String) throws {
+        let n = graph.vertexCount
+        let entries = graph.targets.count
+        var idBytes = 0
+        for id in graph.ids { idBytes += 4 + id.utf8.count }
+        let bodySize = 8 * (n + 1) + 8 * entries + idBytes
+        var bytes = [UInt8](repeating: 0, count: headerSize + bodySize)
+        bytes.withUnsafeMutableBytes { raw in
+            var out = ByteWriter(base: raw.baseAddress!)
+            for b in magic { out.put(b) }
+            out.put(version)
+            out.put(UInt32(0))
+            out.put(UInt64(n))
+            out.put(UInt64(entries))
+            out.put(UInt64(idBytes))
+            out.put(UInt64(0))  // checksum, filled below
+            graph.offsets.withUnsafeBufferPointer { off in
+                for value in off { out.put(UInt64(value)) }
+            }
+            graph.targets.withUnsafeBufferPointer { tgt in
+                for value in tgt { out.put(value) }
+            }
+            graph.weights.withUnsafeBufferPointer { wgt in
+                for value in wgt { out.put(value.bitPattern) }
+            }
+            for id in graph.ids {
+                out.put(UInt32(id.utf8.count))
+                for b in id.utf8 { out.put(b) }
+            }
+            let body = UnsafeRawBufferPointer(start: raw.baseAddress! + headerSize, count: bodySize)
+            var checksumWriter = ByteWriter(base: raw.baseAddress! + 40)
+            checksumWriter.put(fnv1a(body))
+        }
+        try AtomicFileWriter.write(bytes: bytes, to: path)
+    }
+
+    /// Reads and validates a `.kgraph` file.
+    ///
+    /// Checks, in order: magic, version, flags, that the file length matches the sizes in the header,
+    /// the checksum, then the structure (offsets start at 0, never decrease and end at `entries`;
+    /// targets `< n` and strictly ascending per vertex; weights finite and non-negative; ids valid UTF-8
+    /// and exactly filling the id table).
+    ///
+    /// - Parameter path: The file to read.
+    /// - Returns: The graph.
+    /// - Throws: `KindredError` `.io` naming the file when it cannot be read; `.badInput` naming the
+    ///   file and saying what is wrong, e.g. "not a .kgraph file (bad magic)", "unsupported version 7",
+    ///   "truncated: expected N bytes, found M", "checksum mismatch: the file is damaged".
+    /// - Complexity: O(n + E + total id length).
+    public static func read(path: String) throws -> Graph {
+        let bytes = try FileBytes.readAll(path: path)
+        do {
+            return try decode(bytes)
+        } catch var error as KindredError {
+            error.file = path
+            throw error
+        }
+    }
+
+    /// Decodes `.kgraph` bytes; errors carry no file name (the caller adds it).
+    static func decode(_ bytes: [UInt8]) throws -> Graph {
+        let found = bytes.count
+        if found < magic.count || Array(bytes[0..<magic.count]) != magic {
+            throw KindredError(.badInput, "not a .kgraph file (bad magic)")
+        }
+        guard found >= headerSize else {
+            throw KindredError(.badInput, "truncated: expected at least \(headerSize) bytes, found \(found)")
+        }
+        return try bytes.withUnsafeBytes { raw -> Graph in
+            let fileVersion = raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
+            guard fileVersion == version else { throw KindredError(.badInput, "unsupported version \(fileVersion)") }
+            let flags = raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian
+            guard flags == 0 else { throw KindredError(.badInput, "unsupported flags \(flags)") }
+            let n64 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
+            let entries64 = raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
+            let idBytes64 = raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self).littleEndian
+            let storedChecksum = raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self).littleEndian
+            // Sizes, without overflow: each part must fit in the file on its own first.
+            let limit = UInt64(found)
+            guard n64 < UInt64(UInt32.max), entries64 <= limit, idBytes64 <= limit else {
+                throw KindredError(
+                    .badInput,
+                    "truncated: the header announces more data (n \(n64), entries \(entries64), id bytes \(idBytes64)) than the file's \(found) bytes"
+                )
+            }
+            let n = Int(n64)
+            let entries = Int(entries64)
+            let idBytes = Int(idBytes64)
+            let expected = headerSize + 8 * (n + 1) + 8 * entries + idBytes
+            if expected > found {
+                throw KindredError(.badInput, "truncated: expected \(expected) bytes, found \(found)")
+            }
+            if expected < found {
+                throw KindredError(.badInput, "trailing data: expected \(expected) bytes, found \(found)")
+            }
+            let body = UnsafeRawBufferPointer(rebasing: raw[headerSize..<found])
+            guard fnv1a(body) == storedChecksum else {
+                throw KindredError(.badInput, "checksum mismatch: the file is damaged")
+            }
+            var position = headerSize
+            var offsets = [Int](repeating: 0, count: n + 1)
+            try offsets.withUnsafeMutableBufferPointer { off in
+                for i in 0...n {
+                    let value = raw.loadUnaligned(fromByteOffset: position + 8 * i, as: UInt64.self).littleEndian
+                    guard value <= entries64 else {
+                        throw KindredError(.badInput, "offset of vertex \(i) is beyond the \(entries) entries")
+                    }
+                    off[i] = Int(value)
+                }
+            }
+            position += 8 * (n + 1)
+            var targets = [UInt32](repeating: 0, count: entries)
+            targets.withUnsafeMutableBufferPointer { tgt in
+                for i in 0..<entries {
+                    tgt[i] = raw.loadUnaligned(fromByteOffset: position + 4 * i, as: UInt32.self).littleEndian
+                }
+            }
+            position += 4 * entries
+            var weights = [Float](repeating: 0, count: entries)
+            weights.withUnsafeMutableBufferPointer { wgt in
+                for i in 0..<entries {
+                    let bits = raw.loadUnaligned(fromByteOffset: position + 4 * i, as: UInt32.self).littleEndian
+                    wgt[i] = Float(bitPattern: bits)
+                }
+            }
+            position += 4 * entries
+            var ids: [String] = []
+            ids.reserveCapacity(n)
+            for v in 0..<n {
+                guard position + 4 <= found else {
+                    throw KindredError(.badInput, "id table ends before the id of vertex \(v)")
+                }
+                let length = Int(raw.loadUnaligned(fromByteOffset: position, as: UInt32.self).littleEndian)
+                position += 4
+                guard length <= found - position else {
+                    throw KindredError(.badInput, "id of vertex \(v) runs past the end of the id table")
+                }
+                let idRaw = UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)])
+                guard let id = String(validating: idRaw.bindMemory(to: UInt8.self), as: UTF8.self) else {
+                    throw KindredError(.badInput, "id of vertex \(v) is not valid UTF-8")
+                }
+                ids.append(id)
+                position += length
+            }
+            guard position == found else {
+                throw KindredError(.badInput, "id table size does not match the ids (\(found - position) bytes left over)")
+            }
+            return try Graph(offsets: offsets, targets: targets, weights: weights, ids: ids)
+        }
+    }
+
+    /// FNV-1a 64 of bytes (the same function as `KindredCore.stableHash`, on a raw buffer).
+    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+}
+
+/// Sequential little-endian writes into raw memory of known size.
+private struct ByteWriter {
+    var pointer: UnsafeMutableRawPointer
+
+    init(base: UnsafeMutableRawPointer) {
+        pointer = base
+    }
+
+    @inline(__always)
+    mutating func put(_ value: UInt8) {
+        pointer.storeBytes(of: value, as: UInt8.self)
+        pointer += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ value: UInt32) {
+        pointer.storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt32.self)
+        pointer += 4
+    }
+
+    @inline(__always)
+    mutating func put(_ value: UInt64) {
+        pointer.storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt64.self)
+        pointer += 8
+    }
+}

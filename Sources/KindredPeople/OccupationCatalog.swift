@@ -1,0 +1,216 @@
+import Foundation
+import KindredCore
+
+/// One occupation: its canonical title, the ways people write it, its typical skills, its family,
+/// and the occupations people move to and from (career moves).
+public struct Occupation: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var family: String
+    public var variants: [String]
+    public var skills: [String]
+    public var related: [String]
+
+    public init(id: String, title: String, family: String, variants: [String], skills: [String], related: [String]) {
+        self.id = id
+        self.title = title
+        self.family = family
+        self.variants = variants
+        self.skills = skills
+        self.related = related
+    }
+}
+
+/// A catalogue of occupations: Kindred's bundled JSON catalogue (`datasets/occupations.json`) or
+/// O*NET database files. Used to generate synthetic people and as the cleaning dictionary.
+public struct OccupationCatalog: Sendable {
+    public var families: [String]
+    public var occupations: [Occupation]
+    /// Index of each occupation id in `occupations`.
+    public let indexByID: [String: Int]
+
+    public init(families: [String], occupations: [Occupation]) {
+        self.families = families
+        self.occupations = occupations
+        var index: [String: Int] = [:]
+        for (i, occupation) in occupations.enumerated() { index[occupation.id] = i }
+        indexByID = index
+    }
+
+    /// Loads a catalogue: a JSON file in Kindred's format, or a folder (or one of the files) of O*NET
+    /// database files: Occupation Data, Alternate Titles, Technology Skills and Related Occupations,
+    /// tab-separated with O*NET's column names, optionally gzipped.
+    /// - Throws: `KindredError` naming the file, line and field at fault.
+    public static func load(path: String) throws -> OccupationCatalog {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw KindredError(.io, "cannot open: no such file or directory", file: path)
+        }
+        if isFolder.boolValue { return try ONetCatalog.load(folder: path) }
+        if path.lowercased().hasSuffix(".json") { return try loadJSON(path: path) }
+        return try ONetCatalog.load(folder: AtomicFileWriter.folder(of: path))
+    }
+
+    /// Loads Kindred's JSON catalogue.
+    public static func loadJSON(path: String) throws -> OccupationCatalog {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw KindredError(.io, "cannot read: \(error.localizedDescription)", file: path)
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw KindredError.badInput("malformed JSON catalogue", file: path, line: nil)
+        }
+        guard let families = root["families"] as? [String] else {
+            throw KindredError.badInput("expected a list of strings", file: path, line: nil, field: "families")
+        }
+        guard let list = root["occupations"] as? [[String: Any]] else {
+            throw KindredError.badInput("expected a list of objects", file: path, line: nil, field: "occupations")
+        }
+        var occupations: [Occupation] = []
+        for (index, item) in list.enumerated() {
+            func string(_ key: String) throws -> String {
+                guard let value = item[key] as? String, !value.isEmpty else {
+                    throw KindredError.badInput("missing or not a string", file: path, line: nil, field: "occupations[\(index)].\(key)")
+                }
+                return value
+            }
+            func strings(_ key: String) throws -> [String] {
+                guard let value = item[key] as? [String] else {
+                    throw KindredError.badInput("expected a list of strings", file: path, line: nil, field: "occupations[\(index)].\(key)")
+                }
+                return value
+            }
+            let occupation = Occupation(
+                id: try string("id"), title: try string("title"), family: try string("family"),
+                variants: try strings("variants"), skills: try strings("skills"), related: (item["related"] as? [String]) ?? [])
+            guard families.contains(occupation.family) else {
+                throw KindredError.badInput("unknown family", file: path, line: nil, field: "occupations[\(index)].family")
+            }
+            occupations.append(occupation)
+        }
+        let catalog = OccupationCatalog(families: families, occupations: occupations)
+        for (index, occupation) in occupations.enumerated() {
+            for related in occupation.related where catalog.indexByID[related] == nil {
+                throw KindredError.badInput("unknown related occupation", file: path, line: nil, field: "occupations[\(index)].related")
+            }
+        }
+        if catalog.indexByID.count != occupations.count {
+            throw KindredError.badInput("duplicate occupation id", file: path, line: nil, field: "occupations")
+        }
+        return catalog
+    }
+}
+
+/// Reads O*NET database text files into a catalogue. The family of an occupation is its SOC major
+/// group (the first two digits of the O*NET-SOC code).
+enum ONetCatalog {
+    static let majorGroups: [String: String] = [
+        "11": "management", "13": "business and financial operations", "15": "computer and mathematical",
+        "17": "architecture and engineering", "19": "life, physical, and social science",
+        "21": "community and social service", "23": "legal", "25": "educational instruction and library",
+        "27": "arts, design, entertainment, sports, and media", "29": "healthcare practitioners and technical",
+        "31": "healthcare support", "33": "protective service", "35": "food preparation and serving",
+        "37": "building and grounds cleaning and maintenance", "39": "personal care and service",
+        "41": "sales and related", "43": "office and administrative support", "45": "farming, fishing, and forestry",
+        "47": "construction and extraction", "49": "installation, maintenance, and repair", "51": "production",
+        "53": "transportation and material moving", "55": "military specific",
+    ]
+
+    /// A tab-separated table with a header row: the rows as dictionaries by column name.
+    struct Table {
+        let path: String
+        let columns: [String]
+        let rows: [[String]]
+
+        func column(_ name: String) throws -> Int {
+            guard let index = columns.firstIndex(of: name) else {
+                throw KindredError.badInput("missing column '\(name)'", file: path, line: 1, field: name)
+            }
+            return index
+        }
+    }
+
+    static func readTable(_ path: String) throws -> Table {
+        let reader = try LineReader(path: path)
+        guard let header = try reader.nextString() else {
+            throw KindredError.badInput("the file is empty", file: path, line: nil)
+        }
+        let columns = header.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        var rows: [[String]] = []
+        while let line = try reader.nextString() {
+            if line.isEmpty { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == columns.count else {
+                throw KindredError.badInput("expected \(columns.count) tab-separated columns, found \(fields.count)", file: path, line: reader.lineNumber)
+            }
+            rows.append(fields)
+        }
+        return Table(path: path, columns: columns, rows: rows)
+    }
+
+    /// Finds the O*NET files in a folder by their header columns.
+    static func load(folder: String) throws -> OccupationCatalog {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? []
+        var occupationsTable: Table?
+        var alternates: Table?
+        var technology: Table?
+        var relatedTable: Table?
+        for name in names where name.hasSuffix(".txt") || name.hasSuffix(".tsv") || name.hasSuffix(".gz") {
+            let path = folder + "/" + name
+            let reader = try LineReader(path: path)
+            let header = (try? reader.nextString()) ?? nil
+            reader.close()
+            guard let header else { continue }
+            let columns = Set(header.split(separator: "\t").map(String.init))
+            guard columns.contains("O*NET-SOC Code") else { continue }
+            if columns.contains("Alternate Title") {
+                alternates = try readTable(path)
+            } else if columns.contains("Related O*NET-SOC Code") {
+                relatedTable = try readTable(path)
+            } else if columns.contains("Example") && columns.contains("Hot Technology") {
+                technology = try readTable(path)
+            } else if columns.contains("Description") && columns.contains("Title") && columns.count == 3 {
+                occupationsTable = try readTable(path)
+            }
+        }
+        guard let occupationsTable else {
+            throw KindredError.badInput("no O*NET Occupation Data file (columns O*NET-SOC Code, Title, Description) found", file: folder, line: nil)
+        }
+        let codeColumn = try occupationsTable.column("O*NET-SOC Code")
+        let titleColumn = try occupationsTable.column("Title")
+        var variants: [String: [String]] = [:]
+        if let alternates {
+            let code = try alternates.column("O*NET-SOC Code")
+            let title = try alternates.column("Alternate Title")
+            for row in alternates.rows { variants[row[code], default: []].append(row[title]) }
+        }
+        var skills: [String: [String]] = [:]
+        if let technology {
+            let code = try technology.column("O*NET-SOC Code")
+            let example = try technology.column("Example")
+            for row in technology.rows { skills[row[code], default: []].append(row[example]) }
+        }
+        var related: [String: [String]] = [:]
+        if let relatedTable {
+            let code = try relatedTable.column("O*NET-SOC Code")
+            let other = try relatedTable.column("Related O*NET-SOC Code")
+            for row in relatedTable.rows { related[row[code], default: []].append(row[other]) }
+        }
+        var families: [String] = []
+        var occupations: [Occupation] = []
+        for row in occupationsTable.rows {
+            let code = row[codeColumn]
+            let group = String(code.prefix(2))
+            let family = majorGroups[group] ?? "major group \(group)"
+            if !families.contains(family) { families.append(family) }
+            let sameFamily = (related[code] ?? []).filter { $0.prefix(2) == code.prefix(2) }
+            occupations.append(
+                Occupation(
+                    id: code, title: row[titleColumn], family: family, variants: variants[code] ?? [],
+                    skills: skills[code] ?? [], related: sameFamily))
+        }
+        let ids = Set(occupations.map(\.id))
+        for i in occupations.indices { occupations[i].related = occupations[i].related.filter { ids.contains($0) } }
+        return OccupationCatalog(families: families, occupations: occupations)
+    }
+}

@@ -1,0 +1,96 @@
+import KindredClean
+import KindredCommunity
+import KindredCore
+import KindredGraph
+import KindredReport
+
+/// What `kindred evaluate` is asked to do.
+public struct EvaluateRequest: Sendable {
+    public var clusters: String
+    public var truth: String
+    public var truthColumn: String?
+    public var graph: String?
+    /// When set, truth ids are raw ids and are pseudonymised with this key to meet clean ids.
+    public var pseudonymizer: Pseudonymizer?
+
+    public init(clusters: String, truth: String) {
+        self.clusters = clusters
+        self.truth = truth
+    }
+}
+
+/// Agreement between a partition and the ground truth.
+public struct Evaluation: Sendable {
+    public var nmi: Double
+    public var ari: Double
+    public var modularity: Double?
+    public var communities: Int
+    public var truthLabels: Int
+    /// Nodes present in both files (the ones scored).
+    public var matched: Int
+    public var onlyInClusters: Int
+    public var onlyInTruth: Int
+    public var sizes: SizeDistribution
+}
+
+/// Scores a partition against ground truth.
+public enum EvaluateStage {
+    /// Scores in-memory labels: only nodes present in both maps count.
+    public static func evaluate(clusters: [(node: String, label: String)], truth: [(node: String, label: String)]) -> Evaluation {
+        var truthByNode: [String: String] = [:]
+        for pair in truth { truthByNode[pair.node] = pair.label }
+        var clusterIDs: [String: UInt32] = [:]
+        var truthIDs: [String: UInt32] = [:]
+        var a: [UInt32] = []
+        var b: [UInt32] = []
+        var clusterSizes: [String: Int] = [:]
+        for pair in clusters {
+            clusterSizes[pair.label, default: 0] += 1
+            guard let t = truthByNode[pair.node] else { continue }
+            let c = clusterIDs[pair.label] ?? { let id = UInt32(clusterIDs.count); clusterIDs[pair.label] = id; return id }()
+            let l = truthIDs[t] ?? { let id = UInt32(truthIDs.count); truthIDs[t] = id; return id }()
+            a.append(c)
+            b.append(l)
+        }
+        let matched = a.count
+        return Evaluation(
+            nmi: PartitionComparison.normalizedMutualInformation(a, b), ari: PartitionComparison.adjustedRandIndex(a, b),
+            modularity: nil, communities: clusterSizes.count, truthLabels: Set(truth.map(\.label)).count, matched: matched,
+            onlyInClusters: clusters.count - matched, onlyInTruth: truth.count - matched,
+            sizes: SizeDistribution(sizes: Array(clusterSizes.values)))
+    }
+
+    public static func run(_ request: EvaluateRequest) throws -> Evaluation {
+        let clusters = try LabelFile.read(path: request.clusters, column: "community").map { ($0.node, $0.label) }
+        var truth = try LabelFile.read(path: request.truth, column: request.truthColumn)
+        if let pseudonymizer = request.pseudonymizer {
+            truth = truth.map { (pseudonymizer.pseudonym(for: $0.node), $0.label) }
+        }
+        var evaluation = evaluate(clusters: clusters, truth: truth)
+        if evaluation.matched == 0 {
+            throw KindredError.badInput(
+                "no node of the clusters appears in the truth file (raw ids against pseudonyms? pass the same key as for `clean`)",
+                file: request.truth, line: nil)
+        }
+        if let path = request.graph {
+            let graph = try GraphLoader.load(path: path)
+            var labelOf: [String: UInt32] = [:]
+            var next: UInt32 = 0
+            var byNode: [String: String] = [:]
+            for pair in clusters { byNode[pair.0] = pair.1 }
+            var membership = [UInt32](repeating: 0, count: graph.vertexCount)
+            for (v, id) in graph.ids.enumerated() {
+                guard let label = byNode[id] else {
+                    throw KindredError.badInput("graph vertex has no cluster in the clusters file", file: request.clusters, line: nil, field: "node")
+                }
+                if labelOf[label] == nil {
+                    labelOf[label] = next
+                    next += 1
+                }
+                membership[v] = labelOf[label]!
+            }
+            evaluation.modularity = Modularity.compute(graph, membership: membership)
+        }
+        return evaluation
+    }
+}

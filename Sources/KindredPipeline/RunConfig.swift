@@ -1,0 +1,115 @@
+import Foundation
+import KindredCommunity
+import KindredCore
+import KindredSimilarity
+import TOMLKit
+
+/// Everything `kindred run` needs, from a TOML file and/or flags (flags win).
+///
+/// ```toml
+/// input = "people.jsonl"        # paths are relative to this file's folder
+/// output = "../out/demo"
+/// catalog = "occupations.json"
+/// truth = "truth.csv"           # optional: evaluate against it
+/// seed = 1
+/// [clean]
+/// demo_key = true               # or key_file = "…"; else KINDRED_KEY
+/// [graph]
+/// k = 15
+/// min_similarity = 0.0
+/// symmetrization = "max"        # max | mean | mutual
+/// skills_weight = 1.0
+/// titles_weight = 1.0
+/// title_recency_decay = 0.5
+/// [cluster]
+/// resolution = 1.0
+/// ```
+public struct RunConfig: Sendable {
+    public var input: String?
+    public var output: String?
+    public var catalog: String?
+    public var truth: String?
+    public var truthColumn: String?
+    public var seed: UInt64 = 1
+    public var keyFile: String?
+    public var demoKey = false
+    public var k = 15
+    public var minimumSimilarity: Float = 0
+    public var symmetrization = Symmetrization.max
+    public var weights = MetricWeights()
+    public var resolution = 1.0
+
+    public init() {}
+
+    /// Reads a TOML config; relative paths are resolved against the file's folder.
+    /// - Throws: `KindredError` (`.usage`) naming the file and the key at fault.
+    public static func load(path: String) throws -> RunConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw KindredError(.usage, "cannot read the config file", file: path)
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw KindredError(.usage, "invalid TOML: \(error.description)", file: path, line: error.source.begin.line)
+        } catch {
+            throw KindredError(.usage, "invalid TOML", file: path)
+        }
+        let folder = AtomicFileWriter.folder(of: path)
+        func resolve(_ value: String) -> String { joinPath(folder, value) }
+        func string(_ table: TOMLTable, _ key: String, _ section: String) throws -> String? {
+            guard let value = table[key] else { return nil }
+            guard let text = value.string else { throw KindredError(.usage, "expected a string", file: path, field: section + key) }
+            return text
+        }
+        func number(_ table: TOMLTable, _ key: String, _ section: String) throws -> Double? {
+            guard let value = table[key] else { return nil }
+            if let d = value.double { return d }
+            if let i = value.int { return Double(i) }
+            throw KindredError(.usage, "expected a number", file: path, field: section + key)
+        }
+        func integer(_ table: TOMLTable, _ key: String, _ section: String) throws -> Int? {
+            guard let value = table[key] else { return nil }
+            guard let i = value.int else { throw KindredError(.usage, "expected an integer", file: path, field: section + key) }
+            return i
+        }
+        var config = RunConfig()
+        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "cluster"]
+        for key in table.keys where !known.contains(key) {
+            throw KindredError(.usage, "unknown key", file: path, field: key)
+        }
+        config.input = try string(table, "input", "").map(resolve)
+        config.output = try string(table, "output", "").map(resolve)
+        config.catalog = try string(table, "catalog", "").map(resolve)
+        config.truth = try string(table, "truth", "").map(resolve)
+        config.truthColumn = try string(table, "truth_column", "")
+        if let seed = try integer(table, "seed", "") {
+            guard seed >= 0 else { throw KindredError(.usage, "must be ≥ 0", file: path, field: "seed") }
+            config.seed = UInt64(seed)
+        }
+        if let clean = table["clean"]?.table {
+            config.keyFile = try string(clean, "key_file", "clean.").map(resolve)
+            if let demo = clean["demo_key"] {
+                guard let flag = demo.bool else { throw KindredError(.usage, "expected true or false", file: path, field: "clean.demo_key") }
+                config.demoKey = flag
+            }
+        }
+        if let graph = table["graph"]?.table {
+            if let k = try integer(graph, "k", "graph.") { config.k = k }
+            if let s = try number(graph, "min_similarity", "graph.") { config.minimumSimilarity = Float(s) }
+            if let s = try string(graph, "symmetrization", "graph.") {
+                guard let mode = Symmetrization(rawValue: s) else {
+                    throw KindredError(.usage, "expected max, mean or mutual", file: path, field: "graph.symmetrization")
+                }
+                config.symmetrization = mode
+            }
+            if let w = try number(graph, "skills_weight", "graph.") { config.weights.skills = w }
+            if let w = try number(graph, "titles_weight", "graph.") { config.weights.titles = w }
+            if let w = try number(graph, "title_recency_decay", "graph.") { config.weights.titleRecencyDecay = w }
+        }
+        if let cluster = table["cluster"]?.table {
+            if let r = try number(cluster, "resolution", "cluster.") { config.resolution = r }
+        }
+        return config
+    }
+}

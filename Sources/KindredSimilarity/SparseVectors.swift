@@ -1,0 +1,39 @@
+/// Rows of sparse Float vectors in CSR form (one row per person), columns sorted within a row.
+public struct SparseVectors: Sendable, Equatable {
+    /// Row `r` occupies `offsets[r]..<offsets[r+1]` of `columns` and `values`.
+    public var offsets: [Int]
+    public var columns: [UInt32]
+    public var values: [Float]
+    /// Number of columns (the vocabulary size).
+    public var columnCount: Int
+
+    public init(offsets: [Int], columns: [UInt32], values: [Float], columnCount: Int) {
+        self.offsets = offsets
+        self.columns = columns
+        self.values = values
+        self.columnCount = columnCount
+    }
+
+    public var rowCount: Int { offsets.count - 1 }
+
+    /// Dot product of two rows (merge of sorted columns).
+    public func dot(_ a: Int, _ b: Int) -> Float {
+        var i = offsets[a]
+        var j = offsets[b]
+        let iEnd = offsets[a + 1]
+        let jEnd = offsets[b + 1]
+        var sum: Float = 0
+        while i < iEnd && j < jEnd {
+            if columns[i] == columns[j] {
+                sum += values[i] * values[j]
+                i += 1
+                j += 1
+            } else if columns[i] < columns[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return sum
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import KindredClean
+import KindredCore
+import KindredPeople
+import KindredPipeline
+
+/// Options shared by commands that pseudonymise ids.
+struct KeyOptions: ParsableArguments {
+    @Option(help: "File holding the pseudonymisation key (else KINDRED_KEY is used).") var keyFile: String?
+    @Flag(help: "Use the public demo key (pseudonyms are then NOT private; for demos and tests).") var demoKey = false
+
+    func pseudonymizer() throws -> Pseudonymizer {
+        let p = try Pseudonymizer.resolve(keyFile: keyFile, environment: ProcessInfo.processInfo.environment, allowDemoKey: demoKey)
+        if p.isDemoKey { note("kindred: note: using the public demo key; pseudonyms are not private") }
+        return p
+    }
+}
+
+/// `kindred clean`: canonical titles and skills, inferred dates, pseudonyms, quarantine.
+struct Clean: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Clean people records: canonical titles and skills, inferred end dates, keyed pseudonyms, no names, e-mails or phones.")
+
+    @Argument(help: "People file: JSON Lines or CSV (by extension; .gz allowed), or - for stdin.") var input: String
+    @Option(help: "Clean people output (JSON Lines), or - for stdout.") var output: String
+    @Option(help: "Quarantine file for bad records (default: OUTPUT with .quarantine.jsonl).") var quarantine: String?
+    @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
+    @Option(help: "Occupation catalogue used as the dictionary.") var catalog: String = "datasets/occupations.json"
+    @OptionGroup var key: KeyOptions
+    @Flag(help: "Exit with status 3 when any record was quarantined.") var strict = false
+    @Flag(help: "Print one JSON summary object on stdout.") var json = false
+
+    func run() throws {
+        try guarded {
+            var peopleFormat: PeopleFormat?
+            if let format {
+                guard let parsed = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }
+                peopleFormat = parsed
+            }
+            let request = CleanRequest(
+                input: input, format: peopleFormat, output: output, quarantine: quarantine,
+                catalog: try OccupationCatalog.load(path: catalog), pseudonymizer: try key.pseudonymizer())
+            let outcome = try CleanStage.run(request)
+            let s = outcome.statistics
+            if json {
+                var j = JSONText()
+                j.add("read", outcome.read)
+                j.add("written", outcome.written)
+                j.add("quarantined", outcome.quarantined)
+                j.add("reconciles", outcome.reconciles)
+                j.add("titles", s.titles)
+                j.add("titles_exact", s.titlesExact)
+                j.add("titles_fuzzy", s.titlesFuzzy)
+                j.add("titles_unmatched", s.titlesUnmatched)
+                j.add("skills", s.skills)
+                j.add("skills_exact", s.skillsExact)
+                j.add("skills_fuzzy", s.skillsFuzzy)
+                j.add("skills_unmatched", s.skillsUnmatched)
+                j.add("end_dates_inferred", s.endDatesInferred)
+                j.add("quarantine", outcome.quarantinePath)
+                j.add("seconds", outcome.seconds, digits: 3)
+                print(j.text)
+            } else {
+                let toStderr = output == "-"
+                func log(_ text: String) {
+                    if toStderr { note(text) } else { print(text) }
+                }
+                log("read \(outcome.read) = written \(outcome.written) + quarantined \(outcome.quarantined)")
+                log("titles: \(s.titlesExact) exact, \(s.titlesFuzzy) by edit distance, \(s.titlesUnmatched) left as typed; skills: \(s.skillsExact) exact, \(s.skillsFuzzy) by edit distance, \(s.skillsUnmatched) left as typed; end dates inferred: \(s.endDatesInferred)")
+                for (reason, count) in outcome.reasons.prefix(5) { log("quarantined \(count) × \(reason)") }
+                if outcome.quarantined > 0 { log("quarantine: \(outcome.quarantinePath)") }
+            }
+            if strict && outcome.quarantined > 0 {
+                throw KindredError(.partial, "\(outcome.quarantined) records were quarantined (--strict)")
+            }
+        }
+    }
+}

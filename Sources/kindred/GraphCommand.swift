@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import KindredCore
+import KindredPipeline
+import KindredSimilarity
+
+/// `kindred graph`: people → TF-IDF vectors → exact top-k cosine k-NN graph.
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Build the exact k-NN similarity graph of clean people (TF-IDF cosine over canonical skills and titles).")
+
+    @Argument(help: "Clean people (JSON Lines), as written by `kindred clean`.") var input: String
+    @Option(help: "Graph output (.kgraph binary).") var output: String
+    @Option(help: "Also write the graph as an edge list `u v w`.") var edges: String?
+    @Option(help: "Neighbours per person.") var k = 15
+    @Option(help: "Leave out neighbours below this cosine similarity.") var minSimilarity: Float = 0
+    @Option(help: "max | mean | mutual: how the directed k-NN lists become undirected edges.") var symmetrization = "max"
+    @Option(help: "Weight of the skills field.") var skillsWeight = 1.0
+    @Option(help: "Weight of the titles field.") var titlesWeight = 1.0
+    @Option(help: "Weight of each earlier title relative to the next more recent one.") var titleRecencyDecay = 0.5
+    @Flag(help: "Print one JSON summary object on stdout.") var json = false
+
+    func run() throws {
+        try guarded {
+            guard let mode = Symmetrization(rawValue: symmetrization) else {
+                throw KindredError.usage("--symmetrization must be max, mean or mutual")
+            }
+            guard skillsWeight >= 0, titlesWeight >= 0, skillsWeight + titlesWeight > 0 else {
+                throw KindredError.usage("field weights must be ≥ 0 and not all 0")
+            }
+            var request = GraphRequest(input: input, output: output)
+            request.edges = edges
+            request.k = k
+            request.minimumSimilarity = minSimilarity
+            request.symmetrization = mode
+            request.weights = MetricWeights(skills: skillsWeight, titles: titlesWeight, titleRecencyDecay: titleRecencyDecay)
+            let (o, _) = try GraphStage.run(request)
+            if json {
+                var j = JSONText()
+                j.add("people", o.people)
+                j.add("features", o.features)
+                j.add("vertices", o.vertices)
+                j.add("edges", o.edges)
+                j.add("min_degree", o.minimumDegree)
+                j.add("mean_degree", o.meanDegree, digits: 2)
+                j.add("max_degree", o.maximumDegree)
+                j.add("isolated", o.isolated)
+                j.add("seconds", o.seconds, digits: 3)
+                print(j.text)
+            } else {
+                print("graph: \(o.vertices) people, \(o.edges) edges, \(o.features) features; degree min \(o.minimumDegree) / mean \(fixed(o.meanDegree, 1)) / max \(o.maximumDegree), \(o.isolated) isolated; \(fixed(o.seconds, 2)) s → \(output)")
+            }
+        }
+    }
+}
+
+/// `kindred cluster`: Louvain on a .kgraph or an edge list.
+struct Cluster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find communities with Louvain (modularity, resolution γ) in a .kgraph file or an edge list.")
+
+    @Argument(help: "Graph: .kgraph, or an edge list `u v [w]` per line (# comments, any token as id).") var graph: String
+    @Option(help: "Partition output: CSV node,community (communities numbered by decreasing size).") var output: String
+    @Option(help: "Resolution γ > 0: higher gives more, smaller communities.") var resolution = 1.0
+    @Option(help: "Random seed (vertex order); the same seed gives the same partition.") var seed: UInt64 = 0
+    @Option(help: "Worker threads (this sequential version uses one; accepted for scripts).") var threads: Int?
+    @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
+    @Flag(help: "Print one JSON summary object on stdout.") var json = false
+
+    func run() throws {
+        try guarded {
+            if let threads, threads < 1 { throw KindredError.usage("--threads must be ≥ 1") }
+            var request = ClusterRequest(graph: graph, output: output)
+            request.options.resolution = resolution
+            request.options.seed = seed
+            request.threads = threads
+            request.levels = levels
+            let o = try ClusterStage.run(request)
+            if json {
+                var j = JSONText()
+                j.add("vertices", o.vertices)
+                j.add("edges", o.edges)
+                j.add("modularity", o.modularity)
+                j.add("communities", o.communities)
+                j.add("levels", o.levels)
+                j.add("resolution", resolution)
+                j.add("seed", Int(seed))
+                j.add("seconds", o.seconds, digits: 3)
+                print(j.text)
+            } else {
+                print("\(o.communities) communities, modularity \(fixed(o.modularity)), \(o.levels) levels, \(fixed(o.seconds, 3)) s → \(output)")
+            }
+        }
+    }
+}
+
+/// `kindred evaluate`: NMI, ARI, modularity against ground truth.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare a partition with ground truth: NMI, ARI, modularity (with --graph), community sizes.")
+
+    @Option(help: "Partition: CSV node,community.") var clusters: String
+    @Option(help: "Ground truth: CSV node,label (header optional) or `node label` per line.") var truth: String
+    @Option(help: "Truth column to use (by header name); default the second column.") var truthColumn: String?
+    @Option(help: "The graph, to report modularity.") var graph: String?
+    @Flag(help: "Truth ids are raw ids: pseudonymise them with the key (as `clean` did) before matching.")
+    var pseudonymizeTruth = false
+    @OptionGroup var key: KeyOptions
+    @Flag(help: "Print one JSON summary object on stdout.") var json = false
+
+    func run() throws {
+        try guarded {
+            var request = EvaluateRequest(clusters: clusters, truth: truth)
+            request.truthColumn = truthColumn
+            request.graph = graph
+            if pseudonymizeTruth { request.pseudonymizer = try key.pseudonymizer() }
+            let e = try EvaluateStage.run(request)
+            if json {
+                print(PipelineRun.evaluationJSON(e))
+            } else {
+                var lines = [
+                    "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari))" + (e.modularity.map { ", modularity \(fixed($0))" } ?? ""),
+                    "\(e.communities) communities (truth has \(e.truthLabels) labels); sizes min \(e.sizes.minimum), median \(fixed(e.sizes.median, 1)), max \(e.sizes.maximum), \(e.sizes.singletons) singletons",
+                    "scored \(e.matched) nodes; \(e.onlyInClusters) only in clusters, \(e.onlyInTruth) only in truth",
+                ]
+                if e.matched < 10 { lines.append("warning: very few nodes matched") }
+                print(lines.joined(separator: "\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KindredCore
+import KindredSimilarity
+
+/// The `kindred` command line: parses arguments, calls the library, prints.
+@main
+struct Kindred: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kindred",
+        abstract: "Cluster people by similarity: clean records, build a k-NN graph, find communities.",
+        discussion: """
+            Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`.
+            Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 quarantined records under --strict,
+            65 bad input data, 75 locked.
+            """,
+        version: KindredVersion.string,
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self]
+    )
+}
+
+/// Kindred's version.
+enum KindredVersion {
+    static let string = "0.1.0"
+}
+
+/// Runs a command body, turning `KindredError` into a message on stderr and an exit code.
+func guarded(_ body: () throws -> Void) throws {
+    BLAS.useSingleThread()
+    do {
+        try body()
+    } catch let error as KindredError {
+        FileHandle.standardError.write(Data(("kindred: error: " + error.description + "\n").utf8))
+        throw ExitCode(exitCode(for: error.code))
+    }
+}
+
+/// The one mapping from error codes to exit statuses.
+func exitCode(for code: KindredError.Code) -> Int32 {
+    switch code {
+    case .usage: return 2
+    case .badInput: return 65
+    case .io: return 1
+    case .partial: return 3
+    case .locked: return 75
+    case .internalFailure: return 1
+    }
+}
+
+/// Writes a line to stderr (progress and notes; stdout carries results).
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Formats a number with fixed decimals.
+func fixed(_ value: Double, _ digits: Int = 4) -> String {
+    String(format: "%.\(digits)f", value)
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KindredCore
+import KindredPeople
+
+/// `kindred synth`: streams synthetic people and their ground truth.
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate synthetic people (JSON Lines) and their ground truth, in constant memory.")
+
+    @Option(help: "Number of people.") var people: Int
+    @Option(help: "Random seed; the same seed gives the same people.") var seed: UInt64 = 1
+    @Option(help: "Occupation catalogue: Kindred JSON, or a folder of O*NET database files.")
+    var catalog: String = "datasets/occupations.json"
+    @Option(help: "People output (JSON Lines), or - for stdout.") var output: String
+    @Option(help: "Ground-truth output: CSV node,label,family (label = current occupation).") var truth: String
+    @Option(help: "Chance of a 1–2 character misspelling per title or skill.") var typoRate = 0.12
+    @Option(help: "Chance of case noise per title or skill.") var caseNoiseRate = 0.15
+    @Option(help: "Chance of punctuation noise per title or skill.") var punctuationRate = 0.1
+    @Option(help: "Chance that a title is a synonym/variant instead of the canonical title.") var synonymRate = 0.7
+    @Option(help: "Chance that a title carries a seniority word.") var seniorityRate = 0.25
+    @Option(help: "Chance that a finished position lacks its end date.") var missingEndRate = 0.3
+    @Option(help: "Chance that a person has no skills.") var missingSkillsRate = 0.03
+    @Option(help: "Chance that an earlier job is a related occupation of the same family.") var careerMoveRate = 0.35
+    @Option(help: "Chance that an earlier job is in another family (career changers).") var crossFamilyRate = 0.05
+    @Option(help: "Mean number of generic skills (Communication, Microsoft Office…) per person.") var genericSkills = 1.5
+    @Option(help: "Chance that a record is written malformed (to exercise quarantine).") var malformedRate = 0.0
+    @Flag(help: "Print one JSON summary object on stdout.") var json = false
+
+    func validate() throws {
+        guard people >= 0 else { throw ValidationError("--people must be ≥ 0") }
+        for (name, rate) in [
+            ("--typo-rate", typoRate), ("--case-noise-rate", caseNoiseRate), ("--punctuation-rate", punctuationRate),
+            ("--synonym-rate", synonymRate), ("--seniority-rate", seniorityRate), ("--missing-end-rate", missingEndRate),
+            ("--missing-skills-rate", missingSkillsRate), ("--career-move-rate", careerMoveRate),
+            ("--cross-family-rate", crossFamilyRate), ("--malformed-rate", malformedRate),
+        ] where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        guard careerMoveRate + crossFamilyRate <= 1 else { throw ValidationError("--career-move-rate + --cross-family-rate must be ≤ 1") }
+        guard (0...20).contains(genericSkills) else { throw ValidationError("--generic-skills must be between 0 and 20") }
+    }
+
+    func run() throws {
+        try guarded {
+            let started = Date()
+            let catalog = try OccupationCatalog.load(path: self.catalog)
+            var options = SynthOptions()
+            options.seed = seed
+            options.typoRate = typoRate
+            options.caseNoiseRate = caseNoiseRate
+            options.punctuationRate = punctuationRate
+            options.synonymRate = synonymRate
+            options.seniorityRate = seniorityRate
+            options.missingEndRate = missingEndRate
+            options.missingSkillsRate = missingSkillsRate
+            options.careerMoveRate = careerMoveRate
+            options.crossFamilyRate = crossFamilyRate
+            options.genericSkills = genericSkills
+            options.malformedRate = malformedRate
+            let generator = try SyntheticPeople(catalog: catalog, options: options)
+            let peopleOut = try AtomicFileWriter(path: output)
+            let truthOut = try AtomicFileWriter(path: truth)
+            try truthOut.write("node,label,family\n")
+            for index in 0..<people {
+                let record = generator.record(at: index)
+                try peopleOut.write(record.line + "\n")
+                try truthOut.write(CSV.line([record.person.id, record.occupation.id, record.occupation.family]) + "\n")
+            }
+            try truthOut.commit()
+            try peopleOut.commit()
+            let seconds = Date().timeIntervalSince(started)
+            if json {
+                var summary = JSONText()
+                summary.add("people", people)
+                summary.add("occupations", catalog.occupations.count)
+                summary.add("seed", Int(seed))
+                summary.add("seconds", seconds, digits: 3)
+                print(summary.text)
+            } else if output != "-" {
+                print("wrote \(people) people to \(output) and their truth to \(truth) (\(catalog.occupations.count) occupations, seed \(seed), \(fixed(seconds, 2)) s)")
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the `kindred` binary: every stage, formats, exit codes, privacy.
+@Suite("kindred CLI", .serialized)
+struct PipelineCLITests {
+    @Test("help lists every stage")
+    func helpListsStages() throws {
+        let result = try CLI.run(["--help"])
+        #expect(result.status == 0)
+        for command in ["synth", "clean", "graph", "cluster", "evaluate", "run"] {
+            #expect(result.stdout.contains(command), "help should list \(command)")
+        }
+    }
+
+    @Test("synth → clean → graph → cluster → evaluate on 600 people")
+    func stagesEndToEnd() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var r = try CLI.run([
+            "synth", "--people", "600", "--seed", "7", "--malformed-rate", "0.02", "--output", p("people.jsonl"),
+            "--truth", p("truth.csv"), "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let clean = try CLI.json(r.stdout)
+        let read = clean["read"] as? Int ?? -1
+        let written = clean["written"] as? Int ?? -1
+        let quarantined = clean["quarantined"] as? Int ?? -1
+        #expect(read == 600)
+        #expect(written + quarantined == read)
+        #expect(quarantined > 0, "a 2% malformed rate over 600 people should quarantine some")
+        let quarantineLines = try String(contentsOfFile: p("clean.quarantine.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(quarantineLines.count == quarantined)
+        let cleanLines = try String(contentsOfFile: p("clean.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(cleanLines.count == written)
+
+        r = try CLI.run(["graph", p("clean.jsonl"), "--output", p("g.kgraph"), "--edges", p("g.tsv"), "--k", "10", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let graph = try CLI.json(r.stdout)
+        #expect(graph["vertices"] as? Int == written)
+        #expect((graph["mean_degree"] as? Double ?? 0) >= 10, "symmetrised k-NN: on average at least k neighbours")
+        #expect((graph["max_degree"] as? Int ?? 0) < written)
+
+        r = try CLI.run(["cluster", p("g.kgraph"), "--output", p("clusters.csv"), "--seed", "3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let cluster = try CLI.json(r.stdout)
+        #expect((cluster["modularity"] as? Double ?? 0) > 0.5)
+        #expect(cluster["levels"] as? Int ?? 0 >= 1)
+        // The edge-list copy of the graph clusters to the same partition.
+        r = try CLI.run(["cluster", p("g.tsv"), "--output", p("clusters2.csv"), "--seed", "3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try CLI.json(r.stdout)["communities"] as? Int == cluster["communities"] as? Int)
+
+        r = try CLI.run([
+            "evaluate", "--clusters", p("clusters.csv"), "--truth", p("truth.csv"), "--truth-column", "family",
+            "--pseudonymize-truth", "--demo-key", "--graph", p("g.kgraph"), "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let evaluation = try CLI.json(r.stdout)
+        #expect(evaluation["matched"] as? Int == written)
+        #expect((evaluation["nmi"] as? Double ?? 0) >= 0.7, "clusters should follow occupation families: \(r.stdout)")
+        let q = evaluation["modularity"] as? Double ?? -1
+        #expect(abs(q - (cluster["modularity"] as? Double ?? 0)) < 1e-6, "evaluate and cluster agree on modularity")
+    }
+
+    @Test("the same input and seed give byte-identical clusters")
+    func deterministic() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        _ = try CLI.run(["synth", "--people", "300", "--seed", "11", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
+        for run in ["a", "b"] {
+            let r = try CLI.run(["run", "--input", p("people.jsonl"), "--output", p(run), "--demo-key", "--seed", "5"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        for file in ["clean.jsonl", "clusters.csv", "profiles.csv"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("a/" + file))
+            let b = try Data(contentsOf: dir.appendingPathComponent("b/" + file))
+            #expect(a == b, "\(file) differs between two identical runs")
+        }
+    }
+
+    @Test("no names, e-mails, phones or raw ids in the outputs of a run")
+    func noPersonalData() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        _ = try CLI.run(["synth", "--people", "200", "--seed", "12", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
+        let r = try CLI.run(["run", "--input", p("people.jsonl"), "--output", p("out"), "--truth", p("truth.csv"), "--demo-key"])
+        #expect(r.status == 0, "\(r.stderr)")
+        var identifiers: Set<String> = []
+        for line in try String(contentsOfFile: p("people.jsonl"), encoding: .utf8).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            for key in ["name", "email", "phone", "id"] { if let v = object[key] as? String { identifiers.insert(v) } }
+        }
+        #expect(identifiers.count > 500)
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: p("out")).filter { $0 != "quarantine.jsonl" }
+        #expect(outputs.contains("clean.jsonl") && outputs.contains("clusters.csv") && outputs.contains("summary.json"))
+        for file in outputs {
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: p("out/" + file))), as: UTF8.self)
+            // Every field of every output, split at JSON and CSV delimiters.
+            let tokens = Set(text.split(whereSeparator: { "\",\n:[]{}".contains($0) }).map(String.init))
+            let leaked = identifiers.intersection(tokens)
+            #expect(leaked.isEmpty, "\(file) contains \(leaked.count) personal identifiers")
+        }
+        #expect(!r.stdout.contains("@example.com") && !r.stderr.contains("@example.com"))
+    }
+
+    @Test("two cliques joined by one edge, as an edge list with word ids")
+    func twoCliques() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var lines = ["# two 4-cliques joined by a-d to e-h"]
+        let left = ["ann", "bob", "cat", "dan"]
+        let right = ["eve", "fay", "gus", "hal"]
+        for group in [left, right] {
+            for i in 0..<4 { for j in (i + 1)..<4 { lines.append("\(group[i])\t\(group[j])") } }
+        }
+        lines.append("dan eve 1.0")
+        let edges = dir.appendingPathComponent("cliques.edges")
+        try lines.joined(separator: "\n").write(to: edges, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("c.csv")
+        let r = try CLI.run(["cluster", edges.path, "--output", out.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try CLI.json(r.stdout)
+        #expect(summary["communities"] as? Int == 2)
+        // m = 13; each side: 6 internal edges, degree sum 13. Q = 2 × (6/13 − (13/26)²) = 12/13 − 1/2.
+        let expected = 12.0 / 13.0 - 0.5
+        #expect(abs((summary["modularity"] as? Double ?? 0) - expected) < 1e-6, "modularity is printed with 6 decimals")
+        let rows = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").dropFirst()
+        var community: [String: String] = [:]
+        for row in rows {
+            let parts = row.split(separator: ",")
+            community[String(parts[0])] = String(parts[1])
+        }
+        #expect(Set(left.map { community[$0]! }).count == 1)
+        #expect(Set(right.map { community[$0]! }).count == 1)
+        #expect(community["ann"] != community["eve"])
+    }
+}
