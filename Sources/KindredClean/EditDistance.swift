@@ -29,6 +29,6 @@ public enum EditDistance {
             swap(&previous2, &previous)
             swap(&previous, &current)
         }
-        return previous[m]
+        return limit == .max ? previous[m] : min(previous[m], limit + 1)
     }
 }

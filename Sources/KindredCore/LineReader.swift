@@ -54,6 +54,8 @@ public final class LineReader {
             }
             process = gzip
             fd = dup(pipe.fileHandleForReading.fileDescriptor)
+            // Keep only our duplicate open, so closing it early really closes the pipe for gzip.
+            try? pipe.fileHandleForReading.close()
             ownsDescriptor = true
             return
         }
@@ -73,7 +75,8 @@ public final class LineReader {
         closed = true
         if ownsDescriptor { _ = Glibc.close(fd) }
         if let process {
-            if process.isRunning { process.terminate() }
+            // SIGKILL: gzip may have inherited a blocked SIGTERM from a worker thread's signal mask.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
     }

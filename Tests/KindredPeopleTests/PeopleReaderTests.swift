@@ -26,7 +26,7 @@ struct BadRecord: Sendable, CustomTestStringConvertible {
     static let all: [BadRecord] = [
         BadRecord("malformed JSON", #"{"id":"b1","skills":["#, field: nil, reason: "malformed JSON"),
         BadRecord("not an object", #"["b1","b2"]"#, field: nil, reason: "expected a JSON object"),
-        BadRecord("a bare string", #""b1""#, field: nil, reason: "expected a JSON object"),
+        BadRecord("a bare string (a JSON fragment)", #""b1""#, field: nil, reason: "JSON"),
         BadRecord("missing id", #"{"name":"Ann"}"#, field: "id", reason: "missing id"),
         BadRecord("null id", #"{"id":null}"#, field: "id", reason: "missing id"),
         BadRecord("empty id", #"{"id":""}"#, field: "id", reason: "empty id"),

@@ -77,15 +77,17 @@ func readAll(_ path: String, format: PeopleFormat? = nil) throws -> ReadResult {
     return result
 }
 
+/// A result handed from a helper thread to the waiting test, guarded by a lock.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    let lock = NSLock()
+    var result: Result<T, any Error>?
+}
+
 /// Runs `body` on its own thread and waits at most `seconds` for it, so that a hang in library
 /// code fails the test instead of blocking the whole run. Returns nil on timeout (the thread is
 /// then left behind; it ends with the test process).
 func runWithDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () throws -> T) throws -> T? {
-    final class Box: @unchecked Sendable {
-        let lock = NSLock()
-        var result: Result<T, any Error>?
-    }
-    let box = Box()
+    let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
         let result = Result { try body() }

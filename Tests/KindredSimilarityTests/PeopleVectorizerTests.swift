@@ -1,0 +1,101 @@
+import Foundation
+import KindredPeople
+import Testing
+@testable import KindredSimilarity
+
+@Suite("PeopleVectorizer")
+struct PeopleVectorizerTests {
+    static let people = [
+        person("a", skills: ["Java", "Go"], titles: ["Software Engineer"]),
+        person("b", skills: ["Java"], titles: ["Data Scientist", "Software Engineer"]),
+        person("c", titles: ["Registered Nurse"]),  // no skills
+        person("d"),  // nothing at all
+        person("e", skills: ["CPR", "cpr"]),  // no titles; the same skill twice
+        person("f", skills: ["Java", "Go"], titles: ["Software Engineer"]),  // same as a
+    ]
+
+    @Test("rows are L2-normalised; a person without features gets an empty row")
+    func normalised() throws {
+        var vectorizer = PeopleVectorizer()
+        let vectors = vectorizer.fitTransform(PeopleVectorizerTests.people)
+        #expect(vectors.rowCount == PeopleVectorizerTests.people.count)
+        #expect(vectors.columnCount == vectorizer.vocabulary.count)
+        for r in 0..<vectors.rowCount where r != 3 {
+            #expect(abs(norm(vectors, r) - 1) < 1e-5, "row \(r) has norm \(norm(vectors, r))")
+        }
+        #expect(vectors.offsets[4] - vectors.offsets[3] == 0)
+        // Columns strictly ascending within each row, values positive.
+        for r in 0..<vectors.rowCount {
+            let range = vectors.offsets[r]..<vectors.offsets[r + 1]
+            #expect(zip(vectors.columns[range], vectors.columns[range].dropFirst()).allSatisfy { $0 < $1 })
+            #expect(vectors.values[range].allSatisfy { $0 > 0 })
+        }
+    }
+
+    @Test("vocabulary is sorted feature text; idf is smoothed ln((1+n)/(1+df)) + 1")
+    func vocabulary() throws {
+        var vectorizer = PeopleVectorizer()
+        _ = vectorizer.fitTransform(PeopleVectorizerTests.people)
+        #expect(vectorizer.vocabulary == vectorizer.vocabulary.sorted())
+        #expect(
+            vectorizer.vocabulary == [
+                "skill:cpr", "skill:go", "skill:java", "title:data scientist", "title:registered nurse", "title:software engineer",
+            ])
+        let java = try #require(vectorizer.vocabulary.firstIndex(of: "skill:java"))
+        #expect(abs(Double(vectorizer.idf[java]) - (log(7.0 / 4.0) + 1)) < 1e-6)  // n = 6, df = 3
+        let cpr = try #require(vectorizer.vocabulary.firstIndex(of: "skill:cpr"))
+        #expect(abs(Double(vectorizer.idf[cpr]) - (log(7.0 / 2.0) + 1)) < 1e-6)  // counted once per person
+    }
+
+    @Test("a person missing skills still gets title features (and one missing titles gets skills)")
+    func partialPeople() {
+        var vectorizer = PeopleVectorizer()
+        let vectors = vectorizer.fitTransform(PeopleVectorizerTests.people)
+        let nurse = vectors.offsets[2]..<vectors.offsets[3]
+        #expect(!nurse.isEmpty)
+        #expect(nurse.allSatisfy { vectorizer.vocabulary[Int(vectors.columns[$0])].hasPrefix("title:") })
+        let medic = vectors.offsets[4]..<vectors.offsets[5]
+        #expect(medic.count == 1)
+        #expect(medic.allSatisfy { vectorizer.vocabulary[Int(vectors.columns[$0])].hasPrefix("skill:") })
+    }
+
+    @Test("identical people have cosine 1, disjoint people 0, and a missing field is not counted as dissimilar")
+    func cosines() {
+        var vectorizer = PeopleVectorizer()
+        let vectors = vectorizer.fitTransform(PeopleVectorizerTests.people)
+        #expect(abs(vectors.dot(0, 5) - 1) < 1e-5)
+        #expect(vectors.dot(0, 2) == 0)
+        #expect(vectors.dot(2, 4) == 0)
+        #expect(vectors.dot(0, 1) > 0 && vectors.dot(0, 1) < 1)
+        // g has only a's title: with the skills field absent it matches a's title block fully, so
+        // cos = w_t·1 / sqrt((w_s + w_t)·w_t) = 1/√2 with unit weights.
+        var withTitleOnly = PeopleVectorizer()
+        let v = withTitleOnly.fitTransform(PeopleVectorizerTests.people + [person("g", titles: ["Software Engineer"])])
+        #expect(abs(v.dot(0, 6) - Float(1 / 2.0.squareRoot())) < 1e-5)
+    }
+
+    @Test("earlier titles weigh less than the current one (recency decay)")
+    func recency() throws {
+        var vectorizer = PeopleVectorizer(weights: MetricWeights(skills: 1, titles: 1, titleRecencyDecay: 0.5))
+        let people = [person("x", titles: ["Chef", "Waiter"]), person("y", titles: ["Waiter", "Chef"])]
+        let vectors = vectorizer.fitTransform(people)
+        let chef = UInt32(try #require(vectorizer.vocabulary.firstIndex(of: "title:chef")))
+        let waiter = UInt32(try #require(vectorizer.vocabulary.firstIndex(of: "title:waiter")))
+        func value(_ r: Int, _ c: UInt32) -> Float {
+            (vectors.offsets[r]..<vectors.offsets[r + 1]).first { vectors.columns[$0] == c }.map { vectors.values[$0] } ?? 0
+        }
+        // x is a waiter now (positions oldest first), so waiter weighs twice chef.
+        #expect(abs(value(0, waiter) - 2 * value(0, chef)) < 1e-5)
+        #expect(abs(value(1, chef) - 2 * value(1, waiter)) < 1e-5)
+    }
+
+    @Test("transform ignores features not in the vocabulary")
+    func unknownFeatures() {
+        var vectorizer = PeopleVectorizer()
+        _ = vectorizer.fitTransform(PeopleVectorizerTests.people)
+        let vectors = vectorizer.transform([person("z", skills: ["Rust"], titles: ["Astronaut"]), person("w", skills: ["Go"])])
+        #expect(vectors.rowCount == 2)
+        #expect(vectors.offsets[1] == 0)
+        #expect(abs(norm(vectors, 1) - 1) < 1e-5)
+    }
+}
