@@ -1,6 +1,17 @@
 /// Helpers that take `UnsafeBufferPointer`s of several arrays at once, so kernels can take their
 /// buffers once at the loop boundary (STYLE.md) without a dozen nested closures.
 
+/// Calls `body` with read-only buffers of two arrays.
+@inline(__always)
+func withBuffers<A, B, R>(
+    _ a: [A], _ b: [B],
+    _ body: (UnsafeBufferPointer<A>, UnsafeBufferPointer<B>) throws -> R
+) rethrows -> R {
+    try a.withUnsafeBufferPointer { pa in
+        try b.withUnsafeBufferPointer { pb in try body(pa, pb) }
+    }
+}
+
 /// Calls `body` with read-only buffers of three arrays.
 @inline(__always)
 func withBuffers<A, B, C, R>(

@@ -1,195 +1,182 @@
-import KindredGraph
+import KindredCore
 
-/// The graph of one Louvain level, in CSR form with `Double` weights.
-///
-/// Unlike `Graph`, self-loops are kept apart from the adjacency: `selfLoops[v]` is the weight of v's
-/// self-loop (counted once, as in `Graph.totalWeight`), and `degrees[v]` is v's weighted degree with
-/// the self-loop counted twice. So `Σ degrees == 2m` on every level, and the adjacency holds only
-/// entries u → v with u ≠ v, each undirected edge in both lists. Targets are not sorted.
-struct LevelGraph {
-    var offsets: [Int]
-    var targets: [UInt32]
-    var weights: [Double]
-    var selfLoops: [Double]
-    var degrees: [Double]
-
-    var vertexCount: Int { degrees.count }
-
-    /// The level-0 graph: `graph` with self-loops taken out of the adjacency.
-    /// - Complexity: O(n + E).
-    init(_ graph: Graph) {
-        let n = graph.vertexCount
-        var loops = [Double](repeating: 0, count: n)
-        var degrees = [Double](repeating: 0, count: n)
-        var offsets = [Int](repeating: 0, count: n + 1)
-        let bound = graph.targets.count
-        var outTargets = [UInt32](repeating: 0, count: bound)
-        var outWeights = [Double](repeating: 0, count: bound)
-        var written = 0
+extension Louvain {
+    /// Aggregation: one vertex per group; the weight between two groups is the sum of the weights
+    /// between their members, and the weight inside a group (its members' self-loops plus the edges
+    /// between members) becomes the new vertex's self-loop. Degrees and 2m are preserved.
+    ///
+    /// Parallel over chunks of groups in one pass: each chunk emits its groups' lists into a buffer of its
+    /// own, then the buffers are copied into the coarse CSR after a prefix sum; each group's neighbours are summed in a per-worker dense array with a touched
+    /// list (no hashing) and emitted in first-touched order. Every group is built by one worker in a fixed
+    /// order, so the result does not depend on the thread count.
+    ///
+    /// - Parameters:
+    ///   - label: the group of each vertex, in `0..<count`, every value used.
+    /// - Complexity: O(n + E) work; O(count) scratch per worker.
+    static func aggregate(_ graph: LevelGraph, label: [UInt32], count: Int, runner: ParallelRunner) -> LevelGraph {
+        let groups = Groups(label: label, count: count)
+        var loops = [Double](repeating: 0, count: count)
+        var degrees = [Double](repeating: 0, count: count)
+        var sizes = [Int](repeating: 0, count: count + 1)
+        let scratch = WorkerScratch(workers: runner.workers, size: count)
+        let groupsPerChunk = max(1, min(4096, count / (8 * runner.workers) + 1))
+        let chunks = (count + groupsPerChunk - 1) / groupsPerChunk
+        let skipSelf = graph.hasSelfEntries
+        // One pass: each chunk of groups emits its neighbour lists into a buffer of its own.
+        let pieces = ChunkBuffers(count: chunks)
         withBuffers(graph.offsets, graph.targets, graph.weights) { off, tgt, wgt in
-            withMutableBuffers(&loops, &degrees, &offsets) { loop, deg, outOff in
-                withMutableBuffers(&outTargets, &outWeights) { ot, ow in
-                    for v in 0..<n {
-                        let key = UInt32(truncatingIfNeeded: v)
-                        var degree = 0.0
-                        for e in off[v]..<off[v + 1] {
-                            let w = Double(wgt[e])
-                            if tgt[e] == key {
-                                loop[v] += w
-                                degree += 2 * w
-                            } else {
-                                ot[written] = tgt[e]
-                                ow[written] = w
-                                written += 1
-                                degree += w
-                            }
+            withBuffers(graph.selfLoops, graph.degrees, label) { selfLoop, deg, lab in
+                withBuffers(groups.offsets, groups.members) { gOff, gMem in
+                    withMutableBuffers(&loops, &degrees, &sizes) { outLoop, outDeg, outSize in
+                        let context = AggregationContext(
+                            offsets: SharedBuffer(off), targets: SharedBuffer(tgt), weights: SharedBuffer(wgt),
+                            selfLoops: SharedBuffer(selfLoop), degrees: SharedBuffer(deg), label: SharedBuffer(lab),
+                            groupOffsets: SharedBuffer(gOff), groupMembers: SharedBuffer(gMem), skipSelf: skipSelf)
+                        let loopOut = SharedMutableBuffer(outLoop)
+                        let degOut = SharedMutableBuffer(outDeg)
+                        let sizeOut = SharedMutableBuffer(outSize)
+                        runner.forEach(items: chunks) { chunk, worker in
+                            let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
+                            pieces.store(
+                                chunk,
+                                context.emit(groups: range, loops: loopOut, degrees: degOut, sizes: sizeOut,
+                                             weightTo: scratch.weightTo[worker], touched: scratch.touched[worker]))
                         }
-                        deg[v] = degree
-                        outOff[v + 1] = written
                     }
                 }
             }
         }
-        if written < bound {
-            outTargets.removeLast(bound - written)
-            outWeights.removeLast(bound - written)
+        // Exclusive prefix sum: sizes becomes the offsets of the coarse graph.
+        var running = 0
+        for g in 0..<count {
+            let s = sizes[g]
+            sizes[g] = running
+            running += s
         }
-        self.offsets = offsets
-        self.targets = outTargets
-        self.weights = outWeights
-        self.selfLoops = loops
-        self.degrees = degrees
-    }
-
-    /// Debug invariant check (run through `assert`, so in debug builds and tests only): offsets
-    /// consistent, no self entries, degrees = adjacency weights + twice the self-loop, and the degrees
-    /// add up to 2m. Returns a description of the first violation, or nil.
-    func invariantViolation(twoM: Double) -> String? {
-        let n = vertexCount
-        guard offsets.count == n + 1, offsets[0] == 0, offsets[n] == targets.count, weights.count == targets.count,
-            selfLoops.count == n
-        else { return "level graph: array sizes disagree" }
-        var degreeSum = 0.0
-        for v in 0..<n {
-            var degree = 2 * selfLoops[v]
-            for e in offsets[v]..<offsets[v + 1] {
-                if Int(targets[e]) == v { return "level graph: self entry at vertex \(v)" }
-                degree += weights[e]
+        sizes[count] = running
+        var targets = [UInt32](repeating: 0, count: running)
+        var weights = [Float](repeating: 0, count: running)
+        withMutableBuffers(&targets, &weights) { outTgt, outWgt in
+            let targetOut = SharedMutableBuffer(outTgt)
+            let weightOut = SharedMutableBuffer(outWgt)
+            let firstOffsets = (0..<chunks).map { sizes[$0 * groupsPerChunk] }
+            runner.forEach(items: chunks) { chunk, _ in
+                let piece = pieces.piece(chunk)
+                var position = firstOffsets[chunk]
+                for i in 0..<piece.targets.count {
+                    targetOut[position] = piece.targets[i]
+                    weightOut[position] = piece.weights[i]
+                    position += 1
+                }
             }
-            if abs(degree - degrees[v]) > 1e-9 * max(1, degrees[v]) { return "level graph: degree of \(v) is off" }
-            degreeSum += degrees[v]
         }
-        if abs(degreeSum - twoM) > 1e-9 * max(1, twoM) { return "level graph: degrees add up to \(degreeSum), not 2m = \(twoM)" }
-        return nil
-    }
-
-    init(offsets: [Int], targets: [UInt32], weights: [Double], selfLoops: [Double], degrees: [Double]) {
-        self.offsets = offsets
-        self.targets = targets
-        self.weights = weights
-        self.selfLoops = selfLoops
-        self.degrees = degrees
+        withExtendedLifetime(scratch) {}
+        return LevelGraph(offsets: sizes, targets: targets, weights: weights, selfLoops: loops, degrees: degrees)
     }
 }
 
-extension Louvain {
-    /// Aggregation: one vertex per community; the weight between two communities is the sum of the
-    /// weights between their members, and the weight inside a community (its members' self-loops plus
-    /// the edges between members) becomes the new vertex's self-loop. Degrees and 2m are preserved.
-    ///
-    /// Members are grouped by a counting sort; the neighbour weights of each community are summed in a
-    /// dense scratch array with a touched list (no dictionaries), emitted in first-touched order.
-    ///
-    /// - Parameters:
-    ///   - graph: The level graph.
-    ///   - community: The community of each vertex, in `0..<communityCount`, every value used.
-    ///   - communityCount: The number of communities.
-    /// - Returns: The next level's graph.
-    /// - Complexity: O(n + E); O(C) scratch.
-    static func aggregate(_ graph: LevelGraph, community: [UInt32], communityCount: Int) -> LevelGraph {
-        let n = graph.vertexCount
-        let count = communityCount
-        // Group members by community (counting sort, members in increasing vertex order).
-        var memberOffsets = [Int](repeating: 0, count: count + 1)
-        var members = [UInt32](repeating: 0, count: n)
-        var cursor = [Int](repeating: 0, count: count)
-        community.withUnsafeBufferPointer { comm in
-            withMutableBuffers(&memberOffsets, &members, &cursor) { mo, mem, cur in
-                for v in 0..<n { mo[Int(comm[v]) + 1] += 1 }
-                for c in 0..<count {
-                    mo[c + 1] += mo[c]
-                    cur[c] = mo[c]
-                }
-                for v in 0..<n {
-                    let c = Int(comm[v])
-                    mem[cur[c]] = UInt32(truncatingIfNeeded: v)
-                    cur[c] += 1
-                }
-            }
-        }
+/// The neighbour lists one chunk of groups produced during aggregation.
+struct AggregatedPiece: Sendable {
+    var targets: [UInt32] = []
+    var weights: [Float] = []
+}
 
-        let bound = graph.targets.count
-        var offsets = [Int](repeating: 0, count: count + 1)
-        var targets = [UInt32](repeating: 0, count: bound)
-        var weights = [Double](repeating: 0, count: bound)
-        var loops = [Double](repeating: 0, count: count)
-        var degrees = [Double](repeating: 0, count: count)
-        var weightTo = [Double](repeating: -1, count: count)
-        var touched = [UInt32](repeating: 0, count: count)
-        // Degrees and self-loops of the members.
-        withBuffers(graph.selfLoops, graph.degrees, community) { selfLoop, deg, comm in
-            withMutableBuffers(&loops, &degrees) { outLoop, outDeg in
-                for v in 0..<n {
-                    let c = Int(comm[v])
-                    outLoop[c] += selfLoop[v]
-                    outDeg[c] += deg[v]
+/// Per-chunk results of a parallel loop, one slot per chunk, each written by exactly one worker.
+final class ChunkBuffers: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<AggregatedPiece>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: AggregatedPiece(), count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    func store(_ chunk: Int, _ piece: AggregatedPiece) { slots[chunk] = piece }
+    func piece(_ chunk: Int) -> AggregatedPiece { slots[chunk] }
+}
+
+/// Read-only buffers of one aggregation, shared by its workers.
+struct AggregationContext: Sendable {
+    let offsets: SharedBuffer<Int>
+    let targets: SharedBuffer<UInt32>
+    let weights: SharedBuffer<Float>
+    let selfLoops: SharedBuffer<Double>
+    let degrees: SharedBuffer<Double>
+    let label: SharedBuffer<UInt32>
+    let groupOffsets: SharedBuffer<Int>
+    let groupMembers: SharedBuffer<UInt32>
+    let skipSelf: Bool
+
+    /// Sums the weight from group `g` to each other group into `weightTo`; returns the inside weight
+    /// (each internal edge seen from both ends) and the number of touched groups.
+    @inline(__always)
+    func gather(_ g: Int, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) -> (inside: Double, touched: Int) {
+        var inside = 0.0
+        var touchedCount = 0
+        for i in groupOffsets[g]..<groupOffsets[g + 1] {
+            let u = Int(groupMembers[i])
+            let key = UInt32(truncatingIfNeeded: u)
+            for e in offsets[u]..<offsets[u + 1] {
+                let t = targets[e]
+                if skipSelf && t == key { continue }
+                let d = Int(label[Int(t)])
+                let w = Double(weights[e])
+                if d == g {
+                    inside += w
+                    continue
                 }
+                if weightTo[d] < 0 {
+                    weightTo[d] = 0
+                    touched[touchedCount] = UInt32(truncatingIfNeeded: d)
+                    touchedCount += 1
+                }
+                weightTo[d] += w
             }
         }
-        // Edges between communities; edges inside a community join its self-loop.
-        var written = 0
-        withBuffers(graph.offsets, graph.targets, graph.weights) { off, tgt, wgt in
-            withBuffers(community, memberOffsets, members) { comm, mo, mem in
-                withMutableBuffers(&offsets, &targets, &weights) { outOff, ot, ow in
-                    withMutableBuffers(&loops, &weightTo, &touched) { outLoop, scratch, list in
-                        for c in 0..<count {
-                            var inside = 0.0
-                            var touchedCount = 0
-                            for i in mo[c]..<mo[c + 1] {
-                                let u = Int(mem[i])
-                                for e in off[u]..<off[u + 1] {
-                                    let d = Int(comm[Int(tgt[e])])
-                                    if d == c {
-                                        inside += wgt[e]
-                                        continue
-                                    }
-                                    if scratch[d] < 0 {
-                                        scratch[d] = 0
-                                        list[touchedCount] = UInt32(truncatingIfNeeded: d)
-                                        touchedCount += 1
-                                    }
-                                    scratch[d] += wgt[e]
-                                }
-                            }
-                            // Each internal edge was seen from both of its ends.
-                            outLoop[c] += inside / 2
-                            for t in 0..<touchedCount {
-                                let d = Int(list[t])
-                                ot[written] = list[t]
-                                ow[written] = scratch[d]
-                                scratch[d] = -1
-                                written += 1
-                            }
-                            outOff[c + 1] = written
-                        }
-                    }
-                }
+        return (inside, touchedCount)
+    }
+
+    /// Degrees, self-loops and neighbour lists of `groups`; the lists are returned in one piece.
+    func emit(
+        groups: Range<Int>, loops: SharedMutableBuffer<Double>, degrees outDegrees: SharedMutableBuffer<Double>,
+        sizes: SharedMutableBuffer<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>
+    ) -> AggregatedPiece {
+        var piece = AggregatedPiece()
+        var reserve = 0
+        for g in groups {
+            for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                let u = Int(groupMembers[i])
+                reserve += offsets[u + 1] - offsets[u]
             }
         }
-        if written < bound {
-            targets.removeLast(bound - written)
-            weights.removeLast(bound - written)
+        reserve = min(reserve, groups.count * 64 + 1024)
+        piece.targets.reserveCapacity(reserve)
+        piece.weights.reserveCapacity(reserve)
+        for g in groups {
+            var loop = 0.0
+            var degree = 0.0
+            for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                let u = Int(groupMembers[i])
+                loop += selfLoops[u]
+                degree += degrees[u]
+            }
+            let (inside, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
+            for t in 0..<touchedCount {
+                let d = Int(touched[t])
+                piece.targets.append(touched[t])
+                piece.weights.append(Float(weightTo[d]))
+                weightTo[d] = -1
+            }
+            loops[g] = loop + inside / 2
+            outDegrees[g] = degree
+            sizes[g] = touchedCount
         }
-        return LevelGraph(offsets: offsets, targets: targets, weights: weights, selfLoops: loops, degrees: degrees)
+        return piece
     }
 }

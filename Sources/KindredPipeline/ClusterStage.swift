@@ -10,7 +10,10 @@ public struct ClusterRequest: Sendable {
     /// Also write every level of the hierarchy here.
     public var levels: String?
     public var options = LouvainOptions()
-    public var threads: Int?
+    /// Warm start: a partition file (`node,community`) whose communities the run starts from.
+    public var initial: String?
+    /// Vertices that keep their starting community: a file whose first column lists node ids.
+    public var fixed: String?
 
     public init(graph: String, output: String) {
         self.graph = graph
@@ -27,6 +30,14 @@ public struct ClusterOutcome: Sendable {
     public var levels: Int
     public var seconds: Double
     public var membership: [UInt32]
+    public var disconnectedCommunities: Int
+    public var splitCommunities: Int
+    public var iterations: Int
+    public var phaseSeconds: [String: Double]
+    /// Vertices given a starting community, and ids of the initial file absent from the graph.
+    public var initialMatched: Int
+    public var initialUnknown: Int
+    public var fixedCount: Int
 }
 
 /// Loads a graph, runs Louvain and writes `node,community`.
@@ -36,18 +47,75 @@ public enum ClusterStage {
         guard options.resolution.isFinite && options.resolution > 0 else {
             throw KindredError.usage("--resolution must be a positive number")
         }
+        guard options.iterations >= 1 else { throw KindredError.usage("--iterations must be ≥ 1") }
+        if let threads = options.threads, threads < 1 { throw KindredError.usage("--threads must be ≥ 1") }
         return Louvain.run(graph, options: options)
+    }
+
+    /// Reads a warm-start partition onto the graph's vertices: labels by id, `UInt32.max` for vertices
+    /// the file does not mention. Returns the labels, how many vertices matched and how many ids of the
+    /// file are not in the graph.
+    public static func initialMembership(path: String, graph: Graph) throws -> (labels: [UInt32], matched: Int, unknown: Int) {
+        let pairs = try LabelFile.read(path: path, column: "community")
+        var index: [String: Int] = [:]
+        for (v, id) in graph.ids.enumerated() { index[id] = v }
+        var labels = [UInt32](repeating: UInt32.max, count: graph.vertexCount)
+        var names: [String: UInt32] = [:]
+        var matched = 0
+        var unknown = 0
+        for pair in pairs {
+            guard let v = index[pair.node] else {
+                unknown += 1
+                continue
+            }
+            let label = names[pair.label] ?? { let l = UInt32(names.count); names[pair.label] = l; return l }()
+            labels[v] = label
+            matched += 1
+        }
+        return (labels, matched, unknown)
+    }
+
+    /// Reads the ids of fixed vertices (first column; `#` comments and a `node`/`id` header skipped).
+    public static func fixedVertices(path: String, graph: Graph) throws -> [Bool] {
+        var index: [String: Int] = [:]
+        for (v, id) in graph.ids.enumerated() { index[id] = v }
+        var fixed = [Bool](repeating: false, count: graph.vertexCount)
+        let reader = try LineReader(path: path)
+        while let line = try reader.nextString() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let first = String(trimmed.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).first ?? "")
+            if reader.lineNumber == 1 && ["node", "id", "vertex"].contains(first.lowercased()) { continue }
+            if let v = index[first] { fixed[v] = true }
+        }
+        return fixed
     }
 
     public static func run(_ request: ClusterRequest) throws -> ClusterOutcome {
         let graph = try GraphLoader.load(path: request.graph)
+        var options = request.options
+        var matched = 0
+        var unknown = 0
+        if let initial = request.initial {
+            let read = try initialMembership(path: initial, graph: graph)
+            options.initialMembership = read.labels
+            matched = read.matched
+            unknown = read.unknown
+        }
+        if let fixed = request.fixed {
+            guard options.initialMembership != nil else { throw KindredError.usage("--fixed needs --initial") }
+            options.fixed = try fixedVertices(path: fixed, graph: graph)
+        }
         let started = Date()
-        let result = try cluster(graph, options: request.options)
+        let result = try cluster(graph, options: options)
         let seconds = Date().timeIntervalSince(started)
         try LabelFile.writePartition(ids: graph.ids, membership: result.membership, to: request.output)
         if let levels = request.levels { try LabelFile.writeLevels(ids: graph.ids, levels: result.levels, to: levels) }
         return ClusterOutcome(
             vertices: graph.vertexCount, edges: graph.edgeCount, modularity: result.modularity,
-            communities: result.communityCount, levels: result.levels.count, seconds: seconds, membership: result.membership)
+            communities: result.communityCount, levels: result.levels.count, seconds: seconds, membership: result.membership,
+            disconnectedCommunities: result.disconnectedCommunities, splitCommunities: result.splitCommunities,
+            iterations: result.iterations, phaseSeconds: result.phaseSeconds, initialMatched: matched, initialUnknown: unknown,
+            fixedCount: options.fixed?.filter { $0 }.count ?? 0)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KindredCommunity
 import KindredCore
 import KindredPipeline
 import KindredSimilarity
@@ -58,24 +59,39 @@ struct GraphCommand: ParsableCommand {
 /// `kindred cluster`: Louvain on a .kgraph or an edge list.
 struct Cluster: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find communities with Louvain (modularity, resolution γ) in a .kgraph file or an edge list.")
+        abstract: "Find communities (Leiden or Louvain, modularity with resolution γ) in a .kgraph file or an edge list.",
+        discussion: """
+            Parallel and deterministic: the same graph, options and seed give the same partition at any
+            --threads. Leiden (the default) guarantees connected communities.
+            """)
 
     @Argument(help: "Graph: .kgraph, or an edge list `u v [w]` per line (# comments, any token as id).") var graph: String
     @Option(help: "Partition output: CSV node,community (communities numbered by decreasing size).") var output: String
     @Option(help: "Resolution γ > 0: higher gives more, smaller communities.") var resolution = 1.0
-    @Option(help: "Random seed (vertex order); the same seed gives the same partition.") var seed: UInt64 = 0
-    @Option(help: "Worker threads (this sequential version uses one; accepted for scripts).") var threads: Int?
+    @Option(help: "leiden (connected communities) or louvain.") var algorithm = "leiden"
+    @Option(help: "Random seed; the same seed gives the same partition.") var seed: UInt64 = 0
+    @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
+    @Option(help: "Run the method this many times, each from the previous result (stops when no gain).") var iterations = 1
     @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
+    @Option(help: "Warm start from this partition (CSV node,community); vertices it lacks start alone.") var initial: String?
+    @Option(name: .customLong("fixed"), help: "Keep these vertices in their --initial community (file: node id in the first column).")
+    var fixedVertices: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func run() throws {
         try guarded {
-            if let threads, threads < 1 { throw KindredError.usage("--threads must be ≥ 1") }
+            guard let method = CommunityAlgorithm(rawValue: algorithm) else {
+                throw KindredError.usage("--algorithm must be leiden or louvain")
+            }
             var request = ClusterRequest(graph: graph, output: output)
+            request.options.algorithm = method
             request.options.resolution = resolution
             request.options.seed = seed
-            request.threads = threads
+            request.options.threads = threads
+            request.options.iterations = iterations
             request.levels = levels
+            request.initial = initial
+            request.fixed = fixedVertices
             let o = try ClusterStage.run(request)
             if json {
                 var j = JSONText()
@@ -84,12 +100,28 @@ struct Cluster: ParsableCommand {
                 j.add("modularity", o.modularity)
                 j.add("communities", o.communities)
                 j.add("levels", o.levels)
+                j.add("algorithm", algorithm)
+                j.add("disconnected_communities", o.disconnectedCommunities)
+                j.add("split_communities", o.splitCommunities)
                 j.add("resolution", resolution)
                 j.add("seed", Int(seed))
+                j.add("threads", threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                j.add("iterations", o.iterations)
+                if initial != nil {
+                    j.add("initial_matched", o.initialMatched)
+                    j.add("initial_unknown", o.initialUnknown)
+                    j.add("fixed", o.fixedCount)
+                }
+                var phases = JSONText()
+                for (name, value) in o.phaseSeconds.sorted(by: { $0.key < $1.key }) { phases.add(name, value, digits: 3) }
+                j.add("phase_seconds", raw: phases.text)
                 j.add("seconds", o.seconds, digits: 3)
                 print(j.text)
             } else {
-                print("\(o.communities) communities, modularity \(fixed(o.modularity)), \(o.levels) levels, \(fixed(o.seconds, 3)) s → \(output)")
+                print("\(o.communities) communities, modularity \(fixed(o.modularity)), \(o.levels) levels, \(o.disconnectedCommunities) disconnected (\(algorithm)), \(fixed(o.seconds, 3)) s → \(output)")
+                if initial != nil {
+                    print("warm start: \(o.initialMatched) vertices from the initial partition, \(o.initialUnknown) of its ids not in the graph, \(o.fixedCount) fixed")
+                }
             }
         }
     }

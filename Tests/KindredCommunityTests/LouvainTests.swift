@@ -107,10 +107,12 @@ struct LouvainTests {
     func firstLevelIsLocallyOptimal() {
         // Only the first level is a local optimum for single-vertex moves: after aggregation,
         // vertices move only together (the weakness the Leiden algorithm addresses). With
-        // minimumGain 0 the level runs until a pass moves nothing.
+        // tolerance 0 the level runs until a pass over every vertex moves nothing.
         for graphSeed: UInt64 in 0..<15 {
             let g = randomGraph(seed: graphSeed, maxVertices: 40)
-            let result = Louvain.run(g, options: LouvainOptions(minimumGain: 0))
+            var options = LouvainOptions(minimumGain: 0)
+            options.initialTolerance = 0
+            let result = Louvain.run(g, options: options)
             var membership = result.levels[0]
             let q0 = Modularity.compute(g, membership: membership)
             for v in 0..<g.vertexCount {
