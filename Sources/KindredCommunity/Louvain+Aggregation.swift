@@ -5,8 +5,8 @@ extension Louvain {
     /// between their members, and the weight inside a group (its members' self-loops plus the edges
     /// between members) becomes the new vertex's self-loop. Degrees and 2m are preserved.
     ///
-    /// Parallel over chunks of groups in one pass: each chunk emits its groups' lists into a buffer of its
-    /// own, then the buffers are copied into the coarse CSR after a prefix sum; each group's neighbours are summed in a per-worker dense array with a touched
+    /// Parallel over chunks of groups, in two passes (count, then fill) so the coarse graph is allocated
+    /// once at its exact size (peak memory matters more than the second scan); each group's neighbours are summed in a per-worker dense array with a touched
     /// list (no hashing) and emitted in first-touched order. Every group is built by one worker in a fixed
     /// order, so the result does not depend on the thread count.
     ///
@@ -22,27 +22,29 @@ extension Louvain {
         let groupsPerChunk = max(1, min(4096, count / (8 * runner.workers) + 1))
         let chunks = (count + groupsPerChunk - 1) / groupsPerChunk
         let skipSelf = graph.hasSelfEntries
-        // One pass: each chunk of groups emits its neighbour lists into a buffer of its own.
-        let pieces = ChunkBuffers(count: chunks)
-        withBuffers(graph.offsets, graph.targets, graph.weights) { off, tgt, wgt in
-            withBuffers(graph.selfLoops, graph.degrees, label) { selfLoop, deg, lab in
-                withBuffers(groups.offsets, groups.members) { gOff, gMem in
-                    withMutableBuffers(&loops, &degrees, &sizes) { outLoop, outDeg, outSize in
-                        let context = AggregationContext(
-                            offsets: SharedBuffer(off), targets: SharedBuffer(tgt), weights: SharedBuffer(wgt),
-                            selfLoops: SharedBuffer(selfLoop), degrees: SharedBuffer(deg), label: SharedBuffer(lab),
-                            groupOffsets: SharedBuffer(gOff), groupMembers: SharedBuffer(gMem), skipSelf: skipSelf)
-                        let loopOut = SharedMutableBuffer(outLoop)
-                        let degOut = SharedMutableBuffer(outDeg)
-                        let sizeOut = SharedMutableBuffer(outSize)
-                        runner.forEach(items: chunks) { chunk, worker in
-                            let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
-                            pieces.store(
-                                chunk,
-                                context.emit(groups: range, loops: loopOut, degrees: degOut, sizes: sizeOut,
-                                             weightTo: scratch.weightTo[worker], touched: scratch.touched[worker]))
-                        }
+        func withContext(_ body: (AggregationContext) -> Void) {
+            withBuffers(graph.offsets, graph.targets, graph.weights) { off, tgt, wgt in
+                withBuffers(graph.selfLoops, graph.degrees, label) { selfLoop, deg, lab in
+                    withBuffers(groups.offsets, groups.members) { gOff, gMem in
+                        body(
+                            AggregationContext(
+                                offsets: SharedBuffer(off), targets: SharedBuffer(tgt), weights: SharedBuffer(wgt),
+                                selfLoops: SharedBuffer(selfLoop), degrees: SharedBuffer(deg), label: SharedBuffer(lab),
+                                groupOffsets: SharedBuffer(gOff), groupMembers: SharedBuffer(gMem), skipSelf: skipSelf))
                     }
+                }
+            }
+        }
+        // Pass 1: degrees, self-loops and the number of distinct neighbour groups of each group.
+        withContext { context in
+            withMutableBuffers(&loops, &degrees, &sizes) { outLoop, outDeg, outSize in
+                let loopOut = SharedMutableBuffer(outLoop)
+                let degOut = SharedMutableBuffer(outDeg)
+                let sizeOut = SharedMutableBuffer(outSize)
+                runner.forEach(items: chunks) { chunk, worker in
+                    let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
+                    context.count(groups: range, loops: loopOut, degrees: degOut, sizes: sizeOut,
+                                  weightTo: scratch.weightTo[worker], touched: scratch.touched[worker])
                 }
             }
         }
@@ -54,51 +56,26 @@ extension Louvain {
             running += s
         }
         sizes[count] = running
+        // Pass 2: fill, at the exact size (no second copy of the coarse graph in memory).
         var targets = [UInt32](repeating: 0, count: running)
         var weights = [Float](repeating: 0, count: running)
-        withMutableBuffers(&targets, &weights) { outTgt, outWgt in
-            let targetOut = SharedMutableBuffer(outTgt)
-            let weightOut = SharedMutableBuffer(outWgt)
-            let firstOffsets = (0..<chunks).map { sizes[$0 * groupsPerChunk] }
-            runner.forEach(items: chunks) { chunk, _ in
-                let piece = pieces.piece(chunk)
-                var position = firstOffsets[chunk]
-                for i in 0..<piece.targets.count {
-                    targetOut[position] = piece.targets[i]
-                    weightOut[position] = piece.weights[i]
-                    position += 1
+        withContext { context in
+            withMutableBuffers(&targets, &weights) { outTgt, outWgt in
+                sizes.withUnsafeBufferPointer { outOff in
+                    let offsetsIn = SharedBuffer(outOff)
+                    let targetOut = SharedMutableBuffer(outTgt)
+                    let weightOut = SharedMutableBuffer(outWgt)
+                    runner.forEach(items: chunks) { chunk, worker in
+                        let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
+                        context.fill(groups: range, offsets: offsetsIn, targets: targetOut, weights: weightOut,
+                                     weightTo: scratch.weightTo[worker], touched: scratch.touched[worker])
+                    }
                 }
             }
         }
         withExtendedLifetime(scratch) {}
         return LevelGraph(offsets: sizes, targets: targets, weights: weights, selfLoops: loops, degrees: degrees)
     }
-}
-
-/// The neighbour lists one chunk of groups produced during aggregation.
-struct AggregatedPiece: Sendable {
-    var targets: [UInt32] = []
-    var weights: [Float] = []
-}
-
-/// Per-chunk results of a parallel loop, one slot per chunk, each written by exactly one worker.
-final class ChunkBuffers: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<AggregatedPiece>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: AggregatedPiece(), count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    func store(_ chunk: Int, _ piece: AggregatedPiece) { slots[chunk] = piece }
-    func piece(_ chunk: Int) -> AggregatedPiece { slots[chunk] }
 }
 
 /// Read-only buffers of one aggregation, shared by its workers.
@@ -142,22 +119,11 @@ struct AggregationContext: Sendable {
         return (inside, touchedCount)
     }
 
-    /// Degrees, self-loops and neighbour lists of `groups`; the lists are returned in one piece.
-    func emit(
+    /// Degrees, self-loops and the number of neighbour groups of each group in `groups`.
+    func count(
         groups: Range<Int>, loops: SharedMutableBuffer<Double>, degrees outDegrees: SharedMutableBuffer<Double>,
         sizes: SharedMutableBuffer<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>
-    ) -> AggregatedPiece {
-        var piece = AggregatedPiece()
-        var reserve = 0
-        for g in groups {
-            for i in groupOffsets[g]..<groupOffsets[g + 1] {
-                let u = Int(groupMembers[i])
-                reserve += offsets[u + 1] - offsets[u]
-            }
-        }
-        reserve = min(reserve, groups.count * 64 + 1024)
-        piece.targets.reserveCapacity(reserve)
-        piece.weights.reserveCapacity(reserve)
+    ) {
         for g in groups {
             var loop = 0.0
             var degree = 0.0
@@ -167,16 +133,28 @@ struct AggregationContext: Sendable {
                 degree += degrees[u]
             }
             let (inside, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
-            for t in 0..<touchedCount {
-                let d = Int(touched[t])
-                piece.targets.append(touched[t])
-                piece.weights.append(Float(weightTo[d]))
-                weightTo[d] = -1
-            }
+            for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
             loops[g] = loop + inside / 2
             outDegrees[g] = degree
             sizes[g] = touchedCount
         }
-        return piece
+    }
+
+    /// Writes the neighbour lists of `groups` at their offsets, in first-touched order.
+    func fill(
+        groups: Range<Int>, offsets outOffsets: SharedBuffer<Int>, targets outTargets: SharedMutableBuffer<UInt32>,
+        weights outWeights: SharedMutableBuffer<Float>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>
+    ) {
+        for g in groups {
+            let (_, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
+            var position = outOffsets[g]
+            for t in 0..<touchedCount {
+                let d = Int(touched[t])
+                outTargets[position] = touched[t]
+                outWeights[position] = Float(weightTo[d])
+                weightTo[d] = -1
+                position += 1
+            }
+        }
     }
 }

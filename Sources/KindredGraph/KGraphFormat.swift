@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KindredCore
 
 /// Kindred's binary graph format (`.kgraph`): the CSR arrays as they are in memory, with a checksum.
@@ -82,9 +85,11 @@ public enum KGraphFormat {
     ///   "truncated: expected N bytes, found M", "checksum mismatch: the file is damaged".
     /// - Complexity: O(n + E + total id length).
     public static func read(path: String) throws -> Graph {
-        let bytes = try FileBytes.readAll(path: path)
+        // Sections are read straight into the graph's arrays, so loading needs no second copy of the file.
+        let source = try FileSource(path: path)
+        defer { source.close() }
         do {
-            return try decode(bytes)
+            return try decode(source)
         } catch var error as KindredError {
             error.file = path
             throw error
@@ -93,94 +98,119 @@ public enum KGraphFormat {
 
     /// Decodes `.kgraph` bytes; errors carry no file name (the caller adds it).
     static func decode(_ bytes: [UInt8]) throws -> Graph {
-        let found = bytes.count
-        if found < magic.count || Array(bytes[0..<magic.count]) != magic {
+        try decode(ArraySource(bytes: bytes))
+    }
+
+    /// Decodes from any source of bytes, checking as described on `read(path:)`.
+    static func decode<Source: KGraphSource>(_ source: Source) throws -> Graph {
+        let found = source.size
+        var head = [UInt8](repeating: 0, count: min(found, headerSize))
+        try head.withUnsafeMutableBytes { try source.read(into: $0, at: 0) }
+        if found < magic.count || Array(head[0..<magic.count]) != magic {
             throw KindredError(.badInput, "not a .kgraph file (bad magic)")
         }
         guard found >= headerSize else {
             throw KindredError(.badInput, "truncated: expected at least \(headerSize) bytes, found \(found)")
         }
-        return try bytes.withUnsafeBytes { raw -> Graph in
-            let fileVersion = raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
-            guard fileVersion == version else { throw KindredError(.badInput, "unsupported version \(fileVersion)") }
-            let flags = raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian
-            guard flags == 0 else { throw KindredError(.badInput, "unsupported flags \(flags)") }
-            let n64 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
-            let entries64 = raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
-            let idBytes64 = raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self).littleEndian
-            let storedChecksum = raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self).littleEndian
-            // Sizes, without overflow: each part must fit in the file on its own first.
-            let limit = UInt64(found)
-            guard n64 < UInt64(UInt32.max), entries64 <= limit, idBytes64 <= limit else {
-                throw KindredError(
-                    .badInput,
-                    "truncated: the header announces more data (n \(n64), entries \(entries64), id bytes \(idBytes64)) than the file's \(found) bytes"
-                )
-            }
-            let n = Int(n64)
-            let entries = Int(entries64)
-            let idBytes = Int(idBytes64)
-            let expected = headerSize + 8 * (n + 1) + 8 * entries + idBytes
-            if expected > found {
-                throw KindredError(.badInput, "truncated: expected \(expected) bytes, found \(found)")
-            }
-            if expected < found {
-                throw KindredError(.badInput, "trailing data: expected \(expected) bytes, found \(found)")
-            }
-            let body = UnsafeRawBufferPointer(rebasing: raw[headerSize..<found])
-            guard fnv1a(body) == storedChecksum else {
-                throw KindredError(.badInput, "checksum mismatch: the file is damaged")
-            }
-            var position = headerSize
-            var offsets = [Int](repeating: 0, count: n + 1)
-            try offsets.withUnsafeMutableBufferPointer { off in
-                for i in 0...n {
-                    let value = raw.loadUnaligned(fromByteOffset: position + 8 * i, as: UInt64.self).littleEndian
-                    guard value <= entries64 else {
-                        throw KindredError(.badInput, "offset of vertex \(i) is beyond the \(entries) entries")
-                    }
-                    off[i] = Int(value)
+        let (fileVersion, flags, n64, entries64, idBytes64, storedChecksum) = head.withUnsafeBytes { raw in
+            (
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian,
+                raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian,
+                raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian,
+                raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian,
+                raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self).littleEndian,
+                raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self).littleEndian
+            )
+        }
+        guard fileVersion == version else { throw KindredError(.badInput, "unsupported version \(fileVersion)") }
+        guard flags == 0 else { throw KindredError(.badInput, "unsupported flags \(flags)") }
+        // Sizes, without overflow: each part must fit in the file on its own first.
+        let limit = UInt64(found)
+        guard n64 < UInt64(UInt32.max), entries64 <= limit, idBytes64 <= limit else {
+            throw KindredError(
+                .badInput,
+                "truncated: the header announces more data (n \(n64), entries \(entries64), id bytes \(idBytes64)) than the file's \(found) bytes"
+            )
+        }
+        let n = Int(n64)
+        let entries = Int(entries64)
+        let idBytes = Int(idBytes64)
+        let expected = headerSize + 8 * (n + 1) + 8 * entries + idBytes
+        if expected > found {
+            throw KindredError(.badInput, "truncated: expected \(expected) bytes, found \(found)")
+        }
+        if expected < found {
+            throw KindredError(.badInput, "trailing data: expected \(expected) bytes, found \(found)")
+        }
+        var checksum = FNV1a()
+        var position = headerSize
+        // Offsets (UInt64 little-endian) straight into the Int array, then fixed up in place.
+        var offsets = [Int](repeating: 0, count: n + 1)
+        try offsets.withUnsafeMutableBytes { raw in
+            try source.read(into: raw, at: position)
+            checksum.add(UnsafeRawBufferPointer(raw))
+        }
+        position += 8 * (n + 1)
+        var targets = [UInt32](repeating: 0, count: entries)
+        try targets.withUnsafeMutableBytes { raw in
+            try source.read(into: raw, at: position)
+            checksum.add(UnsafeRawBufferPointer(raw))
+        }
+        targets.withUnsafeMutableBufferPointer { tgt in
+            for i in 0..<entries { tgt[i] = UInt32(littleEndian: tgt[i]) }
+        }
+        position += 4 * entries
+        var weights = [Float](repeating: 0, count: entries)
+        try weights.withUnsafeMutableBytes { raw in
+            try source.read(into: raw, at: position)
+            checksum.add(UnsafeRawBufferPointer(raw))
+        }
+        weights.withUnsafeMutableBufferPointer { wgt in
+            for i in 0..<entries { wgt[i] = Float(bitPattern: UInt32(littleEndian: wgt[i].bitPattern)) }
+        }
+        position += 4 * entries
+        var table = [UInt8](repeating: 0, count: idBytes)
+        try table.withUnsafeMutableBytes { raw in
+            try source.read(into: raw, at: position)
+            checksum.add(UnsafeRawBufferPointer(raw))
+        }
+        guard checksum.value == storedChecksum else {
+            throw KindredError(.badInput, "checksum mismatch: the file is damaged")
+        }
+        try offsets.withUnsafeMutableBufferPointer { off in
+            for i in 0...n {
+                let value = UInt64(bitPattern: Int64(off[i])).littleEndian
+                guard value <= entries64 else {
+                    throw KindredError(.badInput, "offset of vertex \(i) is beyond the \(entries) entries")
                 }
+                off[i] = Int(value)
             }
-            position += 8 * (n + 1)
-            var targets = [UInt32](repeating: 0, count: entries)
-            targets.withUnsafeMutableBufferPointer { tgt in
-                for i in 0..<entries {
-                    tgt[i] = raw.loadUnaligned(fromByteOffset: position + 4 * i, as: UInt32.self).littleEndian
-                }
-            }
-            position += 4 * entries
-            var weights = [Float](repeating: 0, count: entries)
-            weights.withUnsafeMutableBufferPointer { wgt in
-                for i in 0..<entries {
-                    let bits = raw.loadUnaligned(fromByteOffset: position + 4 * i, as: UInt32.self).littleEndian
-                    wgt[i] = Float(bitPattern: bits)
-                }
-            }
-            position += 4 * entries
-            var ids: [String] = []
-            ids.reserveCapacity(n)
+        }
+        var ids: [String] = []
+        ids.reserveCapacity(n)
+        try table.withUnsafeBytes { raw in
+            var at = 0
             for v in 0..<n {
-                guard position + 4 <= found else {
+                guard at + 4 <= idBytes else {
                     throw KindredError(.badInput, "id table ends before the id of vertex \(v)")
                 }
-                let length = Int(raw.loadUnaligned(fromByteOffset: position, as: UInt32.self).littleEndian)
-                position += 4
-                guard length <= found - position else {
+                let length = Int(raw.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+                at += 4
+                guard length <= idBytes - at else {
                     throw KindredError(.badInput, "id of vertex \(v) runs past the end of the id table")
                 }
-                let idRaw = UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)])
+                let idRaw = UnsafeRawBufferPointer(rebasing: raw[at..<(at + length)])
                 guard let id = String(validating: idRaw.bindMemory(to: UInt8.self), as: UTF8.self) else {
                     throw KindredError(.badInput, "id of vertex \(v) is not valid UTF-8")
                 }
                 ids.append(id)
-                position += length
+                at += length
             }
-            guard position == found else {
-                throw KindredError(.badInput, "id table size does not match the ids (\(found - position) bytes left over)")
+            guard at == idBytes else {
+                throw KindredError(.badInput, "id table size does not match the ids (\(idBytes - at) bytes left over)")
             }
-            return try Graph(offsets: offsets, targets: targets, weights: weights, ids: ids)
         }
+        return try Graph(offsets: offsets, targets: targets, weights: weights, ids: ids)
     }
 
     /// FNV-1a 64 of bytes (the same function as `KindredCore.stableHash`, on a raw buffer).
@@ -191,6 +221,77 @@ public enum KGraphFormat {
             hash = hash &* 0x0000_0100_0000_01B3
         }
         return hash
+    }
+}
+
+/// FNV-1a 64, fed in pieces.
+struct FNV1a {
+    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var hash = value
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        value = hash
+    }
+}
+
+/// Where `.kgraph` bytes come from: a file (read in place into the destination arrays) or memory.
+protocol KGraphSource {
+    var size: Int { get }
+    /// Fills `buffer` with the bytes at `offset` (the caller checked they exist).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws
+}
+
+/// `.kgraph` bytes already in memory (tests, fuzzing).
+struct ArraySource: KGraphSource {
+    let bytes: [UInt8]
+    var size: Int { bytes.count }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        guard buffer.count > 0 else { return }
+        bytes.withUnsafeBytes { raw in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + buffer.count)]))
+        }
+    }
+}
+
+/// A `.kgraph` file read with `pread`, section by section.
+final class FileSource: KGraphSource {
+    let descriptor: Int32
+    let size: Int
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        var status = stat()
+        if stat(path, &status) != 0 {
+            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            throw KindredError(.io, "is a directory, expected a file", file: path)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        descriptor = fd
+        size = Int(status.st_size)
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        var filled = 0
+        while filled < buffer.count {
+            let got = pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset + filled))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw KindredError(.io, "read failed: \(String(cString: strerror(errno)))", file: path)
+            }
+            if got == 0 { throw KindredError(.badInput, "truncated while reading (the file shrank)", file: path) }
+            filled += got
+        }
     }
 }
 

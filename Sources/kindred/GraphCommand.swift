@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KindredCommunity
 import KindredCore
+import KindredGraph
 import KindredPipeline
 import KindredSimilarity
 
@@ -159,6 +160,27 @@ struct Evaluate: ParsableCommand {
                 if e.matched < 10 { lines.append("warning: very few nodes matched") }
                 print(lines.joined(separator: "\n"))
             }
+        }
+    }
+}
+
+/// `kindred convert`: edge list ⇄ .kgraph.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a graph between an edge list and the binary .kgraph format (by the output's extension).")
+
+    @Argument(help: "Input graph: .kgraph or edge list.") var input: String
+    @Argument(help: "Output: a path ending in .kgraph writes binary, anything else an edge list.") var output: String
+
+    func run() throws {
+        try guarded {
+            let graph = try GraphLoader.load(path: input)
+            if output.hasSuffix(".kgraph") {
+                try KGraphFormat.write(graph, to: output)
+            } else {
+                try EdgeListFormat.write(graph, to: output)
+            }
+            print("\(graph.vertexCount) vertices, \(graph.edgeCount) edges → \(output)")
         }
     }
 }
