@@ -1,3 +1,4 @@
+import KindredCore
 import KindredGraph
 
 /// Connectivity of communities: how many are internally disconnected, and splitting them.

@@ -1,3 +1,4 @@
+import KindredCore
 import KindredGraph
 
 /// The graph of one Louvain/Leiden level in CSR form: Float32 edge weights, Double degrees.

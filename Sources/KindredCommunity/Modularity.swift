@@ -1,3 +1,4 @@
+import KindredCore
 import KindredGraph
 
 /// Modularity of a partition (Newman & Girvan 2004, doi:10.1103/PhysRevE.69.026113), with a

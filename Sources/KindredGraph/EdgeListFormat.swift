@@ -331,16 +331,3 @@ struct EdgeListParser {
             duplicates: duplicates)
     }
 }
-
-/// Calls `body` with mutable buffers of three arrays (taken once, outside the loop).
-@inline(__always)
-private func withMutableBuffers<A, B, C, R>(
-    _ a: inout [A], _ b: inout [B], _ c: inout [C],
-    _ body: (UnsafeMutableBufferPointer<A>, UnsafeMutableBufferPointer<B>, UnsafeMutableBufferPointer<C>) throws -> R
-) rethrows -> R {
-    try a.withUnsafeMutableBufferPointer { pa in
-        try b.withUnsafeMutableBufferPointer { pb in
-            try c.withUnsafeMutableBufferPointer { pc in try body(pa, pb, pc) }
-        }
-    }
-}

@@ -1,5 +1,5 @@
 import Benchmark
-import KindredCommunity
+@_spi(Benchmarks) import KindredCommunity
 import KindredCore
 import KindredGraph
 import KindredPeople
@@ -30,10 +30,24 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(5)
     Benchmark.defaultConfiguration.metrics = [.wallClock, .mallocCountTotal, .peakMemoryResident]
 
-    let graph = plantedGraph(vertices: 100_000, communities: 100, inside: 8, outside: 2, seed: 1)
-    Benchmark("Louvain (sequential) planted 100k") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(Louvain.run(graph, options: LouvainOptions()))
+    let graph = plantedGraph(vertices: 200_000, communities: 200, inside: 8, outside: 2, seed: 1)
+    for threads in [1, 2] {
+        Benchmark("Leiden planted 200k, \(threads) thread(s)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(Louvain.run(graph, options: LouvainOptions(seed: 1, threads: threads)))
+            }
+        }
+        Benchmark("Move phase (level 0) planted 200k, \(threads) thread(s)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(LouvainKernels.movePhase(graph, threads: threads))
+            }
+        }
+        Benchmark("Aggregation by 2,000 groups, planted 200k, \(threads) thread(s)") { benchmark in
+            let membership = (0..<graph.vertexCount).map { UInt32($0 % 2000) }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(LouvainKernels.aggregate(graph, membership: membership, count: 2000, threads: threads))
+            }
         }
     }
 

@@ -2,8 +2,8 @@
 /// buffers once at the loop boundary (STYLE.md) without a dozen nested closures.
 
 /// Calls `body` with read-only buffers of two arrays.
-@inline(__always)
-func withBuffers<A, B, R>(
+@inlinable @inline(__always)
+public func withBuffers<A, B, R>(
     _ a: [A], _ b: [B],
     _ body: (UnsafeBufferPointer<A>, UnsafeBufferPointer<B>) throws -> R
 ) rethrows -> R {
@@ -13,8 +13,8 @@ func withBuffers<A, B, R>(
 }
 
 /// Calls `body` with read-only buffers of three arrays.
-@inline(__always)
-func withBuffers<A, B, C, R>(
+@inlinable @inline(__always)
+public func withBuffers<A, B, C, R>(
     _ a: [A], _ b: [B], _ c: [C],
     _ body: (UnsafeBufferPointer<A>, UnsafeBufferPointer<B>, UnsafeBufferPointer<C>) throws -> R
 ) rethrows -> R {
@@ -26,8 +26,8 @@ func withBuffers<A, B, C, R>(
 }
 
 /// Calls `body` with read-only buffers of four arrays.
-@inline(__always)
-func withBuffers<A, B, C, D, R>(
+@inlinable @inline(__always)
+public func withBuffers<A, B, C, D, R>(
     _ a: [A], _ b: [B], _ c: [C], _ d: [D],
     _ body: (UnsafeBufferPointer<A>, UnsafeBufferPointer<B>, UnsafeBufferPointer<C>, UnsafeBufferPointer<D>) throws -> R
 ) rethrows -> R {
@@ -37,8 +37,8 @@ func withBuffers<A, B, C, D, R>(
 }
 
 /// Calls `body` with mutable buffers of two arrays.
-@inline(__always)
-func withMutableBuffers<A, B, R>(
+@inlinable @inline(__always)
+public func withMutableBuffers<A, B, R>(
     _ a: inout [A], _ b: inout [B],
     _ body: (UnsafeMutableBufferPointer<A>, UnsafeMutableBufferPointer<B>) throws -> R
 ) rethrows -> R {
@@ -48,8 +48,8 @@ func withMutableBuffers<A, B, R>(
 }
 
 /// Calls `body` with mutable buffers of three arrays.
-@inline(__always)
-func withMutableBuffers<A, B, C, R>(
+@inlinable @inline(__always)
+public func withMutableBuffers<A, B, C, R>(
     _ a: inout [A], _ b: inout [B], _ c: inout [C],
     _ body: (UnsafeMutableBufferPointer<A>, UnsafeMutableBufferPointer<B>, UnsafeMutableBufferPointer<C>) throws -> R
 ) rethrows -> R {
@@ -61,8 +61,8 @@ func withMutableBuffers<A, B, C, R>(
 }
 
 /// Calls `body` with mutable buffers of four arrays.
-@inline(__always)
-func withMutableBuffers<A, B, C, D, R>(
+@inlinable @inline(__always)
+public func withMutableBuffers<A, B, C, D, R>(
     _ a: inout [A], _ b: inout [B], _ c: inout [C], _ d: inout [D],
     _ body: (
         UnsafeMutableBufferPointer<A>, UnsafeMutableBufferPointer<B>, UnsafeMutableBufferPointer<C>,

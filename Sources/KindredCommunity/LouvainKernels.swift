@@ -1,0 +1,24 @@
+import KindredCore
+import KindredGraph
+
+/// The move and aggregation kernels on their own, for the benchmark package (`Benchmarks/`), which
+/// imports them with `@_spi(Benchmarks) import KindredCommunity`. Not part of the public API.
+@_spi(Benchmarks)
+public enum LouvainKernels {
+    /// One level-0 local-moving phase from singletons (colouring included).
+    /// - Returns: the number of moves made.
+    public static func movePhase(_ graph: Graph, threads: Int, seed: UInt64 = 0) -> Int {
+        let level = LevelGraph(graph)
+        let moved = Louvain.moveVertices(
+            level, classes: Louvain.colorClasses(level), seed: seed, levelIndex: 0, initial: nil, fixed: nil,
+            twoM: 2 * graph.totalWeight, resolution: 1, maxPasses: 100, tolerance: 1e-2, runner: ParallelRunner(threads: threads))
+        return moved.moves
+    }
+
+    /// One aggregation of `graph` by `membership` (labels in `0..<count`, every one used).
+    /// - Returns: the number of adjacency entries of the coarse graph.
+    public static func aggregate(_ graph: Graph, membership: [UInt32], count: Int, threads: Int) -> Int {
+        let coarse = Louvain.aggregate(LevelGraph(graph), label: membership, count: count, runner: ParallelRunner(threads: threads))
+        return coarse.targets.count
+    }
+}
