@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople", "KindredClean",
                 "KindredSimilarity", "KindredReport", .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             linkerSettings: mathLib
         ),
@@ -92,7 +93,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KindredCLITests",
-            dependencies: ["kindred", "KindredCore"]
+            dependencies: ["kindred", "KindredCore"],
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

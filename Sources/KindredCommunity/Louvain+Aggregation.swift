@@ -132,8 +132,26 @@ struct AggregationContext: Sendable {
                 loop += selfLoops[u]
                 degree += degrees[u]
             }
-            let (inside, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
-            for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
+            // Only the number of distinct neighbour groups is needed here: stamp them (touched[d] == g)
+            // instead of summing weights, which saves the reset loop and the Double traffic.
+            var inside = 0.0
+            var touchedCount = 0
+            let stamp = UInt32(truncatingIfNeeded: g)
+            for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                let u = Int(groupMembers[i])
+                let key = UInt32(truncatingIfNeeded: u)
+                for e in offsets[u]..<offsets[u + 1] {
+                    let t = targets[e]
+                    if skipSelf && t == key { continue }
+                    let d = label[Int(t)]
+                    if d == stamp {
+                        inside += Double(weights[e])
+                    } else if touched[Int(d)] != stamp {
+                        touched[Int(d)] = stamp
+                        touchedCount += 1
+                    }
+                }
+            }
             loops[g] = loop + inside / 2
             outDegrees[g] = degree
             sizes[g] = touchedCount

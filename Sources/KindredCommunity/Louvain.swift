@@ -169,6 +169,8 @@ public enum Louvain {
         var fixed = options.initialMembership == nil ? nil : options.fixed
         var tolerance = max(options.initialTolerance, options.minimumGain)
         var clock = PhaseClock()
+        // The community of each vertex of `level` as the loop stands (for the final connectivity check).
+        var levelCommunity: [UInt32]? = nil
         if twoM > 0 {
             var levelIndex = 0
             levelLoop: while levelIndex < options.maxLevels {
@@ -180,6 +182,7 @@ public enum Louvain {
                 clock.lap("moving")
                 tolerance = max(tolerance / max(options.toleranceDrop, 1), options.minimumGain)
                 let (assignment, count) = compactLabels(moved.community)
+                levelCommunity = assignment
                 // The communities of this level, on the original vertices.
                 membership.withUnsafeBufferPointer { member in
                     assignment.withUnsafeBufferPointer { map in
@@ -218,6 +221,7 @@ public enum Louvain {
                     fixed = fixed.map { aggregateFlags($0, label: refinedLabel, count: refinedCount) }
                     level = aggregate(level, label: refinedLabel, count: refinedCount, runner: runner)
                     initial = next
+                    levelCommunity = next
                 }
                 clock.lap("aggregation")
                 assert(level.invariantViolation(twoM: twoM) == nil, level.invariantViolation(twoM: twoM) ?? "")
@@ -231,21 +235,28 @@ public enum Louvain {
         var disconnected = 0
         if options.algorithm == .leiden {
             // Safety net: split any disconnected community into its pieces (never lowers modularity).
-            let before = Partition.sizes(result).count
-            let pieces = CommunityConnectivity.pieces(graph, membership: result)
-            let renumbered = Partition.renumberedBySize(pieces)
-            if renumbered.count != before {
-                split = CommunityConnectivity.disconnectedCount(graph, membership: result)
-                result = renumbered.membership
+            // Every vertex of the last level graph is a connected set of original vertices (refinement
+            // merges only along edges, level after level), so a community is connected in the input
+            // graph exactly when its level vertices are connected in the level graph: check there.
+            let coarse = levelCommunity ?? [UInt32](0..<UInt32(truncatingIfNeeded: level.vertexCount))
+            let labelCount = Int(coarse.max() ?? 0) + 1
+            let coarsePieces = withBuffers(level.offsets, level.targets) { off, tgt in
+                CommunityConnectivity.pieces(offsets: off, targets: tgt, label: coarse, labelCount: labelCount, threads: options.threads)
+            }
+            let disconnectedNow = CommunityConnectivity.disconnectedCount(membership: coarse, pieces: coarsePieces)
+            if disconnectedNow > 0 {
+                split = disconnectedNow
+                let pieces = membership.map { coarsePieces[Int($0)] }
+                result = Partition.renumberedBySize(pieces).membership
                 levels[levels.count - 1] = result
             }
         } else {
-            disconnected = CommunityConnectivity.disconnectedCount(graph, membership: result)
+            disconnected = CommunityConnectivity.disconnectedCount(graph, membership: result, threads: options.threads)
         }
         var outcome = CommunityResult(
             membership: result,
             levels: levels,
-            modularity: Modularity.compute(graph, membership: result, resolution: options.resolution),
+            modularity: Modularity.compute(graph, membership: result, resolution: options.resolution, threads: options.threads),
             communityCount: Partition.sizes(result).count)
         outcome.disconnectedCommunities = disconnected
         outcome.splitCommunities = split

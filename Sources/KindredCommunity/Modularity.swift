@@ -21,34 +21,53 @@ public enum Modularity {
     ///   - membership: A label per vertex (`graph.vertexCount` of them); labels need not be contiguous.
     ///   - resolution: γ ≥ 0 (default 1).
     /// - Returns: Q, in [−γ/2·…, 1); 0 for a graph without edges (or with total weight 0).
+    ///   - threads: workers (default: all cores); never changes the result.
     /// - Complexity: O(n + E + largest label).
-    public static func compute(_ graph: Graph, membership: [UInt32], resolution: Double = 1.0) -> Double {
+    public static func compute(_ graph: Graph, membership: [UInt32], resolution: Double = 1.0, threads: Int? = nil) -> Double {
         let n = graph.vertexCount
         precondition(membership.count == n, "membership has \(membership.count) labels for \(n) vertices")
         let twoM = 2 * graph.totalWeight
         guard twoM > 0 else { return 0 }
         let labelCount = Int(membership.max() ?? 0) + 1
-        var communityDegree = [Double](repeating: 0, count: labelCount)
-        var inside = 0.0  // Σ_ij A_ij δ(c_i, c_j), self-loops counted twice
+        // Vertex degrees and per-chunk inside sums in parallel; chunks are fixed (not per thread) and
+        // added in order, so the result is the same bits at any thread count.
+        let chunkSize = 8192
+        let chunks = (n + chunkSize - 1) / chunkSize
+        var degree = [Double](repeating: 0, count: n)
+        var insideByChunk = [Double](repeating: 0, count: chunks)
         withBuffers(graph.offsets, graph.targets, graph.weights) { off, tgt, wgt in
-            membership.withUnsafeBufferPointer { label in
-                communityDegree.withUnsafeMutableBufferPointer { total in
-                    for v in 0..<n {
-                        let c = label[v]
-                        let key = UInt32(truncatingIfNeeded: v)
-                        var degree = 0.0
-                        for e in off[v]..<off[v + 1] {
-                            let u = tgt[e]
-                            let w = Double(wgt[e])
-                            let contribution = u == key ? 2 * w : w
-                            degree += contribution
-                            if label[Int(u)] == c { inside += contribution }
+            membership.withUnsafeBufferPointer { lab in
+                withMutableBuffers(&degree, &insideByChunk) { deg, ins in
+                    let offsets = SharedBuffer(off)
+                    let targets = SharedBuffer(tgt)
+                    let weights = SharedBuffer(wgt)
+                    let label = SharedBuffer(lab)
+                    let degreeOut = SharedMutableBuffer(deg)
+                    let insideOut = SharedMutableBuffer(ins)
+                    ParallelRunner(threads: threads).forEach(items: chunks) { chunk, _ in
+                        var inside = 0.0  // Σ_ij A_ij δ(c_i, c_j), self-loops counted twice
+                        for v in (chunk * chunkSize)..<min(n, (chunk + 1) * chunkSize) {
+                            let c = label[v]
+                            let key = UInt32(truncatingIfNeeded: v)
+                            var d = 0.0
+                            for e in offsets[v]..<offsets[v + 1] {
+                                let u = targets[e]
+                                let w = Double(weights[e])
+                                let contribution = u == key ? 2 * w : w
+                                d += contribution
+                                if label[Int(u)] == c { inside += contribution }
+                            }
+                            degreeOut[v] = d
                         }
-                        total[Int(c)] += degree
+                        insideOut[chunk] = inside
                     }
                 }
             }
         }
+        var communityDegree = [Double](repeating: 0, count: labelCount)
+        for v in 0..<n { communityDegree[Int(membership[v])] += degree[v] }
+        var inside = 0.0
+        for partial in insideByChunk { inside += partial }
         var expected = 0.0
         for k in communityDegree where k > 0 { expected += k * k }
         return inside / twoM - resolution * expected / (twoM * twoM)

@@ -55,7 +55,8 @@ import Glibc
 #endif
 
 /// Per-worker scratch for the kernels: a dense weight-per-key array (−1 = untouched) and a touched-key
-/// list, each of `size` elements, allocated once per phase and freed with the object.
+/// list (all `UInt32.max` at first, so it can also serve as a per-key stamp array), each of `size`
+/// elements, allocated once per phase and freed with the object.
 final class WorkerScratch: @unchecked Sendable {
     let weightTo: [SharedMutableBuffer<Double>]
     let touched: [SharedMutableBuffer<UInt32>]
@@ -69,7 +70,7 @@ final class WorkerScratch: @unchecked Sendable {
         }
         touched = (0..<workers).map { _ in
             let buffer = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: count)
-            buffer.initialize(repeating: 0)
+            buffer.initialize(repeating: UInt32.max)
             return SharedMutableBuffer(buffer)
         }
     }

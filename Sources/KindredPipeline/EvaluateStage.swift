@@ -24,6 +24,11 @@ public struct Evaluation: Sendable {
     public var nmi: Double
     public var ari: Double
     public var modularity: Double?
+    /// With a graph: over people with neighbours in the truth, the mean share of their graph neighbours
+    /// that carry their own truth label.
+    public var neighborAgreement: Double?
+    /// With a graph: the share of those people whose neighbours agree with them at least 90%.
+    public var peopleWithNinetyPercentAgreement: Double?
     public var communities: Int
     public var truthLabels: Int
     /// Nodes present in both files (the ones scored).
@@ -90,6 +95,31 @@ public enum EvaluateStage {
                 membership[v] = labelOf[label]!
             }
             evaluation.modularity = Modularity.compute(graph, membership: membership)
+            var truthOf: [String: String] = [:]
+            for pair in truth { truthOf[pair.node] = pair.label }
+            let truthLabel = graph.ids.map { truthOf[$0] }
+            var agreementSum = 0.0
+            var ninety = 0
+            var scored = 0
+            for v in 0..<graph.vertexCount {
+                guard let mine = truthLabel[v] else { continue }
+                var same = 0
+                var known = 0
+                for e in graph.offsets[v]..<graph.offsets[v + 1] where Int(graph.targets[e]) != v {
+                    guard let theirs = truthLabel[Int(graph.targets[e])] else { continue }
+                    known += 1
+                    if theirs == mine { same += 1 }
+                }
+                guard known > 0 else { continue }
+                let share = Double(same) / Double(known)
+                agreementSum += share
+                if share >= 0.9 { ninety += 1 }
+                scored += 1
+            }
+            if scored > 0 {
+                evaluation.neighborAgreement = agreementSum / Double(scored)
+                evaluation.peopleWithNinetyPercentAgreement = Double(ninety) / Double(scored)
+            }
         }
         return evaluation
     }

@@ -14,6 +14,18 @@ public struct GraphRequest: Sendable {
     public var minimumSimilarity: Float = 0.0
     public var weights = MetricWeights()
     public var symmetrization = Symmetrization.max
+    /// How candidates are found: exact sparse TF-IDF search or exact dense search over the LSA embedding.
+    public var method = SearchMethod.sparse
+    /// LSA dimensions for the dense method.
+    public var dimensions = 128
+    /// Candidates per person = k × this, re-scored with the full metric (≥ 1).
+    public var candidateFactor = 2
+    /// Seed of the LSA sketch.
+    public var seed: UInt64 = 0
+    /// Worker threads (nil: all cores); never changes the graph.
+    public var threads: Int?
+    /// Also write a similarity model folder here (for `kindred similar`).
+    public var model: String?
 
     public init(input: String, output: String) {
         self.input = input
@@ -32,6 +44,19 @@ public struct GraphOutcome: Sendable {
     public var maximumDegree: Int
     public var isolated: Int
     public var seconds: Double
+    public var method = SearchMethod.sparse
+    public var searchSeconds = 0.0
+}
+
+/// How `kindred graph` finds each person's candidate neighbours.
+public enum SearchMethod: String, Sendable, CaseIterable {
+    /// Exact top-k over the TF-IDF vectors (inverted index).
+    case sparse
+    /// Exact top-k over the LSA embedding (OpenBLAS sgemm tiles): related skills and synonyms meet.
+    case dense
+    /// Approximate top-k over the LSA embedding (inverted file: k-means cells, nearest cells searched
+    /// exactly), for very large samples.
+    case approximate
 }
 
 /// Reads clean people, vectorises them and writes their exact k-NN similarity graph.
@@ -52,21 +77,45 @@ public enum GraphStage {
         return people
     }
 
-    /// Builds the graph in memory; also returns the vocabulary size.
-    public static func build(people: [Person], request: GraphRequest) throws -> (graph: Graph, features: Int) {
+    /// Builds the graph in memory; also returns the vocabulary size and the search time.
+    public static func build(people: [Person], request: GraphRequest) throws -> (graph: Graph, features: Int, searchSeconds: Double) {
         guard request.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
-        var vectorizer = PeopleVectorizer(weights: request.weights)
-        let vectors = vectorizer.fitTransform(people)
-        let table = SparseKNN.neighbors(of: vectors, k: request.k, minimumSimilarity: request.minimumSimilarity)
-        let graph = KNNGraphBuilder.graph(from: table, ids: people.map(\.id), symmetrization: request.symmetrization)
-        return (graph, vectorizer.vocabulary.count)
+        guard request.candidateFactor >= 1 else { throw KindredError.usage("--candidates must be at least 1") }
+        guard request.dimensions >= 1 else { throw KindredError.usage("--dimensions must be at least 1") }
+        if let problem = request.weights.problem() { throw KindredError.usage("metric weight \(problem.field): \(problem.message)") }
+        let (metric, profiles) = PeopleMetric.fit(people, weights: request.weights)
+        let vectors = metric.vectorizer.transform(people)
+        let candidates = request.k * request.candidateFactor
+        let started = ContinuousClock.now
+        let table: NeighborTable
+        switch request.method {
+        case .sparse:
+            table = SparseKNN.neighbors(of: vectors, k: candidates, minimumSimilarity: 0, threads: request.threads)
+        case .dense:
+            let lsa = LSAModel.fit(vectors, dimensions: request.dimensions, seed: request.seed, threads: request.threads)
+            let embedding = lsa.embed(vectors, threads: request.threads)
+            table = DenseKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, threads: request.threads)
+        case .approximate:
+            let lsa = LSAModel.fit(vectors, dimensions: request.dimensions, seed: request.seed, threads: request.threads)
+            let embedding = lsa.embed(vectors, threads: request.threads)
+            var options = ApproximateKNN.Options()
+            options.seed = request.seed
+            table = ApproximateKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, options: options, threads: request.threads)
+        }
+        let ranked = MetricRerank.rerank(
+            table, profiles: profiles, metric: metric, k: request.k, minimumSimilarity: request.minimumSimilarity,
+            denseText: request.method != .sparse)
+        let d = ContinuousClock.now - started
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        let graph = KNNGraphBuilder.graph(from: ranked, ids: people.map(\.id), symmetrization: request.symmetrization)
+        return (graph, metric.vectorizer.vocabulary.count, seconds)
     }
 
     /// Runs the stage and writes the outputs atomically.
     public static func run(_ request: GraphRequest) throws -> (GraphOutcome, Graph) {
         let started = Date()
         let people = try readPeople(path: request.input)
-        let (graph, features) = try build(people: people, request: request)
+        let (graph, features, searchSeconds) = try build(people: people, request: request)
         try KGraphFormat.write(graph, to: request.output)
         if let edges = request.edges { try EdgeListFormat.write(graph, to: edges) }
         var degrees: [Int] = []
@@ -77,7 +126,8 @@ public enum GraphStage {
             minimumDegree: degrees.min() ?? 0,
             meanDegree: degrees.isEmpty ? 0 : Double(degrees.reduce(0, +)) / Double(degrees.count),
             maximumDegree: degrees.max() ?? 0, isolated: degrees.filter { $0 == 0 }.count,
-            seconds: Date().timeIntervalSince(started))
+            seconds: Date().timeIntervalSince(started), method: request.method, searchSeconds: searchSeconds)
+        if let model = request.model { try SimilarityModel.write(to: model, request: request, input: request.input) }
         return (outcome, graph)
     }
 }

@@ -46,10 +46,15 @@ public enum PipelineRun {
         graphRequest.minimumSimilarity = config.minimumSimilarity
         graphRequest.symmetrization = config.symmetrization
         graphRequest.weights = config.weights
+        graphRequest.method = config.method
+        graphRequest.dimensions = config.dimensions
+        graphRequest.candidateFactor = config.candidateFactor
+        graphRequest.seed = config.seed
         let people = try GraphStage.readPeople(path: graphRequest.input)
         let graphStarted = Date()
-        let (graph, features) = try GraphStage.build(people: people, request: graphRequest)
+        let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
         try KGraphFormat.write(graph, to: graphRequest.output)
+        try SimilarityModel.write(to: path("model"), request: graphRequest, input: graphRequest.input)
         let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
         let graphOutcome = GraphOutcome(
             people: people.count, features: features, vertices: graph.vertexCount, edges: graph.edgeCount,
@@ -113,6 +118,8 @@ public enum PipelineRun {
         json.add("nmi", e.nmi)
         json.add("ari", e.ari)
         if let q = e.modularity { json.add("modularity", q) }
+        if let a = e.neighborAgreement { json.add("neighbor_agreement", a, digits: 4) }
+        if let a = e.peopleWithNinetyPercentAgreement { json.add("people_neighbors_90", a, digits: 4) }
         json.add("communities", e.communities)
         json.add("truth_labels", e.truthLabels)
         json.add("matched", e.matched)

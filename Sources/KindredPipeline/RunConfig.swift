@@ -18,9 +18,16 @@ import TOMLKit
 /// k = 15
 /// min_similarity = 0.0
 /// symmetrization = "max"        # max | mean | mutual
-/// skills_weight = 1.0
-/// titles_weight = 1.0
+/// method = "sparse"             # sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles)
+/// dimensions = 128              # LSA dimensions for method = "dense"
+/// candidates = 2                # k × candidates per person are re-scored with the metric
+/// [metric]                      # what makes two people similar (see PeopleMetric)
+/// skills = 1.0
+/// titles = 1.0
 /// title_recency_decay = 0.5
+/// tempo = 0.0                   # average tenure, job changes per year, years of experience
+/// location = 0.0                # same city 1, same region only `same_region`
+/// same_region = 0.5
 /// [cluster]
 /// resolution = 1.0
 /// ```
@@ -37,6 +44,9 @@ public struct RunConfig: Sendable {
     public var minimumSimilarity: Float = 0
     public var symmetrization = Symmetrization.max
     public var weights = MetricWeights()
+    public var method = SearchMethod.sparse
+    public var dimensions = 128
+    public var candidateFactor = 2
     public var resolution = 1.0
 
     public init() {}
@@ -74,7 +84,7 @@ public struct RunConfig: Sendable {
             return i
         }
         var config = RunConfig()
-        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "cluster"]
+        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "metric", "cluster"]
         for key in table.keys where !known.contains(key) {
             throw KindredError(.usage, "unknown key", file: path, field: key)
         }
@@ -103,9 +113,46 @@ public struct RunConfig: Sendable {
                 }
                 config.symmetrization = mode
             }
+            // Older spelling of the [metric] weights, still read.
             if let w = try number(graph, "skills_weight", "graph.") { config.weights.skills = w }
             if let w = try number(graph, "titles_weight", "graph.") { config.weights.titles = w }
             if let w = try number(graph, "title_recency_decay", "graph.") { config.weights.titleRecencyDecay = w }
+            if let m = try string(graph, "method", "graph.") {
+                guard let method = SearchMethod(rawValue: m) else {
+                    throw KindredError(.usage, "expected sparse, dense or approximate", file: path, field: "graph.method")
+                }
+                config.method = method
+            }
+            if let d = try integer(graph, "dimensions", "graph.") {
+                guard d >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "graph.dimensions") }
+                config.dimensions = d
+            }
+            if let c = try integer(graph, "candidates", "graph.") {
+                guard c >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "graph.candidates") }
+                config.candidateFactor = c
+            }
+            let knownGraph: Set<String> = [
+                "k", "min_similarity", "symmetrization", "skills_weight", "titles_weight", "title_recency_decay", "method", "dimensions",
+                "candidates",
+            ]
+            for key in graph.keys where !knownGraph.contains(key) {
+                throw KindredError(.usage, "unknown key", file: path, field: "graph." + key)
+            }
+        }
+        if let metric = table["metric"]?.table {
+            let knownMetric: Set<String> = ["skills", "titles", "title_recency_decay", "tempo", "location", "same_region"]
+            for key in metric.keys where !knownMetric.contains(key) {
+                throw KindredError(.usage, "unknown key", file: path, field: "metric." + key)
+            }
+            if let w = try number(metric, "skills", "metric.") { config.weights.skills = w }
+            if let w = try number(metric, "titles", "metric.") { config.weights.titles = w }
+            if let w = try number(metric, "title_recency_decay", "metric.") { config.weights.titleRecencyDecay = w }
+            if let w = try number(metric, "tempo", "metric.") { config.weights.tempo = w }
+            if let w = try number(metric, "location", "metric.") { config.weights.location = w }
+            if let w = try number(metric, "same_region", "metric.") { config.weights.sameRegion = w }
+        }
+        if let problem = config.weights.problem() {
+            throw KindredError(.usage, problem.message, file: path, field: "metric." + problem.field)
         }
         if let cluster = table["cluster"]?.table {
             if let r = try number(cluster, "resolution", "cluster.") { config.resolution = r }

@@ -1,23 +1,49 @@
 import Foundation
 import KindredPeople
 
-/// How two people are compared: the weight of each field in the blended cosine similarity.
+/// How two people are compared: the weight of each field of the people metric (TOML `[metric]`,
+/// `kindred graph` flags). See `PeopleMetric` for the formula.
 ///
-/// Each field's TF-IDF block is scaled to unit length and multiplied by √weight, so the dot product
-/// of two people is Σ_f w_f·cos_f(a, b) / √(Σ w_f present in a · Σ w_f present in b): a field that a
-/// person lacks is left out of their normalisation instead of counting as dissimilar.
+/// Skills and titles form the text vector that the k-NN search ranks by; each field's TF-IDF block is
+/// scaled to unit length and multiplied by √weight, and a field a person lacks is left out of their
+/// normalisation. Career tempo and location (off by default) join when the candidates are re-scored.
 public struct MetricWeights: Sendable, Equatable {
-    /// Weight of the skills field (canonical skills, TF-IDF).
+    /// Weight of the skills field (canonical skills, TF-IDF with sublinear tf, cosine).
     public var skills: Double = 1.0
     /// Weight of the titles field (current and earlier canonical titles, TF-IDF weighted by recency).
     public var titles: Double = 1.0
     /// How much each earlier position counts relative to the next more recent one (0…1).
     public var titleRecencyDecay: Double = 0.5
+    /// Weight of career tempo: average tenure, job changes per year, years of experience.
+    public var tempo: Double = 0
+    /// Weight of location: same city, or the same region only.
+    public var location: Double = 0
+    /// Location similarity of two people in the same region (the text after the last comma) but
+    /// different cities.
+    public var sameRegion: Double = 0.5
 
-    public init(skills: Double = 1.0, titles: Double = 1.0, titleRecencyDecay: Double = 0.5) {
+    public init(
+        skills: Double = 1.0, titles: Double = 1.0, titleRecencyDecay: Double = 0.5, tempo: Double = 0, location: Double = 0,
+        sameRegion: Double = 0.5
+    ) {
         self.skills = skills
         self.titles = titles
         self.titleRecencyDecay = titleRecencyDecay
+        self.tempo = tempo
+        self.location = location
+        self.sameRegion = sameRegion
+    }
+
+    /// Checks ranges: weights finite and ≥ 0, skills + titles > 0, decay and sameRegion in [0, 1].
+    /// Returns the first problem as (field, message), or nil.
+    public func problem() -> (field: String, message: String)? {
+        for (name, value) in [("skills", skills), ("titles", titles), ("tempo", tempo), ("location", location)] {
+            if !value.isFinite || value < 0 { return (name, "weight must be a finite number ≥ 0") }
+        }
+        if skills + titles <= 0 { return ("skills", "skills and titles weights cannot both be 0 (they drive the neighbour search)") }
+        if !(0...1).contains(titleRecencyDecay) { return ("title_recency_decay", "must be in [0, 1]") }
+        if !(0...1).contains(sameRegion) { return ("same_region", "must be in [0, 1]") }
+        return nil
     }
 }
 
@@ -48,9 +74,14 @@ public struct PeopleVectorizer: Sendable {
         return terms.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    static func skillTerms(_ person: Person) -> [String] {
-        Array(Set(person.skills.map { "skill:" + $0.lowercased() })).sorted()
+    /// Distinct skill features with their term frequency (a skill listed twice counts twice).
+    static func skillCounts(_ person: Person) -> [(String, Int)] {
+        var counts: [String: Int] = [:]
+        for skill in person.skills { counts["skill:" + skill.lowercased(), default: 0] += 1 }
+        return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
+
+    static func skillTerms(_ person: Person) -> [String] { skillCounts(person).map(\.0) }
 
     /// Learns the vocabulary and idf from `people` and returns their vectors.
     public mutating func fitTransform(_ people: [Person]) -> SparseVectors {
@@ -67,29 +98,45 @@ public struct PeopleVectorizer: Sendable {
         return transform(people)
     }
 
-    /// Vectors of `people` with the learned vocabulary (unknown features are ignored).
-    public func transform(_ people: [Person]) -> SparseVectors {
+    /// The skills and titles blocks of one person, each scaled to unit length (empty when the person
+    /// has no known feature of that field), columns ascending. Skills use sublinear tf (1 + ln tf).
+    public func fieldBlocks(_ person: Person, columns column: [String: UInt32]) -> (skills: [(UInt32, Float)], titles: [(UInt32, Float)]) {
+        var skillBlock: [(UInt32, Float)] = []
+        for (term, count) in PeopleVectorizer.skillCounts(person) {
+            if let c = column[term] { skillBlock.append((c, idf[Int(c)] * Float(1 + log(Double(count))))) }
+        }
+        var titleBlock: [(UInt32, Float)] = []
+        for (term, weight) in PeopleVectorizer.titleTerms(person, decay: weights.titleRecencyDecay) {
+            if let c = column[term] { titleBlock.append((c, idf[Int(c)] * Float(weight))) }
+        }
+        func unit(_ block: [(UInt32, Float)]) -> [(UInt32, Float)] {
+            let norm = block.reduce(Float(0)) { $0 + $1.1 * $1.1 }.squareRoot()
+            guard norm > 0 else { return [] }
+            return block.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1 / norm) }
+        }
+        return (unit(skillBlock), unit(titleBlock))
+    }
+
+    /// Column of each vocabulary feature.
+    public var columnIndex: [String: UInt32] {
         var column: [String: UInt32] = [:]
         for (index, term) in vocabulary.enumerated() { column[term] = UInt32(index) }
+        return column
+    }
+
+    /// Vectors of `people` with the learned vocabulary (unknown features are ignored).
+    public func transform(_ people: [Person]) -> SparseVectors {
+        let column = columnIndex
         var offsets = [0]
         offsets.reserveCapacity(people.count + 1)
         var columns: [UInt32] = []
         var values: [Float] = []
         for person in people {
-            var skillBlock: [(UInt32, Float)] = []
-            for term in PeopleVectorizer.skillTerms(person) {
-                if let c = column[term] { skillBlock.append((c, idf[Int(c)])) }
-            }
-            var titleBlock: [(UInt32, Float)] = []
-            for (term, weight) in PeopleVectorizer.titleTerms(person, decay: weights.titleRecencyDecay) {
-                if let c = column[term] { titleBlock.append((c, idf[Int(c)] * Float(weight))) }
-            }
+            let (skillBlock, titleBlock) = fieldBlocks(person, columns: column)
             var row: [(UInt32, Float)] = []
             var total = 0.0
-            for (block, weight) in [(skillBlock, weights.skills), (titleBlock, weights.titles)] where weight > 0 {
-                let norm = block.reduce(Float(0)) { $0 + $1.1 * $1.1 }.squareRoot()
-                guard norm > 0 else { continue }
-                let scale = Float(weight.squareRoot()) / norm
+            for (block, weight) in [(skillBlock, weights.skills), (titleBlock, weights.titles)] where weight > 0 && !block.isEmpty {
+                let scale = Float(weight.squareRoot())
                 for (c, v) in block { row.append((c, v * scale)) }
                 total += weight
             }

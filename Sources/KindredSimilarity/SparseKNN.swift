@@ -1,5 +1,6 @@
 import Dispatch
 import KindredCore
+import Synchronization
 
 /// The k nearest neighbours of every row: `neighbors[r*k + j]` and `similarities[r*k + j]` for
 /// j = 0..<k, best first; unused slots hold `UInt32.max` and -infinity.
@@ -12,21 +13,30 @@ public struct NeighborTable: Sendable, Equatable {
 }
 
 /// Exact top-k cosine neighbours over sparse rows with an inverted index and a per-row dense
-/// accumulator (the sparse_dot_topn approach), parallel over fixed row chunks.
+/// accumulator (the sparse_dot_topn approach), parallel over row chunks, each pair computed once.
 ///
-/// Rows are assumed L2-normalised, so dot products are cosines. Ties are broken by the smaller row
-/// index, and each row's result depends only on the data, so the table is identical at any thread
-/// count. A row is never its own neighbour.
-/// - Complexity: O(Σ_r Σ_{f ∈ r} df(f)) time, O(nnz + n·k) memory.
+/// Rows are assumed L2-normalised, so dot products are cosines. Row r accumulates its scores with the
+/// rows after it only (postings are sorted by row, so each list is entered past r by binary search)
+/// and offers each score both to its own heap and to the other row's: half the multiply-adds of a
+/// full product. Heaps live in `RowHeaps` behind one lock per block of rows; a per-row atomic copy of
+/// the heap's bar lets a worker skip the lock for the many scores that cannot enter. The k best
+/// (score, smaller id on ties) of a row are a unique set and each score is computed by one fixed
+/// sum, so the table is identical at any thread count. A row is never its own neighbour.
+/// - Complexity: O(Σ_f df(f)² / 2) multiply-adds, O(nnz + n·k) memory plus O(n) per worker.
 public enum SparseKNN {
+    /// Rows per lock of the shared heaps.
+    static let rowsPerLock = 256
+
     /// Computes the table.
     /// - Parameters:
     ///   - k: neighbours per row (≥ 1).
-    ///   - minimumSimilarity: candidates below this are left out.
-    public static func neighbors(of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0) -> NeighborTable {
+    ///   - minimumSimilarity: candidates below this are left out (and a score must be > 0).
+    ///   - threads: workers (default: all cores); never changes the result.
+    public static func neighbors(of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0, threads: Int? = nil) -> NeighborTable {
+        precondition(k >= 1, "k must be at least 1")
         let n = vectors.rowCount
         let columnCount = vectors.columnCount
-        // Inverted index: for each column, the rows that have it and their values.
+        // Inverted index: for each column, the rows that have it (ascending) and their values.
         var postingOffsets = [Int](repeating: 0, count: columnCount + 1)
         for c in vectors.columns { postingOffsets[Int(c) + 1] += 1 }
         for c in 0..<columnCount { postingOffsets[c + 1] += postingOffsets[c] }
@@ -41,53 +51,85 @@ public enum SparseKNN {
                 cursor[c] += 1
             }
         }
-        var neighbors = [UInt32](repeating: .max, count: n * k)
-        var similarities = [Float](repeating: -.infinity, count: n * k)
-        let chunkCount = max(1, min(256, n / 64))
-        neighbors.withUnsafeMutableBufferPointer { neighborBuffer in
-            similarities.withUnsafeMutableBufferPointer { similarityBuffer in
-                let outNeighbors = SharedMutableBuffer(neighborBuffer)
-                let outSimilarities = SharedMutableBuffer(similarityBuffer)
-                postingOffsets.withUnsafeBufferPointer { raw_pOffsets in
-                    postingRows.withUnsafeBufferPointer { raw_pRows in
-                        postingValues.withUnsafeBufferPointer { raw_pValues in
-                            vectors.offsets.withUnsafeBufferPointer { raw_rOffsets in
-                                vectors.columns.withUnsafeBufferPointer { raw_rColumns in
-                                    vectors.values.withUnsafeBufferPointer { raw_rValues in
-                                        let pOffsets = SharedBuffer(raw_pOffsets)
-                                        let pRows = SharedBuffer(raw_pRows)
-                                        let pValues = SharedBuffer(raw_pValues)
-                                        let rOffsets = SharedBuffer(raw_rOffsets)
-                                        let rColumns = SharedBuffer(raw_rColumns)
-                                        let rValues = SharedBuffer(raw_rValues)
-                                        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                                            let rows = chunkRange(chunk, of: chunkCount, count: n)
-                                            var accumulator = [Float](repeating: 0, count: n)
-                                            var touched = [UInt32]()
-                                            touched.reserveCapacity(n)
-                                            var heap = TopK(capacity: k)
-                                            accumulator.withUnsafeMutableBufferPointer { acc in
-                                                for r in rows {
-                                                    for e in rOffsets[r]..<rOffsets[r + 1] {
-                                                        let c = Int(rColumns[e])
-                                                        let v = rValues[e]
-                                                        for p in pOffsets[c]..<pOffsets[c + 1] {
-                                                            let other = Int(pRows[p])
-                                                            if acc[other] == 0 { touched.append(UInt32(other)) }
-                                                            acc[other] += v * pValues[p]
-                                                        }
-                                                    }
-                                                    heap.reset()
-                                                    for other in touched {
-                                                        let o = Int(other)
-                                                        let s = acc[o]
-                                                        acc[o] = 0
-                                                        if o != r && s >= minimumSimilarity && s > 0 { heap.offer(id: other, score: s) }
-                                                    }
-                                                    touched.removeAll(keepingCapacity: true)
-                                                    heap.writeSorted(neighbors: outNeighbors, similarities: outSimilarities, at: r * k)
-                                                }
-                                            }
+        cursor = []
+        let heaps = RowHeaps(rows: n, k: k)
+        let locks = BlockLocks(count: (n + rowsPerLock - 1) / rowsPerLock)
+        let bars = AtomicBars(count: n, initial: minimumSimilarity)
+        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        let rowsPerChunk = 64
+        let chunkCount = (n + rowsPerChunk - 1) / rowsPerChunk
+        let next = Atomic<Int>(0)
+        // Per-worker accumulator (zero between rows) and touched list.
+        let accumulators = (0..<workers).map { _ in
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, n))
+            buffer.initialize(repeating: 0)
+            return SharedMutableBuffer(buffer)
+        }
+        let touchedLists = (0..<workers).map { _ in SharedMutableBuffer(UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(1, n))) }
+        defer {
+            for buffer in accumulators { buffer.base.deallocate() }
+            for buffer in touchedLists { buffer.base.deallocate() }
+        }
+        withBuffers(postingOffsets, postingRows, postingValues) { rawPOffsets, rawPRows, rawPValues in
+            withBuffers(vectors.offsets, vectors.columns, vectors.values) { rawROffsets, rawRColumns, rawRValues in
+                let pOffsets = SharedBuffer(rawPOffsets)
+                let pRows = SharedBuffer(rawPRows)
+                let pValues = SharedBuffer(rawPValues)
+                let rOffsets = SharedBuffer(rawROffsets)
+                let rColumns = SharedBuffer(rawRColumns)
+                let rValues = SharedBuffer(rawRValues)
+                DispatchQueue.concurrentPerform(iterations: min(workers, max(1, chunkCount))) { worker in
+                    let acc = accumulators[worker]
+                    let touched = touchedLists[worker]
+                    while true {
+                        let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if chunk >= chunkCount { break }
+                        for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {
+                            let key = UInt32(truncatingIfNeeded: r)
+                            var touchedCount = 0
+                            for e in rOffsets[r]..<rOffsets[r + 1] {
+                                let c = Int(rColumns[e])
+                                let v = rValues[e]
+                                // First posting after row r (postings ascend by row).
+                                var low = pOffsets[c]
+                                var high = pOffsets[c + 1]
+                                while low < high {
+                                    let mid = (low + high) >> 1
+                                    if pRows[mid] <= key { low = mid + 1 } else { high = mid }
+                                }
+                                for p in low..<pOffsets[c + 1] {
+                                    // Branch-free: always write the touched slot, keep it when new.
+                                    let other = pRows[p]
+                                    let before = acc[Int(other)]
+                                    touched[touchedCount] = other
+                                    touchedCount &+= before == 0 ? 1 : 0
+                                    acc[Int(other)] = before + v * pValues[p]
+                                }
+                            }
+                            if touchedCount == 0 { continue }
+                            // Row side: r's own heap.
+                            locks.withLock(r / rowsPerLock) {
+                                var bar = heaps.bar(r, minimum: minimumSimilarity)
+                                for t in 0..<touchedCount {
+                                    let other = touched[t]
+                                    let s = acc[Int(other)]
+                                    if s >= bar && s > 0 {
+                                        heaps.offer(r, id: other, score: s)
+                                        bar = heaps.bar(r, minimum: minimumSimilarity)
+                                    }
+                                }
+                                bars.store(r, bar)
+                            }
+                            // Column side: the other row's heap, locked only when the score can enter.
+                            for t in 0..<touchedCount {
+                                let o = Int(touched[t])
+                                let s = acc[o]
+                                acc[o] = 0
+                                if s > 0 && s >= bars.load(o) {
+                                    locks.withLock(o / rowsPerLock) {
+                                        if s >= heaps.bar(o, minimum: minimumSimilarity) {
+                                            heaps.offer(o, id: key, score: s)
+                                            bars.store(o, heaps.bar(o, minimum: minimumSimilarity))
                                         }
                                     }
                                 }
@@ -97,8 +139,32 @@ public enum SparseKNN {
                 }
             }
         }
-        return NeighborTable(k: k, neighbors: neighbors, similarities: similarities)
+        return heaps.table()
     }
+}
+
+/// A per-row Float kept in atomics (relaxed), so workers can read another row's bar without its lock.
+/// Written only under the row's lock; bars only rise, so a stale read is a safe (lower) filter.
+final class AtomicBars: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Atomic<UInt32>>
+    private let count: Int
+
+    init(count: Int, initial: Float) {
+        self.count = count
+        storage = .allocate(capacity: max(1, count))
+        for i in 0..<count { (storage + i).initialize(to: Atomic(initial.bitPattern)) }
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    @inline(__always)
+    func load(_ i: Int) -> Float { Float(bitPattern: storage[i].load(ordering: .relaxed)) }
+
+    @inline(__always)
+    func store(_ i: Int, _ value: Float) { storage[i].store(value.bitPattern, ordering: .relaxed) }
 }
 
 /// A bounded selection of the k best (score, id) pairs; higher score wins, then smaller id.

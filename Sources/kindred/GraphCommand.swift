@@ -10,7 +10,14 @@ import KindredSimilarity
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
-        abstract: "Build the exact k-NN similarity graph of clean people (TF-IDF cosine over canonical skills and titles).")
+        abstract: "Build the k-NN similarity graph of clean people under a configurable people metric.",
+        discussion: """
+            Candidates come from an exact search (sparse TF-IDF index, or --method dense: OpenBLAS sgemm \
+            tiles over an LSA embedding); k × --candidates of them per person are re-scored with the full \
+            metric (skills, titles, career tempo, location; a field one of the pair lacks is left out and \
+            the other weights renormalised) and the best k kept. Same input and seed give the same graph \
+            at any --threads.
+            """)
 
     @Argument(help: "Clean people (JSON Lines), as written by `kindred clean`.") var input: String
     @Option(help: "Graph output (.kgraph binary).") var output: String
@@ -21,6 +28,15 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Weight of the skills field.") var skillsWeight = 1.0
     @Option(help: "Weight of the titles field.") var titlesWeight = 1.0
     @Option(help: "Weight of each earlier title relative to the next more recent one.") var titleRecencyDecay = 0.5
+    @Option(help: "Weight of career tempo (average tenure, job changes per year, years of experience).") var tempoWeight = 0.0
+    @Option(help: "Weight of location (same city 1, same region only --same-region).") var locationWeight = 0.0
+    @Option(help: "Location similarity of two people in the same region but different cities.") var sameRegion = 0.5
+    @Option(help: "sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles) | approximate (LSA, inverted file).") var method = "sparse"
+    @Option(help: "LSA dimensions for --method dense.") var dimensions = 128
+    @Option(help: "Candidates per person = k × this, re-scored with the full metric.") var candidates = 2
+    @Option(help: "Random seed (LSA sketch).") var seed: UInt64 = 0
+    @Option(help: "Worker threads (default: all cores); never changes the graph.") var threads: Int?
+    @Option(help: "Also write a similarity model folder (for `kindred similar`).") var model: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func run() throws {
@@ -28,15 +44,22 @@ struct GraphCommand: ParsableCommand {
             guard let mode = Symmetrization(rawValue: symmetrization) else {
                 throw KindredError.usage("--symmetrization must be max, mean or mutual")
             }
-            guard skillsWeight >= 0, titlesWeight >= 0, skillsWeight + titlesWeight > 0 else {
-                throw KindredError.usage("field weights must be ≥ 0 and not all 0")
-            }
+            guard let searchMethod = SearchMethod(rawValue: method) else { throw KindredError.usage("--method must be sparse, dense or approximate") }
+            if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
             var request = GraphRequest(input: input, output: output)
             request.edges = edges
             request.k = k
             request.minimumSimilarity = minSimilarity
             request.symmetrization = mode
-            request.weights = MetricWeights(skills: skillsWeight, titles: titlesWeight, titleRecencyDecay: titleRecencyDecay)
+            request.weights = MetricWeights(
+                skills: skillsWeight, titles: titlesWeight, titleRecencyDecay: titleRecencyDecay, tempo: tempoWeight,
+                location: locationWeight, sameRegion: sameRegion)
+            request.method = searchMethod
+            request.dimensions = dimensions
+            request.candidateFactor = candidates
+            request.seed = seed
+            request.threads = threads
+            request.model = model
             let (o, _) = try GraphStage.run(request)
             if json {
                 var j = JSONText()
@@ -48,10 +71,12 @@ struct GraphCommand: ParsableCommand {
                 j.add("mean_degree", o.meanDegree, digits: 2)
                 j.add("max_degree", o.maximumDegree)
                 j.add("isolated", o.isolated)
+                j.add("method", o.method.rawValue)
+                j.add("search_seconds", o.searchSeconds, digits: 3)
                 j.add("seconds", o.seconds, digits: 3)
                 print(j.text)
             } else {
-                print("graph: \(o.vertices) people, \(o.edges) edges, \(o.features) features; degree min \(o.minimumDegree) / mean \(fixed(o.meanDegree, 1)) / max \(o.maximumDegree), \(o.isolated) isolated; \(fixed(o.seconds, 2)) s → \(output)")
+                print("graph (\(o.method.rawValue)): \(o.vertices) people, \(o.edges) edges, \(o.features) features; degree min \(o.minimumDegree) / mean \(fixed(o.meanDegree, 1)) / max \(o.maximumDegree), \(o.isolated) isolated; \(fixed(o.seconds, 2)) s → \(output)")
             }
         }
     }
@@ -136,7 +161,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Partition: CSV node,community.") var clusters: String
     @Option(help: "Ground truth: CSV node,label (header optional) or `node label` per line.") var truth: String
     @Option(help: "Truth column to use (by header name); default the second column.") var truthColumn: String?
-    @Option(help: "The graph, to report modularity.") var graph: String?
+    @Option(help: "The graph, to report modularity and how often neighbours share a truth label.") var graph: String?
     @Flag(help: "Truth ids are raw ids: pseudonymise them with the key (as `clean` did) before matching.")
     var pseudonymizeTruth = false
     @OptionGroup var key: KeyOptions
@@ -157,6 +182,9 @@ struct Evaluate: ParsableCommand {
                     "\(e.communities) communities (truth has \(e.truthLabels) labels); sizes min \(e.sizes.minimum), median \(fixed(e.sizes.median, 1)), max \(e.sizes.maximum), \(e.sizes.singletons) singletons",
                     "scored \(e.matched) nodes; \(e.onlyInClusters) only in clusters, \(e.onlyInTruth) only in truth",
                 ]
+                if let a = e.neighborAgreement, let ninety = e.peopleWithNinetyPercentAgreement {
+                    lines.append("graph neighbours sharing the person's truth label: \(fixed(100 * a, 2))% on average; \(fixed(100 * ninety, 2))% of people at ≥ 90%")
+                }
                 if e.matched < 10 { lines.append("warning: very few nodes matched") }
                 print(lines.joined(separator: "\n"))
             }

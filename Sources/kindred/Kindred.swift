@@ -15,7 +15,7 @@ struct Kindred: ParsableCommand {
             65 bad input data, 75 locked.
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, Convert.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self]
     )
 }
 

@@ -97,8 +97,19 @@ struct PipelineCLITests {
             for key in ["name", "email", "phone", "id"] { if let v = object[key] as? String { identifiers.insert(v) } }
         }
         #expect(identifiers.count > 500)
-        let outputs = try FileManager.default.contentsOfDirectory(atPath: p("out")).filter { $0 != "quarantine.jsonl" }
+        // Every file of the output folder, subfolders included (model/manifest.json).
+        var outputs: [String] = []
+        let walker = FileManager.default.enumerator(atPath: p("out"))
+        while let relative = walker?.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: p("out/" + relative), isDirectory: &isFolder), !isFolder.boolValue,
+                relative != "quarantine.jsonl"
+            {
+                outputs.append(relative)
+            }
+        }
         #expect(outputs.contains("clean.jsonl") && outputs.contains("clusters.csv") && outputs.contains("summary.json"))
+        #expect(outputs.contains("model/manifest.json"))
         for file in outputs {
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: p("out/" + file))), as: UTF8.self)
             // Every field of every output, split at JSON and CSV delimiters.
@@ -139,5 +150,108 @@ struct PipelineCLITests {
         #expect(Set(left.map { community[$0]! }).count == 1)
         #expect(Set(right.map { community[$0]! }).count == 1)
         #expect(community["ann"] != community["eve"])
+    }
+}
+
+@Suite("Similarity CLI")
+struct SimilarityCLITests {
+    @Test("bundled data (first 1,500 people): with either search method, ≥ 90% of people have ≥ 90% of their graph neighbours in their own occupation family")
+    func bundledFamilies() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let bundled = try String(contentsOf: CLI.repoRoot.appendingPathComponent("datasets/people.jsonl"), encoding: .utf8)
+        try (bundled.split(separator: "\n").prefix(1500).joined(separator: "\n") + "\n").write(toFile: p("people.jsonl"), atomically: true, encoding: .utf8)
+        var r = try CLI.run(["clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for method in ["sparse", "dense"] {
+            r = try CLI.run(["graph", p("clean.jsonl"), "--output", p("\(method).kgraph"), "--k", "15", "--method", method, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            // Every person as their own cluster: evaluate only reads the graph's neighbourhoods here.
+            let ids = try String(contentsOfFile: p("clean.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String ?? ""
+            }
+            try ("node,community\n" + ids.enumerated().map { "\($0.element),\($0.offset)" }.joined(separator: "\n") + "\n")
+                .write(toFile: p("singletons.csv"), atomically: true, encoding: .utf8)
+            r = try CLI.run([
+                "evaluate", "--clusters", p("singletons.csv"), "--truth", "datasets/truth.csv", "--truth-column", "family",
+                "--pseudonymize-truth", "--demo-key", "--graph", p("\(method).kgraph"), "--json",
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            let e = try CLI.json(r.stdout)
+            #expect((e["people_neighbors_90"] as? Double ?? 0) >= 0.9, "\(method): \(r.stdout)")
+            #expect((e["neighbor_agreement"] as? Double ?? 0) >= 0.9, "\(method): \(r.stdout)")
+        }
+    }
+
+    @Test("graph --model, then similar --explain: neighbours with field contributions that add up; a changed people file is refused")
+    func similarExplain() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var r = try CLI.run(["synth", "--people", "300", "--seed", "5", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run([
+            "graph", p("clean.jsonl"), "--output", p("g.kgraph"), "--model", p("model"), "--tempo-weight", "0.3", "--location-weight", "0.2",
+            "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let firstLine = try String(contentsOfFile: p("clean.jsonl"), encoding: .utf8).split(separator: "\n")[0]
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])?["id"] as? String)
+        r = try CLI.run(["similar", "--model", p("model"), id, "--top", "5", "--explain", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let neighbors = try #require(try CLI.json(r.stdout)["neighbors"] as? [[String: Any]])
+        #expect(neighbors.count == 5)
+        var previous = 2.0
+        for n in neighbors {
+            let s = n["similarity"] as? Double ?? -1
+            #expect(s > 0 && s <= previous + 1e-9)
+            previous = s
+            #expect(n["id"] as? String != id)
+            let fields = n["fields"] as? [[String: Any]] ?? []
+            #expect(Set(fields.compactMap { $0["field"] as? String }) == ["skills", "titles", "tempo", "location"])
+            let sum = fields.reduce(0.0) { $0 + ($1["contribution"] as? Double ?? 0) }
+            #expect(abs(sum - s) < 2e-3, "contributions add up to the similarity (rounded to 4 digits)")
+        }
+        r = try CLI.run(["similar", "--model", p("model"), "no-such-person"])
+        #expect(r.status == 65)
+        #expect(!r.stderr.contains("no-such-person"), "the id is not echoed")
+        try "{}\n".write(toFile: p("clean.jsonl"), atomically: true, encoding: .utf8)
+        r = try CLI.run(["similar", "--model", p("model"), id])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("changed"))
+    }
+
+    @Test("vectors writes the TF-IDF and LSA files; knn reads them and gives identical tables at 1 and 2 threads; a wrong dtype names the file")
+    func knnFiles() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var r = try CLI.run(["synth", "--people", "400", "--seed", "9", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["vectors", p("clean.jsonl"), "--output", p("vec"), "--dimensions", "16", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try CLI.json(r.stdout)
+        #expect(summary["people"] as? Int == 400)
+        for name in ["tfidf/indptr.npy", "tfidf/indices.npy", "tfidf/data.npy", "embedding.npy", "vocabulary.txt"] {
+            #expect(FileManager.default.fileExists(atPath: p("vec/" + name)), "\(name)")
+        }
+        for (flag, path) in [("--dense", p("vec/embedding.npy")), ("--sparse", p("vec/tfidf"))] {
+            for threads in ["1", "2"] {
+                r = try CLI.run(["knn", flag, path, "--k", "5", "--threads", threads, "--output", p("t\(threads)"), "--json"])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let one = try Data(contentsOf: URL(fileURLWithPath: p("t1.ids.npy")))
+            let two = try Data(contentsOf: URL(fileURLWithPath: p("t2.ids.npy")))
+            #expect(one == two, "\(flag): identical at 1 and 2 threads")
+            #expect(one.count > 128 + 400 * 5 * 4 - 64)
+        }
+        r = try CLI.run(["knn", "--dense", p("vec/tfidf/indptr.npy"), "--k", "5", "--output", p("bad")])
+        #expect(r.status == 65, "an integer array is not float32 rows: \(r.stderr)")
+        #expect(r.stderr.contains("indptr.npy"))
     }
 }

@@ -57,7 +57,7 @@ struct SparseKNNTests {
         SparseKNNTests.assertMatchesBruteForce(vectors, k: k, minimum: minimum)
     }
 
-    @Test("deterministic: two runs over many chunks give identical tables")
+    @Test("deterministic: identical tables at 1, 2, 3 and 8 threads over many chunks")
     func determinism() {
         var rng = SeededGenerator(seed: 77)
         var vectors = randomVectors(seed: 77, maxRows: 2, maxColumns: 2)
@@ -76,9 +76,10 @@ struct SparseKNNTests {
             offsets.append(columns.count)
         }
         vectors = SparseVectors(offsets: offsets, columns: columns, values: values, columnCount: 60)
-        let first = SparseKNN.neighbors(of: vectors, k: 8)
-        let second = SparseKNN.neighbors(of: vectors, k: 8)
-        #expect(first == second)
+        let first = SparseKNN.neighbors(of: vectors, k: 8, threads: 1)
+        for threads in [2, 3, 8] {
+            #expect(SparseKNN.neighbors(of: vectors, k: 8, threads: threads) == first, "\(threads) threads")
+        }
         #expect(first.neighbors.allSatisfy { $0 != .max })
         // Spot-check a few rows against brute force (the whole table would be slow in debug).
         for r in [0, 63, 64, 700, 1499] {

@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+import KindredCore
+import KindredPeople
+import KindredSimilarity
+
+/// A similarity model folder: `manifest.json` naming the clean people file (with its SHA-256) and
+/// the metric, method and seed the graph was built with. `kindred similar` refits the metric from it
+/// (fitting is deterministic) and refuses a model whose people file changed.
+public enum SimilarityModel {
+    public static let format = "kindred-similarity-model"
+    public static let formatVersion = 1
+
+    /// Writes the manifest (atomically) into `folder`.
+    public static func write(to folder: String, request: GraphRequest, input: String) throws {
+        try makeFolder(folder)
+        let absolute = URL(fileURLWithPath: input).standardizedFileURL.path
+        var weights = JSONText()
+        weights.add("skills", request.weights.skills)
+        weights.add("titles", request.weights.titles)
+        weights.add("title_recency_decay", request.weights.titleRecencyDecay)
+        weights.add("tempo", request.weights.tempo)
+        weights.add("location", request.weights.location)
+        weights.add("same_region", request.weights.sameRegion)
+        var j = JSONText()
+        j.add("format", format)
+        j.add("format_version", formatVersion)
+        j.add("people", absolute)
+        j.add("people_sha256", try sha256(of: input))
+        j.add("method", request.method.rawValue)
+        j.add("dimensions", request.dimensions)
+        j.add("seed", Int(request.seed))
+        j.add("k", request.k)
+        j.add("candidate_factor", request.candidateFactor)
+        j.add("weights", raw: weights.text)
+        try AtomicFileWriter.write(j.text + "\n", to: joinPath(folder, "manifest.json"))
+    }
+
+    /// What a model says.
+    public struct Manifest: Sendable {
+        public var people: String
+        public var peopleSHA256: String
+        public var method: SearchMethod
+        public var dimensions: Int
+        public var seed: UInt64
+        public var weights: MetricWeights
+    }
+
+    /// Reads and checks a model folder's manifest, and that its people file is unchanged.
+    public static func load(_ folder: String) throws -> Manifest {
+        let path = joinPath(folder, "manifest.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KindredError(.io, "cannot read the model manifest (is this a folder written by `kindred graph --model`?)", file: path)
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw KindredError.badInput("the manifest is not a JSON object", file: path, line: 1)
+        }
+        func field<T>(_ key: String, _ type: T.Type) throws -> T {
+            guard let value = root[key] as? T else { throw KindredError.badInput("missing or wrong type", file: path, line: 1, field: key) }
+            return value
+        }
+        guard try field("format", String.self) == format else {
+            throw KindredError.badInput("not a Kindred similarity model", file: path, line: 1, field: "format")
+        }
+        let version = try field("format_version", Int.self)
+        guard version == formatVersion else {
+            throw KindredError.badInput("model format version \(version); this Kindred reads version \(formatVersion)", file: path, line: 1, field: "format_version")
+        }
+        guard let method = SearchMethod(rawValue: try field("method", String.self)) else {
+            throw KindredError.badInput("unknown method", file: path, line: 1, field: "method")
+        }
+        let w = try field("weights", [String: Any].self)
+        func weight(_ key: String, _ fallback: Double) throws -> Double {
+            guard let value = w[key] else { return fallback }
+            guard let number = value as? Double else { throw KindredError.badInput("expected a number", file: path, line: 1, field: "weights." + key) }
+            return number
+        }
+        let weights = MetricWeights(
+            skills: try weight("skills", 1), titles: try weight("titles", 1), titleRecencyDecay: try weight("title_recency_decay", 0.5),
+            tempo: try weight("tempo", 0), location: try weight("location", 0), sameRegion: try weight("same_region", 0.5))
+        let manifest = Manifest(
+            people: try field("people", String.self), peopleSHA256: try field("people_sha256", String.self), method: method,
+            dimensions: try field("dimensions", Int.self), seed: UInt64(max(0, try field("seed", Int.self))), weights: weights)
+        guard FileManager.default.fileExists(atPath: manifest.people) else {
+            throw KindredError(.io, "the model's people file is gone", file: manifest.people)
+        }
+        guard try sha256(of: manifest.people) == manifest.peopleSHA256 else {
+            throw KindredError.badInput("the people file changed since the model was written (SHA-256 differs); rebuild with `kindred graph --model`", file: manifest.people, line: nil)
+        }
+        return manifest
+    }
+
+    /// SHA-256 of a file, hex, read in 1 MiB blocks.
+    static func sha256(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KindredError(.io, "cannot open", file: path) }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while true {
+            let block = try handle.read(upToCount: 1 << 20) ?? Data()
+            if block.isEmpty { break }
+            hasher.update(data: block)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// One answer of `kindred similar`.
+public struct SimilarPerson: Sendable {
+    public var id: String
+    public var similarity: Double
+    public var explanation: SimilarityExplanation
+}
+
+/// The nearest people to one person under a model's metric (exact: every other person is scored).
+public enum SimilarQuery {
+    public static func run(model folder: String, id: String, top: Int, threads: Int? = nil) throws -> [SimilarPerson] {
+        guard top >= 1 else { throw KindredError.usage("--top must be at least 1") }
+        let manifest = try SimilarityModel.load(folder)
+        let people = try GraphStage.readPeople(path: manifest.people)
+        guard let index = people.firstIndex(where: { $0.id == id }) else {
+            // The id is not echoed: it may be a raw identifier typed by mistake.
+            throw KindredError.badInput("no person with the given id (ids are the pseudonyms in the clean file)", file: manifest.people, line: nil, field: "id")
+        }
+        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.weights)
+        var text: [Double]?
+        if manifest.method != .sparse {
+            let vectors = metric.vectorizer.transform(people)
+            let lsa = LSAModel.fit(vectors, dimensions: manifest.dimensions, seed: manifest.seed, threads: threads)
+            let e = lsa.embed(vectors, threads: threads)
+            let d = e.columns
+            text = (0..<e.rows).map { o in
+                var s: Float = 0
+                for c in 0..<d { s += e.values[index * d + c] * e.values[o * d + c] }
+                return Double(s)
+            }
+        }
+        var scored: [(Double, Int)] = []
+        for o in people.indices where o != index {
+            let s = metric.similarity(profiles[index], profiles[o], text: text?[o])
+            if s > 0 { scored.append((s, o)) }
+        }
+        scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        return scored.prefix(top).map { (s, o) in
+            SimilarPerson(id: people[o].id, similarity: s, explanation: metric.explain(profiles[index], profiles[o]))
+        }
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+import KindredPeople
+
+/// A field of the people metric.
+public enum MetricField: String, CaseIterable, Sendable {
+    case skills, titles, tempo, location
+}
+
+/// What the metric needs of one person: unit-length skills and titles blocks, standardised career
+/// tempo, and location ids. Nil or empty means the field is missing for this person.
+public struct PersonProfile: Sendable, Equatable {
+    public var skills: [UInt32] = []
+    public var skillWeights: [Float] = []
+    public var titles: [UInt32] = []
+    public var titleWeights: [Float] = []
+    /// z-scores of (average tenure, job changes per year, years of experience).
+    public var tempo: SIMD4<Float>?
+    public var city: Int32 = -1
+    public var region: Int32 = -1
+
+    public func has(_ field: MetricField) -> Bool {
+        switch field {
+        case .skills: return !skills.isEmpty
+        case .titles: return !titles.isEmpty
+        case .tempo: return tempo != nil
+        case .location: return city != -1  // −2: a place unknown at fit time (still compared by region)
+        }
+    }
+}
+
+/// One field's part in a pair's similarity.
+public struct FieldContribution: Sendable, Equatable {
+    public var field: MetricField
+    /// The field's similarity s_f in [0, 1].
+    public var similarity: Double
+    /// w_f / Σ w over the fields both people have (0 when either lacks the field).
+    public var share: Double
+    /// share × similarity: the amounts add up to the pair's similarity.
+    public var contribution: Double { share * similarity }
+}
+
+/// Why two people are similar: every field's contribution and the shared features behind them.
+public struct SimilarityExplanation: Sendable, Equatable {
+    public var similarity: Double
+    public var fields: [FieldContribution]
+    /// Shared skills with their part of the pair's similarity, largest first.
+    public var sharedSkills: [(feature: String, contribution: Double)]
+    /// Shared titles with their part of the pair's similarity, largest first.
+    public var sharedTitles: [(feature: String, contribution: Double)]
+
+    public static func == (a: SimilarityExplanation, b: SimilarityExplanation) -> Bool {
+        a.similarity == b.similarity && a.fields == b.fields && a.sharedSkills.map(\.feature) == b.sharedSkills.map(\.feature)
+            && a.sharedTitles.map(\.feature) == b.sharedTitles.map(\.feature)
+    }
+}
+
+/// The people metric the analyst configures (`MetricWeights`): for two people a and b with fields
+/// F(a), F(b) present,
+///
+///     sim(a, b) = Σ_{f ∈ F(a) ∩ F(b)} w_f · s_f(a, b) / Σ_{f ∈ F(a) ∩ F(b)} w_f
+///
+/// so a field one of them lacks is left out and the weights of the rest are renormalised for that
+/// pair, instead of counting as dissimilar. Fields:
+/// - skills: cosine of TF-IDF vectors over canonical skills (sublinear tf, smoothed idf);
+/// - titles: cosine of TF-IDF vectors over canonical titles, each earlier position weighted by
+///   `titleRecencyDecay` relative to the next;
+/// - tempo: exp(−‖z_a − z_b‖² / 6) over standardised (average tenure in months, job changes per year,
+///   years of experience), computed from dated positions up to the latest month in the data;
+/// - location: 1 in the same city, `sameRegion` in the same region only (text after the last comma),
+///   else 0.
+/// A pair with no field in common has similarity 0.
+public struct PeopleMetric: Sendable {
+    public let weights: MetricWeights
+    public let vectorizer: PeopleVectorizer
+    let columns: [String: UInt32]
+    /// Mean and standard deviation of the raw tempo numbers in the fitted population.
+    let tempoMean: SIMD4<Float>
+    let tempoScale: SIMD4<Float>
+    /// The month durations are measured up to (latest date in the fitted data).
+    let referenceMonth: Int
+    let cities: [String: Int32]
+    let regions: [String: Int32]
+
+    /// Learns vocabulary, idf, tempo statistics and locations from `people`; returns their profiles.
+    public static func fit(_ people: [Person], weights: MetricWeights) -> (metric: PeopleMetric, profiles: [PersonProfile]) {
+        var vectorizer = PeopleVectorizer(weights: weights)
+        _ = vectorizer.fitTransform(people)
+        var reference = 0
+        for person in people {
+            for position in person.positions {
+                if let s = position.start { reference = max(reference, s.ordinal) }
+                if let e = position.end { reference = max(reference, e.ordinal) }
+            }
+        }
+        var sum = SIMD4<Double>(repeating: 0)
+        var squares = SIMD4<Double>(repeating: 0)
+        var count = 0.0
+        for person in people {
+            guard let raw = rawTempo(person, reference: reference) else { continue }
+            let v = SIMD4<Double>(Double(raw.x), Double(raw.y), Double(raw.z), 0)
+            sum += v
+            squares += v * v
+            count += 1
+        }
+        var mean = SIMD4<Float>(repeating: 0)
+        var scale = SIMD4<Float>(repeating: 1)
+        if count > 0 {
+            for i in 0..<3 {
+                let m = sum[i] / count
+                let variance = max(0, squares[i] / count - m * m)
+                mean[i] = Float(m)
+                scale[i] = variance > 1e-12 ? Float(1 / variance.squareRoot()) : 0
+            }
+        }
+        var cities: [String: Int32] = [:]
+        var regions: [String: Int32] = [:]
+        for person in people {
+            guard let (city, region) = PeopleMetric.place(person) else { continue }
+            if cities[city] == nil { cities[city] = Int32(cities.count) }
+            if regions[region] == nil { regions[region] = Int32(regions.count) }
+        }
+        let metric = PeopleMetric(
+            weights: weights, vectorizer: vectorizer, columns: vectorizer.columnIndex, tempoMean: mean, tempoScale: scale,
+            referenceMonth: reference, cities: cities, regions: regions)
+        return (metric, people.map(metric.profile))
+    }
+
+    /// (average tenure in months, job changes per year, years of experience) from dated positions.
+    static func rawTempo(_ person: Person, reference: Int) -> SIMD4<Float>? {
+        var earliest = Int.max
+        var tenureSum = 0.0
+        var tenureCount = 0.0
+        for position in person.positions {
+            guard let start = position.start?.ordinal else { continue }
+            earliest = min(earliest, start)
+            let end = position.end?.ordinal ?? reference
+            if end >= start {
+                tenureSum += Double(end - start)
+                tenureCount += 1
+            }
+        }
+        guard earliest != Int.max, tenureCount > 0 else { return nil }
+        let years = max(Double(reference - earliest) / 12, 0)
+        let changes = Double(max(person.positions.count - 1, 0)) / max(years, 0.5)
+        return SIMD4(Float(tenureSum / tenureCount), Float(changes), Float(years), 0)
+    }
+
+    /// (city, region) of a person's location: the whole text folded, and the part after the last comma.
+    static func place(_ person: Person) -> (String, String)? {
+        guard let text = person.location?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return nil }
+        let region = text.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? text
+        return (text, region)
+    }
+
+    /// The profile of any person (unknown skills, titles and places are left out).
+    public func profile(_ person: Person) -> PersonProfile {
+        var profile = PersonProfile()
+        let (skills, titles) = vectorizer.fieldBlocks(person, columns: columns)
+        profile.skills = skills.map(\.0)
+        profile.skillWeights = skills.map(\.1)
+        profile.titles = titles.map(\.0)
+        profile.titleWeights = titles.map(\.1)
+        if weights.tempo > 0, let raw = PeopleMetric.rawTempo(person, reference: referenceMonth) {
+            profile.tempo = (raw - tempoMean) * tempoScale
+        }
+        if let (city, region) = PeopleMetric.place(person) {
+            profile.city = cities[city] ?? -2
+            profile.region = regions[region] ?? -2
+        }
+        return profile
+    }
+
+    static func cosine(_ a: [UInt32], _ wa: [Float], _ b: [UInt32], _ wb: [Float]) -> Double {
+        var i = 0
+        var j = 0
+        var sum: Float = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] {
+                sum += wa[i] * wb[j]
+                i += 1
+                j += 1
+            } else if a[i] < b[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return Double(min(max(sum, 0), 1))
+    }
+
+    /// s_f(a, b) for a field both people have.
+    public func fieldSimilarity(_ field: MetricField, _ a: PersonProfile, _ b: PersonProfile) -> Double {
+        switch field {
+        case .skills: return PeopleMetric.cosine(a.skills, a.skillWeights, b.skills, b.skillWeights)
+        case .titles: return PeopleMetric.cosine(a.titles, a.titleWeights, b.titles, b.titleWeights)
+        case .tempo:
+            guard let x = a.tempo, let y = b.tempo else { return 0 }
+            let d = x - y
+            return exp(-Double((d * d).sum()) / 6)
+        case .location:
+            if a.city >= 0 && a.city == b.city { return 1 }
+            if a.region >= 0 && a.region == b.region { return weights.sameRegion }
+            return 0
+        }
+    }
+
+    public func weight(_ field: MetricField) -> Double {
+        switch field {
+        case .skills: return weights.skills
+        case .titles: return weights.titles
+        case .tempo: return weights.tempo
+        case .location: return weights.location
+        }
+    }
+
+    /// sim(a, b), as defined above. With `text` (the dense path), skills and titles are one text
+    /// field of weight w_skills + w_titles whose similarity is `text` (the embedding cosine).
+    public func similarity(_ a: PersonProfile, _ b: PersonProfile, text: Double? = nil) -> Double {
+        var total = 0.0
+        var weightSum = 0.0
+        if let text {
+            let bothText = (a.has(.skills) || a.has(.titles)) && (b.has(.skills) || b.has(.titles))
+            let w = weights.skills + weights.titles
+            if bothText && w > 0 {
+                total += w * min(max(text, 0), 1)
+                weightSum += w
+            }
+            for field in [MetricField.tempo, .location] {
+                let w = weight(field)
+                guard w > 0, a.has(field), b.has(field) else { continue }
+                total += w * fieldSimilarity(field, a, b)
+                weightSum += w
+            }
+            return weightSum > 0 ? total / weightSum : 0
+        }
+        for field in MetricField.allCases {
+            let w = weight(field)
+            guard w > 0, a.has(field), b.has(field) else { continue }
+            total += w * fieldSimilarity(field, a, b)
+            weightSum += w
+        }
+        return weightSum > 0 ? total / weightSum : 0
+    }
+
+    /// sim(a, b) with every field's share and the shared skills and titles that drive it.
+    public func explain(_ a: PersonProfile, _ b: PersonProfile) -> SimilarityExplanation {
+        var weightSum = 0.0
+        for field in MetricField.allCases where weight(field) > 0 && a.has(field) && b.has(field) { weightSum += weight(field) }
+        var fields: [FieldContribution] = []
+        var total = 0.0
+        var shareOf: [MetricField: Double] = [:]
+        for field in MetricField.allCases where weight(field) > 0 {
+            let both = a.has(field) && b.has(field)
+            let share = both && weightSum > 0 ? weight(field) / weightSum : 0
+            let s = both ? fieldSimilarity(field, a, b) : 0
+            fields.append(FieldContribution(field: field, similarity: s, share: share))
+            shareOf[field] = share
+            total += share * s
+        }
+        func shared(_ xa: [UInt32], _ wa: [Float], _ xb: [UInt32], _ wb: [Float], share: Double) -> [(String, Double)] {
+            var out: [(String, Double)] = []
+            var i = 0
+            var j = 0
+            while i < xa.count && j < xb.count {
+                if xa[i] == xb[j] {
+                    let name = vectorizer.vocabulary[Int(xa[i])]
+                    let text = name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? name
+                    out.append((text, share * Double(wa[i] * wb[j])))
+                    i += 1
+                    j += 1
+                } else if xa[i] < xb[j] {
+                    i += 1
+                } else {
+                    j += 1
+                }
+            }
+            return out.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        }
+        return SimilarityExplanation(
+            similarity: total, fields: fields,
+            sharedSkills: shared(a.skills, a.skillWeights, b.skills, b.skillWeights, share: shareOf[.skills] ?? 0).map { (feature: $0.0, contribution: $0.1) },
+            sharedTitles: shared(a.titles, a.titleWeights, b.titles, b.titleWeights, share: shareOf[.titles] ?? 0).map { (feature: $0.0, contribution: $0.1) })
+    }
+}
+
+/// Re-scores k-NN candidates with the full people metric and keeps the best k of each row.
+public enum MetricRerank {
+    /// - Parameters:
+    ///   - candidates: each row's candidates (from the sparse or dense search, usually c·k of them).
+    ///   - denseText: use the candidates' scores as the text similarity (the LSA path).
+    /// - Returns: a k-column table, best first (ties to the smaller id), scores ≥ `minimumSimilarity`
+    ///   and > 0. Each row depends only on its own candidates, so the table does not depend on threads.
+    public static func rerank(
+        _ candidates: NeighborTable, profiles: [PersonProfile], metric: PeopleMetric, k: Int, minimumSimilarity: Float, denseText: Bool
+    ) -> NeighborTable {
+        let n = candidates.rowCount
+        let c = candidates.k
+        var neighbors = [UInt32](repeating: .max, count: n * k)
+        var similarities = [Float](repeating: -.infinity, count: n * k)
+        var scored: [(Float, UInt32)] = []
+        scored.reserveCapacity(c)
+        for r in 0..<n {
+            scored.removeAll(keepingCapacity: true)
+            for j in 0..<c {
+                let o = candidates.neighbors[r * c + j]
+                guard o != .max else { break }
+                let text = denseText ? Double(candidates.similarities[r * c + j]) : nil
+                let s = Float(metric.similarity(profiles[r], profiles[Int(o)], text: text))
+                if s > 0 && s >= minimumSimilarity { scored.append((s, o)) }
+            }
+            scored.sort { TopK.better($0.0, $0.1, $1.0, $1.1) }
+            for (j, pair) in scored.prefix(k).enumerated() {
+                neighbors[r * k + j] = pair.1
+                similarities[r * k + j] = pair.0
+            }
+        }
+        return NeighborTable(k: k, neighbors: neighbors, similarities: similarities)
+    }
+}

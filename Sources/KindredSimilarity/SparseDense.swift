@@ -1,0 +1,83 @@
+import Dispatch
+import KindredCore
+
+/// Sparse × dense products for the LSA embedding, parallel over fixed row chunks (each output row is
+/// written by one worker, so the result does not depend on the thread count).
+enum SparseDense {
+    /// `X · D`: X is n × F sparse, D is F × l dense (row-major); returns n × l.
+    static func multiply(_ x: SparseVectors, _ d: DenseMatrix, threads: Int?) -> DenseMatrix {
+        precondition(x.columnCount <= d.rows, "X has \(x.columnCount) columns, D has \(d.rows) rows")
+        let n = x.rowCount
+        let l = d.columns
+        var out = [Float](repeating: 0, count: n * l)
+        let chunks = max(1, min(1024, n / 256))
+        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        withBuffers(x.offsets, x.columns, x.values) { off, col, val in
+            d.values.withUnsafeBufferPointer { dense in
+                out.withUnsafeMutableBufferPointer { o in
+                    let offsets = SharedBuffer(off)
+                    let columns = SharedBuffer(col)
+                    let values = SharedBuffer(val)
+                    let right = SharedBuffer(dense)
+                    let result = SharedMutableBuffer(o)
+                    forEachChunk(chunks, workers: workers) { chunk in
+                        for r in chunkRange(chunk, of: chunks, count: n) {
+                            let row = result.base + r * l
+                            for e in offsets[r]..<offsets[r + 1] {
+                                let v = values[e]
+                                let source = right.base + Int(columns[e]) * l
+                                for j in 0..<l { row[j] += v * source[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return DenseMatrix(rows: n, columns: l, values: out)
+    }
+
+    /// The transpose of a sparse matrix (rows ascending within each new row).
+    static func transpose(_ x: SparseVectors) -> SparseVectors {
+        let columnCount = x.columnCount
+        var offsets = [Int](repeating: 0, count: columnCount + 1)
+        for c in x.columns { offsets[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { offsets[c + 1] += offsets[c] }
+        var rows = [UInt32](repeating: 0, count: x.columns.count)
+        var values = [Float](repeating: 0, count: x.columns.count)
+        var cursor = offsets
+        for r in 0..<x.rowCount {
+            for e in x.offsets[r]..<x.offsets[r + 1] {
+                let c = Int(x.columns[e])
+                rows[cursor[c]] = UInt32(truncatingIfNeeded: r)
+                values[cursor[c]] = x.values[e]
+                cursor[c] += 1
+            }
+        }
+        return SparseVectors(offsets: offsets, columns: rows, values: values, columnCount: x.rowCount)
+    }
+}
+
+/// Runs `body(chunk)` for `chunks` chunks on `workers` Dispatch workers, chunks handed out in order.
+func forEachChunk(_ chunks: Int, workers: Int, _ body: (Int) -> Void) {
+    if workers <= 1 || chunks <= 1 {
+        for chunk in 0..<chunks { body(chunk) }
+        return
+    }
+    let stride = min(workers, chunks)
+    withoutActuallyEscaping(body) { escapable in
+        let task = UncheckedBox(escapable)
+        DispatchQueue.concurrentPerform(iterations: stride) { worker in
+            var chunk = worker
+            while chunk < chunks {
+                task.value(chunk)
+                chunk += stride
+            }
+        }
+    }
+}
+
+/// A value the caller has checked is safe to share across one parallel loop.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
