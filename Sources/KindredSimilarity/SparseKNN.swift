@@ -32,10 +32,17 @@ public enum SparseKNN {
     ///   - k: neighbours per row (≥ 1).
     ///   - minimumSimilarity: candidates below this are left out (and a score must be > 0).
     ///   - threads: workers (default: all cores); never changes the result.
-    public static func neighbors(of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0, threads: Int? = nil) -> NeighborTable {
+    ///   - maximumDocumentFrequency: pruning, off by default (1): features carried by more than this
+    ///     share of the rows are skipped in the search, so their part of each score is missing and the
+    ///     result is approximate (measure its recall against the exact table). Very frequent features
+    ///     (generic skills) dominate the work, which grows with the square of a feature's frequency.
+    public static func neighbors(
+        of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0, threads: Int? = nil, maximumDocumentFrequency: Double = 1
+    ) -> NeighborTable {
         precondition(k >= 1, "k must be at least 1")
         let n = vectors.rowCount
         let columnCount = vectors.columnCount
+        let postingLimit = maximumDocumentFrequency >= 1 ? Int.max : Int(maximumDocumentFrequency * Double(n))
         // Inverted index: for each column, the rows that have it (ascending) and their values.
         var postingOffsets = [Int](repeating: 0, count: columnCount + 1)
         for c in vectors.columns { postingOffsets[Int(c) + 1] += 1 }
@@ -89,6 +96,7 @@ public enum SparseKNN {
                             var touchedCount = 0
                             for e in rOffsets[r]..<rOffsets[r + 1] {
                                 let c = Int(rColumns[e])
+                                if pOffsets[c + 1] - pOffsets[c] > postingLimit { continue }
                                 let v = rValues[e]
                                 // First posting after row r (postings ascend by row).
                                 var low = pOffsets[c]

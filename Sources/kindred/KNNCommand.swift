@@ -26,6 +26,7 @@ struct KNNCommand: ParsableCommand {
     @Option(help: "Approximate: cells searched per row.") var probes = 8
     @Option(help: "Approximate: measure recall@k against exact search on this many sampled rows (0: skip).") var recallSample = 2000
     @Option(help: "Random seed (approximate search).") var seed: UInt64 = 0
+    @Option(help: "Sparse only: skip features carried by more than this share of rows (pruning; approximate; default 1 = exact).") var maxDf = 1.0
     @Option(help: "Output prefix: PREFIX.ids.npy and PREFIX.scores.npy.") var output: String
     @Flag(help: "Also measure, on the first 60,000 rows, the kernel's GFLOP/s against the same tiles with sgemm alone (no selection), and sgemm's cache-resident peak.") var sgemmBaseline = false
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
@@ -90,7 +91,8 @@ struct KNNCommand: ParsableCommand {
                     columnCount: (columns.max() ?? -1) + 1)
                 rows = vectors.rowCount
                 let clock = ContinuousClock.now
-                table = SparseKNN.neighbors(of: vectors, k: k, minimumSimilarity: minSimilarity ?? 0, threads: threads)
+                guard maxDf > 0 && maxDf <= 1 else { throw KindredError.usage("--max-df must be in (0, 1]") }
+                table = SparseKNN.neighbors(of: vectors, k: k, minimumSimilarity: minSimilarity ?? 0, threads: threads, maximumDocumentFrequency: maxDf)
                 seconds = elapsed(since: clock)
             }
             try NumpyFormat.write(table.neighbors, shape: [rows, k], to: output + ".ids.npy")
@@ -99,7 +101,7 @@ struct KNNCommand: ParsableCommand {
                 var j = JSONText()
                 j.add("rows", rows)
                 j.add("k", k)
-                j.add("method", dense == nil ? "sparse-exact" : approximate ? "dense-approximate" : "dense-exact")
+                j.add("method", dense == nil ? (maxDf < 1 ? "sparse-pruned" : "sparse-exact") : approximate ? "dense-approximate" : "dense-exact")
                 if let recall { j.add("recall_sample", recall, digits: 4) }
                 j.add("seconds", seconds, digits: 3)
                 if let kernelGFLOPS { j.add("gflops", kernelGFLOPS, digits: 2) }

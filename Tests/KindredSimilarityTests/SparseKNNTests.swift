@@ -100,3 +100,26 @@ struct SparseKNNTests {
         #expect(small.similarities[0] == 1 && small.similarities[5] == 1)
     }
 }
+
+@Suite("SparseKNN pruning")
+struct SparseKNNPruningTests {
+    @Test("pruning off (max df 1) is the exact table; pruning a feature every row has removes exactly its part of the scores")
+    func pruning() {
+        // Rows share a common feature 0 (in every row) plus one of three topic features.
+        var offsets = [0]
+        var columns: [UInt32] = []
+        var values: [Float] = []
+        for r in 0..<30 {
+            columns += [0, UInt32(1 + r % 3)]
+            values += [0.6, 0.8]
+            offsets.append(columns.count)
+        }
+        let vectors = SparseVectors(offsets: offsets, columns: columns, values: values, columnCount: 4)
+        let exact = SparseKNN.neighbors(of: vectors, k: 3)
+        #expect(SparseKNN.neighbors(of: vectors, k: 3, maximumDocumentFrequency: 1) == exact)
+        let pruned = SparseKNN.neighbors(of: vectors, k: 3, maximumDocumentFrequency: 0.5)
+        // Same neighbours (the topic decides), scores without the common feature's 0.36.
+        #expect(pruned.neighbors == exact.neighbors)
+        for (a, b) in zip(pruned.similarities, exact.similarities) where b.isFinite { #expect(abs(a - (b - 0.36)) < 1e-6) }
+    }
+}

@@ -148,12 +148,14 @@ def run_peer(peer, data, out, args):
     return r
 
 
-def run_kindred(kindred, kind, data, out, args, time_bin, approximate=False):
+def run_kindred(kindred, kind, data, out, args, time_bin, approximate=False, max_df=None):
     tfile = out + ".time.txt"
     cmd = [kindred, "knn", "--k", str(args.k), "--threads", str(args.threads), "--output", out, "--json"]
     cmd += ["--dense", os.path.join(data, "embedding.npy")] if kind in ("dense", "approx") else ["--sparse", os.path.join(data, "tfidf")]
     if approximate:
         cmd += ["--approximate", "--probes", str(args.probes), "--recall-sample", "2000"]
+    if max_df:
+        cmd += ["--max-df", str(max_df)]
     if time_bin:
         cmd = [time_bin, "-v", "-o", tfile] + cmd
     t = time.perf_counter()
@@ -190,6 +192,9 @@ def main():
                     help="people for the approximate task (Kindred's inverted-file search against its exact search, "
                          "run once, e.g. 1000000); 0 (default) skips it")
     ap.add_argument("--probes", type=int, default=8, help="cells searched per row by Kindred's approximate search")
+    ap.add_argument("--max-df", type=float, default=0.05,
+                    help="also run Kindred's sparse search with features in more than this share of people pruned "
+                         "(its recall is reported); 0 skips it")
     ap.add_argument("--dims", type=int, default=128, help="LSA dimensions (default 128)")
     ap.add_argument("--k", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
@@ -232,6 +237,8 @@ def main():
         order = ["kindred"] + [p for p in kind_peers if p in peers]
         if kind == "approx":
             order = ["kindred", "kindred-approx"]
+        if kind == "sparse" and args.max_df:
+            order.append("kindred-pruned")
         runs = {tool: [] for tool in order}
         log(f"[{kind} n={n}] {args.repeats} repeat(s), threads={args.threads}; order per repeat: {', '.join(order)}"
             + (" (the exact search runs in the first repeat only)" if kind == "approx" else ""))
@@ -244,6 +251,8 @@ def main():
                     r = run_kindred(args.kindred, kind, data, out, args, time_bin)
                 elif tool == "kindred-approx":
                     r = run_kindred(args.kindred, kind, data, out, args, time_bin, approximate=True)
+                elif tool == "kindred-pruned":
+                    r = run_kindred(args.kindred, kind, data, out, args, time_bin, max_df=args.max_df)
                 else:
                     r = run_peer(tool, data, out + ".ids.npy", args)
                 runs[tool].append(r)
@@ -261,7 +270,7 @@ def main():
             if ok:
                 if tool == "kindred":
                     ids = exact
-                elif tool == "kindred-approx":
+                elif tool in ("kindred-approx", "kindred-pruned"):
                     ids = np.load(os.path.join(work, f"{kind}-{tool}.ids.npy")).astype(np.int64)
                 else:
                     ids = np.load(os.path.join(work, f"{kind}-{tool}.ids.npy"))
