@@ -18,7 +18,7 @@ import TOMLKit
 /// k = 15
 /// min_similarity = 0.0
 /// symmetrization = "max"        # max | mean | mutual
-/// method = "sparse"             # sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles)
+/// method = "sparse"             # sparse (TF-IDF index) | dense (LSA, sgemm tiles) | approximate (LSA, inverted file)
 /// dimensions = 128              # LSA dimensions for method = "dense"
 /// candidates = 2                # k × candidates per person are re-scored with the metric
 /// [metric]                      # what makes two people similar (see PeopleMetric)
