@@ -282,7 +282,7 @@ final class RowHeaps: @unchecked Sendable {
             hs[i] = score
             while i > 0 {
                 let parent = (i - 1) / 2
-                if TopK.better(hs[parent], hid[parent], hs[i], hid[i]) {
+                if NeighborRank.better(hs[parent], hid[parent], hs[i], hid[i]) {
                     swap(&hid[parent], &hid[i])
                     swap(&hs[parent], &hs[i])
                     i = parent
@@ -290,7 +290,7 @@ final class RowHeaps: @unchecked Sendable {
             }
             return
         }
-        guard TopK.better(score, id, hs[0], hid[0]) else { return }
+        guard NeighborRank.better(score, id, hs[0], hid[0]) else { return }
         hid[0] = id
         hs[0] = score
         var i = 0
@@ -298,8 +298,8 @@ final class RowHeaps: @unchecked Sendable {
             let left = 2 * i + 1
             let right = left + 1
             var worst = i
-            if left < count && TopK.better(hs[worst], hid[worst], hs[left], hid[left]) { worst = left }
-            if right < count && TopK.better(hs[worst], hid[worst], hs[right], hid[right]) { worst = right }
+            if left < count && NeighborRank.better(hs[worst], hid[worst], hs[left], hid[left]) { worst = left }
+            if right < count && NeighborRank.better(hs[worst], hid[worst], hs[right], hid[right]) { worst = right }
             if worst == i { break }
             swap(&hid[worst], &hid[i])
             swap(&hs[worst], &hs[i])
@@ -440,7 +440,7 @@ final class RowHeaps: @unchecked Sendable {
         for r in 0..<rows {
             pairs.removeAll(keepingCapacity: true)
             for i in 0..<Int(counts[r]) { pairs.append((scores[r * k + i], ids[r * k + i])) }
-            pairs.sort { TopK.better($0.0, $0.1, $1.0, $1.1) }
+            pairs.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
             let out = Int(name(r))
             for (j, pair) in pairs.enumerated() {
                 neighbors[out * k + j] = pair.1

@@ -50,7 +50,7 @@ public struct LSAModel: Sendable, Equatable {
         var generator = SeededGenerator(seed: seed, stream: 0x4C5341)
         var omega = DenseMatrix(rows: features, columns: l)
         gaussian(&omega.values, &generator)
-        let xt = SparseDense.transpose(x)
+        let xt = x.transposed()
         var q = orthonormalize(SparseDense.multiply(x, omega, threads: threads))
         for _ in 0..<powerIterations {
             let z = orthonormalize(SparseDense.multiply(xt, q, threads: threads))

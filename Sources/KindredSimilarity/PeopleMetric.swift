@@ -84,7 +84,7 @@ public struct PeopleMetric: Sendable {
     /// Learns vocabulary, idf, tempo statistics and locations from `people`; returns their profiles.
     public static func fit(_ people: [Person], weights: MetricWeights) -> (metric: PeopleMetric, profiles: [PersonProfile]) {
         var vectorizer = PeopleVectorizer(weights: weights)
-        _ = vectorizer.fitTransform(people)
+        vectorizer.fit(people)
         var reference = 0
         for person in people {
             for position in person.positions {
@@ -308,7 +308,7 @@ public enum MetricRerank {
                 let s = Float(metric.similarity(profiles[r], profiles[Int(o)], text: text))
                 if s > 0 && s >= minimumSimilarity { scored.append((s, o)) }
             }
-            scored.sort { TopK.better($0.0, $0.1, $1.0, $1.1) }
+            scored.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
             for (j, pair) in scored.prefix(k).enumerated() {
                 neighbors[r * k + j] = pair.1
                 similarities[r * k + j] = pair.0

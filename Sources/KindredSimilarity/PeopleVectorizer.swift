@@ -85,6 +85,12 @@ public struct PeopleVectorizer: Sendable {
 
     /// Learns the vocabulary and idf from `people` and returns their vectors.
     public mutating func fitTransform(_ people: [Person]) -> SparseVectors {
+        fit(people)
+        return transform(people)
+    }
+
+    /// Learns the vocabulary and idf from `people`.
+    public mutating func fit(_ people: [Person]) {
         var documentFrequency: [String: Int] = [:]
         for person in people {
             for term in PeopleVectorizer.skillTerms(person) { documentFrequency[term, default: 0] += 1 }
@@ -95,7 +101,6 @@ public struct PeopleVectorizer: Sendable {
         vocabulary = documentFrequency.keys.sorted()
         let n = Double(people.count)
         idf = vocabulary.map { Float(log((1 + n) / (1 + Double(documentFrequency[$0]!))) + 1) }
-        return transform(people)
     }
 
     /// The skills and titles blocks of one person, each scaled to unit length (empty when the person

@@ -35,26 +35,6 @@ enum SparseDense {
         }
         return DenseMatrix(rows: n, columns: l, values: out)
     }
-
-    /// The transpose of a sparse matrix (rows ascending within each new row).
-    static func transpose(_ x: SparseVectors) -> SparseVectors {
-        let columnCount = x.columnCount
-        var offsets = [Int](repeating: 0, count: columnCount + 1)
-        for c in x.columns { offsets[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { offsets[c + 1] += offsets[c] }
-        var rows = [UInt32](repeating: 0, count: x.columns.count)
-        var values = [Float](repeating: 0, count: x.columns.count)
-        var cursor = offsets
-        for r in 0..<x.rowCount {
-            for e in x.offsets[r]..<x.offsets[r + 1] {
-                let c = Int(x.columns[e])
-                rows[cursor[c]] = UInt32(truncatingIfNeeded: r)
-                values[cursor[c]] = x.values[e]
-                cursor[c] += 1
-            }
-        }
-        return SparseVectors(offsets: offsets, columns: rows, values: values, columnCount: x.rowCount)
-    }
 }
 
 /// Runs `body(chunk)` for `chunks` chunks on `workers` Dispatch workers, chunks handed out in order.

@@ -41,24 +41,12 @@ public enum SparseKNN {
     ) -> NeighborTable {
         precondition(k >= 1, "k must be at least 1")
         let n = vectors.rowCount
-        let columnCount = vectors.columnCount
         let postingLimit = maximumDocumentFrequency >= 1 ? Int.max : Int(maximumDocumentFrequency * Double(n))
         // Inverted index: for each column, the rows that have it (ascending) and their values.
-        var postingOffsets = [Int](repeating: 0, count: columnCount + 1)
-        for c in vectors.columns { postingOffsets[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { postingOffsets[c + 1] += postingOffsets[c] }
-        var postingRows = [UInt32](repeating: 0, count: vectors.columns.count)
-        var postingValues = [Float](repeating: 0, count: vectors.columns.count)
-        var cursor = postingOffsets
-        for r in 0..<n {
-            for e in vectors.offsets[r]..<vectors.offsets[r + 1] {
-                let c = Int(vectors.columns[e])
-                postingRows[cursor[c]] = UInt32(r)
-                postingValues[cursor[c]] = vectors.values[e]
-                cursor[c] += 1
-            }
-        }
-        cursor = []
+        let postings = vectors.transposed()
+        let postingOffsets = postings.offsets
+        let postingRows = postings.columns
+        let postingValues = postings.values
         let heaps = RowHeaps(rows: n, k: k)
         let locks = BlockLocks(count: (n + rowsPerLock - 1) / rowsPerLock)
         let bars = AtomicBars(count: n, initial: minimumSimilarity)
@@ -175,71 +163,11 @@ final class AtomicBars: @unchecked Sendable {
     func store(_ i: Int, _ value: Float) { storage[i].store(value.bitPattern, ordering: .relaxed) }
 }
 
-/// A bounded selection of the k best (score, id) pairs; higher score wins, then smaller id.
-struct TopK {
-    let capacity: Int
-    var ids: [UInt32]
-    var scores: [Float]
-    var count = 0
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        ids = [UInt32](repeating: 0, count: capacity)
-        scores = [Float](repeating: 0, count: capacity)
-    }
-
-    mutating func reset() { count = 0 }
-
+/// The order of neighbours everywhere in Kindred: higher score first, then the smaller id.
+enum NeighborRank {
     /// True when (s1, i1) ranks above (s2, i2).
     @inline(__always)
     static func better(_ s1: Float, _ i1: UInt32, _ s2: Float, _ i2: UInt32) -> Bool {
         s1 > s2 || (s1 == s2 && i1 < i2)
-    }
-
-    // A min-heap on rank: the root is the worst kept candidate.
-    mutating func offer(id: UInt32, score: Float) {
-        guard capacity > 0 else { return }
-        if count < capacity {
-            var i = count
-            count += 1
-            ids[i] = id
-            scores[i] = score
-            while i > 0 {
-                let parent = (i - 1) / 2
-                if TopK.better(scores[parent], ids[parent], scores[i], ids[i]) {
-                    ids.swapAt(parent, i)
-                    scores.swapAt(parent, i)
-                    i = parent
-                } else { break }
-            }
-            return
-        }
-        guard TopK.better(score, id, scores[0], ids[0]) else { return }
-        ids[0] = id
-        scores[0] = score
-        var i = 0
-        while true {
-            let left = 2 * i + 1
-            let right = left + 1
-            var worst = i
-            if left < count && TopK.better(scores[worst], ids[worst], scores[left], ids[left]) { worst = left }
-            if right < count && TopK.better(scores[worst], ids[worst], scores[right], ids[right]) { worst = right }
-            if worst == i { break }
-            ids.swapAt(worst, i)
-            scores.swapAt(worst, i)
-            i = worst
-        }
-    }
-
-    /// Writes the kept pairs best first into the output at `base` (count ≤ capacity).
-    mutating func writeSorted(neighbors: SharedMutableBuffer<UInt32>, similarities: SharedMutableBuffer<Float>, at base: Int) {
-        var pairs = [(Float, UInt32)]()
-        pairs.reserveCapacity(count)
-        for i in 0..<count { pairs.append((scores[i], ids[i])) }
-        pairs.sort { TopK.better($0.0, $0.1, $1.0, $1.1) }
-        for (j, pair) in pairs.enumerated() {
-            neighbors[base + j] = pair.1
-            similarities[base + j] = pair.0
-        }
     }
 }

@@ -36,4 +36,25 @@ public struct SparseVectors: Sendable, Equatable {
         }
         return sum
     }
+
+    /// The transpose (one row per column, its entries in ascending row order): the inverted index of
+    /// the sparse k-NN search and Xᵀ of the LSA fit.
+    /// - Complexity: O(n + nnz + columns), by a counting sort.
+    public func transposed() -> SparseVectors {
+        var newOffsets = [Int](repeating: 0, count: columnCount + 1)
+        for c in columns { newOffsets[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { newOffsets[c + 1] += newOffsets[c] }
+        var rows = [UInt32](repeating: 0, count: columns.count)
+        var newValues = [Float](repeating: 0, count: columns.count)
+        var cursor = newOffsets
+        for r in 0..<rowCount {
+            for e in offsets[r]..<offsets[r + 1] {
+                let c = Int(columns[e])
+                rows[cursor[c]] = UInt32(truncatingIfNeeded: r)
+                newValues[cursor[c]] = values[e]
+                cursor[c] += 1
+            }
+        }
+        return SparseVectors(offsets: newOffsets, columns: rows, values: newValues, columnCount: rowCount)
+    }
 }

@@ -27,7 +27,7 @@ struct DenseKNNTests {
                 for c in 0..<q.columns { s += q.values[r * q.columns + c] * b.values[o * b.columns + c] }
                 if s >= minimum { scored.append((s, UInt32(o))) }
             }
-            scored.sort { TopK.better($0.0, $0.1, $1.0, $1.1) }
+            scored.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
             return scored.prefix(k).map(\.1)
         }
     }
