@@ -1,7 +1,5 @@
 import CBLAS
-import Dispatch
 import KindredCore
-import Synchronization
 
 /// Approximate top-k inner-product neighbours for very large samples: an inverted-file search.
 ///
@@ -78,7 +76,8 @@ public enum ApproximateKNN {
         let heaps = RowHeaps(rows: n, k: k)
         let rowsPerLock = 256
         let locks = BlockLocks(count: (n + rowsPerLock - 1) / rowsPerLock)
-        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        let runner = ParallelRunner(threads: threads)
+        let workers = runner.workers
         let tileRows = 256
         // Work items: (slice of a cell's probers, slice of its members), so big cells are split and a
         // tile stays ≤ tileRows × tileColumns.
@@ -104,7 +103,6 @@ public enum ApproximateKNN {
         }
         let tileBuffer = SharedMutableBuffer(tiles)
         let queryBuffer = SharedMutableBuffer(queryBuffers)
-        let next = Atomic<Int>(0)
         let itemCount = items.count
         withBuffers(vectors.values, grouped) { vRaw, gRaw in
             withBuffers(members, probers) { mRaw, pRaw in
@@ -114,34 +112,30 @@ public enum ApproximateKNN {
                     let memberOf = SharedBuffer(mRaw)
                     let proberOf = SharedBuffer(pRaw)
                     let work = SharedBuffer(itemRaw)
-                    DispatchQueue.concurrentPerform(iterations: min(workers, max(1, itemCount))) { worker in
+                    runner.forEach(items: itemCount) { item, worker in
                         let tile = tileBuffer.base + worker * tileSize
                         let query = queryBuffer.base + worker * tileRows * d
-                        while true {
-                            let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                            if item >= itemCount { break }
-                            let (start, end, colStart, colEnd) = work[item]
-                            let rowCount = end - start
-                            let colCount = colEnd - colStart
-                            if colCount == 0 || rowCount == 0 { continue }
-                            for i in 0..<rowCount {
-                                let r = Int(proberOf[start + i])
-                                (query + i * d).update(from: v.base + r * d, count: d)
-                            }
-                            cblas_sgemm(
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(d), 1,
-                                query, Int32(d), g.base + colStart * d, Int32(d), 0, tile, Int32(colCount))
-                            for i in 0..<rowCount {
-                                let r = Int(proberOf[start + i])
-                                let line = tile + i * colCount
-                                locks.withLock(r / rowsPerLock) {
-                                    var threshold = heaps.bar(r, minimum: minimumSimilarity)
-                                    for j in 0..<colCount where line[j] >= threshold {
-                                        let o = memberOf[colStart + j]
-                                        if Int(o) == r { continue }
-                                        heaps.offer(r, id: o, score: line[j])
-                                        threshold = heaps.bar(r, minimum: minimumSimilarity)
-                                    }
+                        let (start, end, colStart, colEnd) = work[item]
+                        let rowCount = end - start
+                        let colCount = colEnd - colStart
+                        if colCount == 0 || rowCount == 0 { return }
+                        for i in 0..<rowCount {
+                            let r = Int(proberOf[start + i])
+                            (query + i * d).update(from: v.base + r * d, count: d)
+                        }
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(d), 1,
+                            query, Int32(d), g.base + colStart * d, Int32(d), 0, tile, Int32(colCount))
+                        for i in 0..<rowCount {
+                            let r = Int(proberOf[start + i])
+                            let line = tile + i * colCount
+                            locks.withLock(r / rowsPerLock) {
+                                var threshold = heaps.bar(r, minimum: minimumSimilarity)
+                                for j in 0..<colCount where line[j] >= threshold {
+                                    let o = memberOf[colStart + j]
+                                    if Int(o) == r { continue }
+                                    heaps.offer(r, id: o, score: line[j])
+                                    threshold = heaps.bar(r, minimum: minimumSimilarity)
                                 }
                             }
                         }

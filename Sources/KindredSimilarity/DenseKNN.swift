@@ -1,7 +1,6 @@
 import CBLAS
 import Dispatch
 import KindredCore
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -126,12 +125,12 @@ public enum DenseKNN {
         let heaps = RowHeaps(rows: n, k: k, names: names)
         let qBlocks = (n + blockSize - 1) / blockSize
         let locks = BlockLocks(count: qBlocks)
-        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        let runner = ParallelRunner(threads: threads)
+        let workers = runner.workers
         let tileSize = blockSize * blockSize
         let tiles = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, workers * tileSize))
         defer { tiles.deallocate() }
         let tileBuffer = SharedMutableBuffer(tiles)
-        let next = Atomic<Int>(0)
         let itemCount = pairs.count
         queries.values.withUnsafeBufferPointer { qRaw in
             base.values.withUnsafeBufferPointer { bRaw in
@@ -139,42 +138,38 @@ public enum DenseKNN {
                     let q = SharedBuffer(qRaw)
                     let b = SharedBuffer(bRaw)
                     let items = SharedBuffer(pRaw)
-                    DispatchQueue.concurrentPerform(iterations: min(workers, max(1, itemCount))) { worker in
+                    runner.forEach(items: itemCount) { item, worker in
                         let tile = tileBuffer.base + worker * tileSize
-                        while true {
-                            let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                            if item >= itemCount { break }
-                            let (bi, bj) = items[item]
-                            let rowStart = Int(bi) * blockSize
-                            let rowCount = min(n, rowStart + blockSize) - rowStart
-                            let colStart = Int(bj) * blockSize
-                            let colCount = min(m, colStart + blockSize) - colStart
-                            if rowCount <= 0 || colCount <= 0 || d == 0 { continue }
-                            cblas_sgemm(
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(d), 1,
-                                q.base + rowStart * d, Int32(d), b.base + colStart * d, Int32(d), 0, tile, Int32(colCount))
-                            if !select { continue }
-                            if symmetric {
-                                if bi == bj {
-                                    locks.withLock(Int(bi)) {
-                                        heaps.offerRows(tile: tile, rowStart: rowStart, rowCount: rowCount, colStart: colStart, colCount: colCount,
-                                                        upperOnly: true, also: true, minimum: minimumSimilarity)
-                                    }
-                                } else {
-                                    // Both sides in one pass over the tile; locks taken in block order (bi < bj).
-                                    locks.withLock(Int(bi)) {
-                                        locks.withLock(Int(bj)) {
-                                            heaps.offerBoth(tile: tile, rowStart: rowStart, rowCount: rowCount, colStart: colStart, colCount: colCount,
-                                                            minimum: minimumSimilarity)
-                                        }
-                                    }
-                                }
-                            } else {
-                                // A query block's heaps are written by every base tile: guard them by query block.
+                        let (bi, bj) = items[item]
+                        let rowStart = Int(bi) * blockSize
+                        let rowCount = min(n, rowStart + blockSize) - rowStart
+                        let colStart = Int(bj) * blockSize
+                        let colCount = min(m, colStart + blockSize) - colStart
+                        if rowCount <= 0 || colCount <= 0 || d == 0 { return }
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(d), 1,
+                            q.base + rowStart * d, Int32(d), b.base + colStart * d, Int32(d), 0, tile, Int32(colCount))
+                        if !select { return }
+                        if symmetric {
+                            if bi == bj {
                                 locks.withLock(Int(bi)) {
                                     heaps.offerRows(tile: tile, rowStart: rowStart, rowCount: rowCount, colStart: colStart, colCount: colCount,
-                                                    upperOnly: false, also: false, minimum: minimumSimilarity)
+                                                    upperOnly: true, also: true, minimum: minimumSimilarity)
                                 }
+                            } else {
+                                // Both sides in one pass over the tile; locks taken in block order (bi < bj).
+                                locks.withLock(Int(bi)) {
+                                    locks.withLock(Int(bj)) {
+                                        heaps.offerBoth(tile: tile, rowStart: rowStart, rowCount: rowCount, colStart: colStart, colCount: colCount,
+                                                        minimum: minimumSimilarity)
+                                    }
+                                }
+                            }
+                        } else {
+                            // A query block's heaps are written by every base tile: guard them by query block.
+                            locks.withLock(Int(bi)) {
+                                heaps.offerRows(tile: tile, rowStart: rowStart, rowCount: rowCount, colStart: colStart, colCount: colCount,
+                                                upperOnly: false, also: false, minimum: minimumSimilarity)
                             }
                         }
                     }
@@ -182,17 +177,6 @@ public enum DenseKNN {
             }
         }
         return heaps.table()
-    }
-}
-
-/// The number of cores, for the default worker count.
-enum ParallelRunnerThreads {
-    static var available: Int {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
     }
 }
 
@@ -479,7 +463,7 @@ extension DenseKNN {
     /// k-NN kernel's GFLOPS. Returns GFLOP/s over all workers.
     public static func sgemmThroughput(depth: Int, blockSize: Int = defaultBlockSize, threads: Int? = nil, seconds: Double = 2) -> Double {
         BLAS.useSingleThread()
-        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        let workers = max(1, threads ?? ParallelRunner.defaultThreads)
         let rows = blockSize * 8
         var rng = SeededGenerator(seed: 42)
         var data = DenseMatrix(rows: rows, columns: depth)

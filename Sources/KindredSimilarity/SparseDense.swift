@@ -1,4 +1,3 @@
-import Dispatch
 import KindredCore
 
 /// Sparse × dense products for the LSA embedding, parallel over fixed row chunks (each output row is
@@ -11,7 +10,6 @@ enum SparseDense {
         let l = d.columns
         var out = [Float](repeating: 0, count: n * l)
         let chunks = max(1, min(1024, n / 256))
-        let workers = max(1, threads ?? ParallelRunnerThreads.available)
         withBuffers(x.offsets, x.columns, x.values) { off, col, val in
             d.values.withUnsafeBufferPointer { dense in
                 out.withUnsafeMutableBufferPointer { o in
@@ -20,7 +18,7 @@ enum SparseDense {
                     let values = SharedBuffer(val)
                     let right = SharedBuffer(dense)
                     let result = SharedMutableBuffer(o)
-                    forEachChunk(chunks, workers: workers) { chunk in
+                    ParallelRunner(threads: threads).forEach(items: chunks) { chunk, _ in
                         for r in chunkRange(chunk, of: chunks, count: n) {
                             let row = result.base + r * l
                             for e in offsets[r]..<offsets[r + 1] {
@@ -35,29 +33,4 @@ enum SparseDense {
         }
         return DenseMatrix(rows: n, columns: l, values: out)
     }
-}
-
-/// Runs `body(chunk)` for `chunks` chunks on `workers` Dispatch workers, chunks handed out in order.
-func forEachChunk(_ chunks: Int, workers: Int, _ body: (Int) -> Void) {
-    if workers <= 1 || chunks <= 1 {
-        for chunk in 0..<chunks { body(chunk) }
-        return
-    }
-    let stride = min(workers, chunks)
-    withoutActuallyEscaping(body) { escapable in
-        let task = UncheckedBox(escapable)
-        DispatchQueue.concurrentPerform(iterations: stride) { worker in
-            var chunk = worker
-            while chunk < chunks {
-                task.value(chunk)
-                chunk += stride
-            }
-        }
-    }
-}
-
-/// A value the caller has checked is safe to share across one parallel loop.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -50,10 +50,10 @@ public enum SparseKNN {
         let heaps = RowHeaps(rows: n, k: k)
         let locks = BlockLocks(count: (n + rowsPerLock - 1) / rowsPerLock)
         let bars = AtomicBars(count: n, initial: minimumSimilarity)
-        let workers = max(1, threads ?? ParallelRunnerThreads.available)
+        let runner = ParallelRunner(threads: threads)
+        let workers = runner.workers
         let rowsPerChunk = 64
         let chunkCount = (n + rowsPerChunk - 1) / rowsPerChunk
-        let next = Atomic<Int>(0)
         // Per-worker accumulator (zero between rows) and touched list.
         let accumulators = (0..<workers).map { _ in
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, n))
@@ -73,60 +73,56 @@ public enum SparseKNN {
                 let rOffsets = SharedBuffer(rawROffsets)
                 let rColumns = SharedBuffer(rawRColumns)
                 let rValues = SharedBuffer(rawRValues)
-                DispatchQueue.concurrentPerform(iterations: min(workers, max(1, chunkCount))) { worker in
+                runner.forEach(items: chunkCount) { chunk, worker in
                     let acc = accumulators[worker]
                     let touched = touchedLists[worker]
-                    while true {
-                        let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                        if chunk >= chunkCount { break }
-                        for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {
-                            let key = UInt32(truncatingIfNeeded: r)
-                            var touchedCount = 0
-                            for e in rOffsets[r]..<rOffsets[r + 1] {
-                                let c = Int(rColumns[e])
-                                if pOffsets[c + 1] - pOffsets[c] > postingLimit { continue }
-                                let v = rValues[e]
-                                // First posting after row r (postings ascend by row).
-                                var low = pOffsets[c]
-                                var high = pOffsets[c + 1]
-                                while low < high {
-                                    let mid = (low + high) >> 1
-                                    if pRows[mid] <= key { low = mid + 1 } else { high = mid }
-                                }
-                                for p in low..<pOffsets[c + 1] {
-                                    // Branch-free: always write the touched slot, keep it when new.
-                                    let other = pRows[p]
-                                    let before = acc[Int(other)]
-                                    touched[touchedCount] = other
-                                    touchedCount &+= before == 0 ? 1 : 0
-                                    acc[Int(other)] = before + v * pValues[p]
-                                }
+                    for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {
+                        let key = UInt32(truncatingIfNeeded: r)
+                        var touchedCount = 0
+                        for e in rOffsets[r]..<rOffsets[r + 1] {
+                            let c = Int(rColumns[e])
+                            if pOffsets[c + 1] - pOffsets[c] > postingLimit { continue }
+                            let v = rValues[e]
+                            // First posting after row r (postings ascend by row).
+                            var low = pOffsets[c]
+                            var high = pOffsets[c + 1]
+                            while low < high {
+                                let mid = (low + high) >> 1
+                                if pRows[mid] <= key { low = mid + 1 } else { high = mid }
                             }
-                            if touchedCount == 0 { continue }
-                            // Row side: r's own heap.
-                            locks.withLock(r / rowsPerLock) {
-                                var bar = heaps.bar(r, minimum: minimumSimilarity)
-                                for t in 0..<touchedCount {
-                                    let other = touched[t]
-                                    let s = acc[Int(other)]
-                                    if s >= bar && s > 0 {
-                                        heaps.offer(r, id: other, score: s)
-                                        bar = heaps.bar(r, minimum: minimumSimilarity)
-                                    }
-                                }
-                                bars.store(r, bar)
+                            for p in low..<pOffsets[c + 1] {
+                                // Branch-free: always write the touched slot, keep it when new.
+                                let other = pRows[p]
+                                let before = acc[Int(other)]
+                                touched[touchedCount] = other
+                                touchedCount &+= before == 0 ? 1 : 0
+                                acc[Int(other)] = before + v * pValues[p]
                             }
-                            // Column side: the other row's heap, locked only when the score can enter.
+                        }
+                        if touchedCount == 0 { continue }
+                        // Row side: r's own heap.
+                        locks.withLock(r / rowsPerLock) {
+                            var bar = heaps.bar(r, minimum: minimumSimilarity)
                             for t in 0..<touchedCount {
-                                let o = Int(touched[t])
-                                let s = acc[o]
-                                acc[o] = 0
-                                if s > 0 && s >= bars.load(o) {
-                                    locks.withLock(o / rowsPerLock) {
-                                        if s >= heaps.bar(o, minimum: minimumSimilarity) {
-                                            heaps.offer(o, id: key, score: s)
-                                            bars.store(o, heaps.bar(o, minimum: minimumSimilarity))
-                                        }
+                                let other = touched[t]
+                                let s = acc[Int(other)]
+                                if s >= bar && s > 0 {
+                                    heaps.offer(r, id: other, score: s)
+                                    bar = heaps.bar(r, minimum: minimumSimilarity)
+                                }
+                            }
+                            bars.store(r, bar)
+                        }
+                        // Column side: the other row's heap, locked only when the score can enter.
+                        for t in 0..<touchedCount {
+                            let o = Int(touched[t])
+                            let s = acc[o]
+                            acc[o] = 0
+                            if s > 0 && s >= bars.load(o) {
+                                locks.withLock(o / rowsPerLock) {
+                                    if s >= heaps.bar(o, minimum: minimumSimilarity) {
+                                        heaps.offer(o, id: key, score: s)
+                                        bars.store(o, heaps.bar(o, minimum: minimumSimilarity))
                                     }
                                 }
                             }
