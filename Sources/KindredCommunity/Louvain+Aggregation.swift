@@ -44,7 +44,7 @@ extension Louvain {
                 runner.forEach(items: chunks) { chunk, worker in
                     let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
                     context.count(groups: range, loops: loopOut, degrees: degOut, sizes: sizeOut,
-                                  weightTo: scratch.weightTo[worker], touched: scratch.touched[worker])
+                                  weightTo: scratch.weightTo[worker], touched: scratch.touched[worker], small: scratch.small[worker])
                 }
             }
         }
@@ -68,7 +68,7 @@ extension Louvain {
                     runner.forEach(items: chunks) { chunk, worker in
                         let range = (chunk * groupsPerChunk)..<min(count, (chunk + 1) * groupsPerChunk)
                         context.fill(groups: range, offsets: offsetsIn, targets: targetOut, weights: weightOut,
-                                     weightTo: scratch.weightTo[worker], touched: scratch.touched[worker])
+                                     weightTo: scratch.weightTo[worker], touched: scratch.touched[worker], small: scratch.small[worker])
                     }
                 }
             }
@@ -119,10 +119,22 @@ struct AggregationContext: Sendable {
         return (inside, touchedCount)
     }
 
+    /// The adjacency entries of group `g`'s members (an upper bound on its distinct neighbour groups).
+    @inline(__always)
+    func entries(of g: Int) -> Int {
+        var count = 0
+        for i in groupOffsets[g]..<groupOffsets[g + 1] {
+            let u = Int(groupMembers[i])
+            count += offsets[u + 1] - offsets[u]
+        }
+        return count
+    }
+
     /// Degrees, self-loops and the number of neighbour groups of each group in `groups`.
     func count(
         groups: Range<Int>, loops: SharedMutableBuffer<Double>, degrees outDegrees: SharedMutableBuffer<Double>,
-        sizes: SharedMutableBuffer<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>
+        sizes: SharedMutableBuffer<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>,
+        small: SmallWeightTable
     ) {
         for g in groups {
             var loop = 0.0
@@ -132,23 +144,41 @@ struct AggregationContext: Sendable {
                 loop += selfLoops[u]
                 degree += degrees[u]
             }
-            // Only the number of distinct neighbour groups is needed here: stamp them (touched[d] == g)
-            // instead of summing weights, which saves the reset loop and the Double traffic.
             var inside = 0.0
             var touchedCount = 0
             let stamp = UInt32(truncatingIfNeeded: g)
-            for i in groupOffsets[g]..<groupOffsets[g + 1] {
-                let u = Int(groupMembers[i])
-                let key = UInt32(truncatingIfNeeded: u)
-                for e in offsets[u]..<offsets[u + 1] {
-                    let t = targets[e]
-                    if skipSelf && t == key { continue }
-                    let d = label[Int(t)]
-                    if d == stamp {
-                        inside += Double(weights[e])
-                    } else if touched[Int(d)] != stamp {
-                        touched[Int(d)] = stamp
-                        touchedCount += 1
+            if entries(of: g) <= SmallWeightTable.maxEntries {
+                for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                    let u = Int(groupMembers[i])
+                    let key = UInt32(truncatingIfNeeded: u)
+                    for e in offsets[u]..<offsets[u + 1] {
+                        let t = targets[e]
+                        if skipSelf && t == key { continue }
+                        let d = label[Int(t)]
+                        if d == stamp {
+                            inside += Double(weights[e])
+                        } else {
+                            small.add(d, 0, used: &touchedCount)
+                        }
+                    }
+                }
+                small.clear(used: touchedCount)
+            } else {
+                // Only the number of distinct neighbour groups is needed here: stamp them (touched[d] == g)
+                // instead of summing weights, which saves the reset loop and the Double traffic.
+                for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                    let u = Int(groupMembers[i])
+                    let key = UInt32(truncatingIfNeeded: u)
+                    for e in offsets[u]..<offsets[u + 1] {
+                        let t = targets[e]
+                        if skipSelf && t == key { continue }
+                        let d = label[Int(t)]
+                        if d == stamp {
+                            inside += Double(weights[e])
+                        } else if touched[Int(d)] != stamp {
+                            touched[Int(d)] = stamp
+                            touchedCount += 1
+                        }
                     }
                 }
             }
@@ -161,11 +191,35 @@ struct AggregationContext: Sendable {
     /// Writes the neighbour lists of `groups` at their offsets, in first-touched order.
     func fill(
         groups: Range<Int>, offsets outOffsets: SharedBuffer<Int>, targets outTargets: SharedMutableBuffer<UInt32>,
-        weights outWeights: SharedMutableBuffer<Float>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>
+        weights outWeights: SharedMutableBuffer<Float>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>,
+        small: SmallWeightTable
     ) {
         for g in groups {
-            let (_, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
             var position = outOffsets[g]
+            if entries(of: g) <= SmallWeightTable.maxEntries {
+                // Few entries: sum them in the small table (first-touched order, as below).
+                var used = 0
+                let name = UInt32(truncatingIfNeeded: g)
+                for i in groupOffsets[g]..<groupOffsets[g + 1] {
+                    let u = Int(groupMembers[i])
+                    let key = UInt32(truncatingIfNeeded: u)
+                    for e in offsets[u]..<offsets[u + 1] {
+                        let t = targets[e]
+                        if skipSelf && t == key { continue }
+                        let d = label[Int(t)]
+                        if d != name { small.add(d, Double(weights[e]), used: &used) }
+                    }
+                }
+                for i in 0..<used {
+                    let slot = Int(small.slots[i])
+                    outTargets[position] = small.keys[slot]
+                    outWeights[position] = Float(small.values[slot])
+                    position += 1
+                }
+                small.clear(used: used)
+                continue
+            }
+            let (_, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
             for t in 0..<touchedCount {
                 let d = Int(touched[t])
                 outTargets[position] = touched[t]

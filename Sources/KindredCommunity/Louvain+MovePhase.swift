@@ -1,4 +1,5 @@
 import KindredCore
+import Synchronization
 
 extension Louvain {
     /// The outcome of one level's local moving.
@@ -49,10 +50,11 @@ extension Louvain {
         }
         var total = [Double](repeating: 0, count: n)
         for v in 0..<n { total[Int(community[v])] += graph.degrees[v] }
-        var active = [UInt8](repeating: 1, count: n)
+        let active = ActivityFlags(count: n)
         if let fixed {
-            for v in 0..<n where fixed[v] { active[v] = 0 }
+            for v in 0..<n where fixed[v] { active.clear(v) }
         }
+        var movers = [UInt32](repeating: 0, count: n)
         var proposal = community
         // The weight from each proposing vertex to its target and to its current community.
         var toTarget = [Double](repeating: 0, count: n)
@@ -66,18 +68,21 @@ extension Louvain {
         var verified = false
         let m = twoM / 2
         let chunkSize = 2048
+        let wakeChunkSize = 4096
         let scale = resolution / twoM
         let skipSelf = graph.hasSelfEntries
         withBuffers(graph.offsets, graph.targets, graph.weights, graph.degrees) { off, tgt, wgt, deg in
             withBuffers(classes.offsets, classes.members) { classOffsets, classMembers in
-                withMutableBuffers(&community, &total, &active, &proposal) { comm, tot, act, prop in
+                withMutableBuffers(&community, &total, &proposal, &movers) { comm, tot, prop, movers in
                     withMutableBuffers(&toTarget, &toCurrent) { wTarget, wCurrent in
+                        let moverList = SharedBuffer(UnsafeBufferPointer(movers))
                         let scratchBuffers = scratch.weightTo
                         let touchedBuffers = scratch.touched
+                        let smallTables = scratch.small
                         let kernel = MoveKernel(
                             offsets: SharedBuffer(off), targets: SharedBuffer(tgt), weights: SharedBuffer(wgt),
                             degrees: SharedBuffer(deg), community: SharedMutableBuffer(comm), total: SharedMutableBuffer(tot),
-                            active: SharedMutableBuffer(act), proposal: SharedMutableBuffer(prop),
+                            active: active, proposal: SharedMutableBuffer(prop),
                             toTarget: SharedMutableBuffer(wTarget), toCurrent: SharedMutableBuffer(wCurrent),
                             scale: scale, skipSelf: skipSelf)
                         while passes < maxPasses {
@@ -93,16 +98,22 @@ extension Louvain {
                                 let chunks = (end - start + chunkSize - 1) / chunkSize
                                 let members = SharedBuffer(UnsafeBufferPointer(rebasing: classMembers[start..<end]))
                                 if chunks == 1 {
-                                    kernel.propose(members: members, range: 0..<(end - start), weightTo: scratchBuffers[0], touched: touchedBuffers[0])
+                                    kernel.propose(
+                                        members: members, range: 0..<(end - start), weightTo: scratchBuffers[0], touched: touchedBuffers[0],
+                                        small: smallTables[0])
                                 } else {
                                     runner.forEach(items: chunks) { chunk, worker in
                                         let range = (chunk * chunkSize)..<min(end - start, (chunk + 1) * chunkSize)
-                                        kernel.propose(members: members, range: range, weightTo: scratchBuffers[worker], touched: touchedBuffers[worker])
+                                        kernel.propose(
+                                            members: members, range: range, weightTo: scratchBuffers[worker], touched: touchedBuffers[worker],
+                                            small: smallTables[worker])
                                     }
                                 }
                                 // Apply in vertex order (deterministic sums). Each move is checked again
                                 // against the totals as they are now, so every applied move raises
-                                // modularity; the neighbours of movers wake up.
+                                // modularity. The movers are listed, and their neighbours woken afterwards
+                                // in parallel (waking only sets flags, so its order does not matter).
+                                var moverCount = 0
                                 for i in start..<end {
                                     let v = Int(classMembers[i])
                                     let target = Int(prop[v])
@@ -118,11 +129,17 @@ extension Louvain {
                                     comm[v] = UInt32(truncatingIfNeeded: target)
                                     passMoves += 1
                                     passGain += move - stay
-                                    for e in off[v]..<off[v + 1] { act[Int(tgt[e])] = 1 }
+                                    movers[moverCount] = UInt32(truncatingIfNeeded: v)
+                                    moverCount += 1
+                                }
+                                let wakeChunks = (moverCount + wakeChunkSize - 1) / wakeChunkSize
+                                runner.forEach(items: wakeChunks) { chunk, _ in
+                                    let range = (chunk * wakeChunkSize)..<min(moverCount, (chunk + 1) * wakeChunkSize)
+                                    kernel.wake(neighboursOf: moverList, range: range)
                                 }
                             }
                             if let fixed {
-                                for v in 0..<n where fixed[v] { act[v] = 0 }
+                                for v in 0..<n where fixed[v] { active.clear(v) }
                             }
                             passes += 1
                             moves += passMoves
@@ -130,7 +147,7 @@ extension Louvain {
                             gained += passModularity
                             if passMoves == 0 && !verified && passes < maxPasses {
                                 verified = true
-                                for v in 0..<n where fixed?[v] != true { act[v] = 1 }
+                                for v in 0..<n where fixed?[v] != true { active.set(v) }
                                 continue
                             }
                             if passMoves == 0 || passModularity < tolerance { break }
@@ -140,8 +157,34 @@ extension Louvain {
             }
         }
         withExtendedLifetime(scratch) {}
+        withExtendedLifetime(active) {}
         return MovePhaseResult(community: community, total: total, moves: moves, passes: passes, modularityGain: gained)
     }
+}
+
+/// One flag per vertex, "examine again", that several workers may set at once (relaxed atomics: setting
+/// is idempotent, so the order of the stores does not matter and the result is the same at any thread
+/// count). Read and cleared by the worker that owns the vertex in the propose step, set by any worker
+/// in the wake step; the two steps never overlap.
+final class ActivityFlags: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Atomic<UInt8>>
+    private let count: Int
+
+    /// All flags set.
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(1, count))
+        for i in 0..<count { (storage + i).initialize(to: Atomic(1)) }
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    @inline(__always) func isSet(_ i: Int) -> Bool { storage[i].load(ordering: .relaxed) != 0 }
+    @inline(__always) func set(_ i: Int) { storage[i].store(1, ordering: .relaxed) }
+    @inline(__always) func clear(_ i: Int) { storage[i].store(0, ordering: .relaxed) }
 }
 
 /// The buffers of one level's move phase, taken once outside the loops (see STYLE.md). Workers read
@@ -154,7 +197,7 @@ struct MoveKernel: Sendable {
     let degrees: SharedBuffer<Double>
     let community: SharedMutableBuffer<UInt32>
     let total: SharedMutableBuffer<Double>
-    let active: SharedMutableBuffer<UInt8>
+    let active: ActivityFlags
     let proposal: SharedMutableBuffer<UInt32>
     let toTarget: SharedMutableBuffer<Double>
     let toCurrent: SharedMutableBuffer<Double>
@@ -162,54 +205,104 @@ struct MoveKernel: Sendable {
     let scale: Double
     let skipSelf: Bool
 
+    /// Marks the neighbours of `movers[range]` to be examined again.
+    func wake(neighboursOf movers: SharedBuffer<UInt32>, range: Range<Int>) {
+        for i in range {
+            let v = Int(movers[i])
+            for e in offsets[v]..<offsets[v + 1] { active.set(Int(targets[e])) }
+        }
+    }
+
     /// Computes the best community of each active vertex in `members[range]`.
-    func propose(members: SharedBuffer<UInt32>, range: Range<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) {
+    func propose(
+        members: SharedBuffer<UInt32>, range: Range<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>,
+        small: SmallWeightTable
+    ) {
         for i in range {
             let v = Int(members[i])
             let current = community[v]
             proposal[v] = current
-            guard active[v] != 0 else { continue }
-            active[v] = 0
-            let degree = degrees[v]
-            let key = UInt32(truncatingIfNeeded: v)
-            var touchedCount = 0
-            for e in offsets[v]..<offsets[v + 1] {
-                let u = targets[e]
-                if skipSelf && u == key { continue }
-                let c = Int(community[Int(u)])
-                if weightTo[c] < 0 {
-                    weightTo[c] = 0
-                    touched[touchedCount] = UInt32(truncatingIfNeeded: c)
-                    touchedCount += 1
-                }
-                weightTo[c] += Double(weights[e])
+            guard active.isSet(v) else { continue }
+            active.clear(v)
+            if offsets[v + 1] - offsets[v] <= SmallWeightTable.maxEntries {
+                proposeSmall(v, current: current, table: small)
+            } else {
+                proposeDense(v, current: current, weightTo: weightTo, touched: touched)
             }
-            let cur = Int(current)
-            let penalty = degree * scale
-            let toCurrentWeight = weightTo[cur] < 0 ? 0 : weightTo[cur]
-            let stayGain = toCurrentWeight - (total[cur] - degree) * penalty
-            var best = cur
-            var bestGain = stayGain
-            // Leaving for a community of its own (named by the vertex, when that name is free).
-            if v != cur && total[v] == 0 && 0 > bestGain {
-                bestGain = 0
-                best = v
-            }
-            for t in 0..<touchedCount {
-                let c = Int(touched[t])
-                if c == cur { continue }
-                let gain = weightTo[c] - total[c] * penalty
-                if gain > bestGain || (gain == bestGain && best != cur && c < best) {
-                    bestGain = gain
-                    best = c
-                }
-            }
-            if best != cur {
-                proposal[v] = UInt32(truncatingIfNeeded: best)
-                toTarget[v] = weightTo[best] < 0 ? 0 : weightTo[best]
-                toCurrent[v] = toCurrentWeight
-            }
-            for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
         }
+    }
+
+    /// The best move of `v` given the weight to its current community and a way to visit the others.
+    /// The choice does not depend on the order of the visit: the largest gain wins, ties go to the
+    /// smaller community id, and staying wins a tie with moving.
+    @inline(__always)
+    func choose(_ v: Int, current: UInt32, toCurrent toCurrentWeight: Double, candidates: ((UInt32, Double) -> Void) -> Void) {
+        let degree = degrees[v]
+        let cur = Int(current)
+        let penalty = degree * scale
+        let stayGain = toCurrentWeight - (total[cur] - degree) * penalty
+        var best = cur
+        var bestGain = stayGain
+        var bestWeight = 0.0
+        // Leaving for a community of its own (named by the vertex, when that name is free).
+        if v != cur && total[v] == 0 && 0 > bestGain {
+            bestGain = 0
+            best = v
+        }
+        candidates { key, weight in
+            let c = Int(key)
+            if c == cur { return }
+            let gain = weight - total[c] * penalty
+            if gain > bestGain || (gain == bestGain && best != cur && c < best) {
+                bestGain = gain
+                best = c
+                bestWeight = weight
+            }
+        }
+        if best != cur {
+            proposal[v] = UInt32(truncatingIfNeeded: best)
+            toTarget[v] = bestWeight
+            toCurrent[v] = toCurrentWeight
+        }
+    }
+
+    @inline(__always)
+    func proposeSmall(_ v: Int, current: UInt32, table: SmallWeightTable) {
+        let key = UInt32(truncatingIfNeeded: v)
+        var used = 0
+        for e in offsets[v]..<offsets[v + 1] {
+            let u = targets[e]
+            if skipSelf && u == key { continue }
+            table.add(community[Int(u)], Double(weights[e]), used: &used)
+        }
+        choose(v, current: current, toCurrent: table.value(of: current)) { visit in
+            for i in 0..<used {
+                let slot = Int(table.slots[i])
+                visit(table.keys[slot], table.values[slot])
+            }
+        }
+        table.clear(used: used)
+    }
+
+    @inline(__always)
+    func proposeDense(_ v: Int, current: UInt32, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) {
+        let key = UInt32(truncatingIfNeeded: v)
+        var touchedCount = 0
+        for e in offsets[v]..<offsets[v + 1] {
+            let u = targets[e]
+            if skipSelf && u == key { continue }
+            let c = Int(community[Int(u)])
+            if weightTo[c] < 0 {
+                weightTo[c] = 0
+                touched[touchedCount] = UInt32(truncatingIfNeeded: c)
+                touchedCount += 1
+            }
+            weightTo[c] += Double(weights[e])
+        }
+        let cur = Int(current)
+        choose(v, current: current, toCurrent: weightTo[cur] < 0 ? 0 : weightTo[cur]) { visit in
+            for t in 0..<touchedCount { visit(touched[t], weightTo[Int(touched[t])]) }
+        }
+        for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
     }
 }

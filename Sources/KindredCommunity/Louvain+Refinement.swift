@@ -21,7 +21,7 @@ extension Louvain {
     /// - Complexity: O(n + E) work; O(n) scratch per worker.
     static func refine(
         _ graph: LevelGraph, community: [UInt32], communityCount: Int, total: [Double], twoM: Double, resolution: Double,
-        runner: ParallelRunner
+        rounds: Int = 2, runner: ParallelRunner
     ) -> [UInt32] {
         let n = graph.vertexCount
         let groups = Groups(label: community, count: communityCount)
@@ -32,7 +32,14 @@ extension Louvain {
         var subTotal = graph.degrees
         var cut = [Double](repeating: 0, count: n)
         var size = [UInt32](repeating: 1, count: n)
+        // Second round: the sub-community each first-round sub-community merged into, and "was joined".
+        var merged = rounds > 1 ? refined : []
+        var joined = [UInt8](repeating: 0, count: rounds > 1 ? n : 0)
         let scratch = WorkerScratch(workers: runner.workers, size: n)
+        let sortKeys = (0..<runner.workers).map { _ in
+            SharedMutableBuffer(UnsafeMutableBufferPointer<UInt64>.allocate(capacity: rounds > 1 ? max(1, n) : 1))
+        }
+        defer { for keys in sortKeys { keys.base.deallocate() } }
         let perChunk = max(1, min(1024, communityCount / (8 * runner.workers) + 1))
         let chunks = (communityCount + perChunk - 1) / perChunk
         let scale = resolution / twoM
@@ -40,16 +47,21 @@ extension Louvain {
         withBuffers(graph.offsets, graph.targets, graph.weights, graph.degrees) { off, tgt, wgt, deg in
             withBuffers(groups.offsets, groups.members, community, total) { gOff, gMem, comm, tot in
                 withMutableBuffers(&refined, &subTotal, &cut, &size) { ref, sub, cutOut, sz in
+                  withMutableBuffers(&merged, &joined) { mergedOut, joinedOut in
                     let kernel = RefineKernel(
                         offsets: SharedBuffer(off), targets: SharedBuffer(tgt), weights: SharedBuffer(wgt),
                         degrees: SharedBuffer(deg), groupOffsets: SharedBuffer(gOff), groupMembers: SharedBuffer(gMem),
                         community: SharedBuffer(comm), communityTotal: SharedBuffer(tot), refined: SharedMutableBuffer(ref),
                         subTotal: SharedMutableBuffer(sub), cut: SharedMutableBuffer(cutOut), size: SharedMutableBuffer(sz),
-                        scale: scale, skipSelf: skipSelf)
+                        merged: SharedMutableBuffer(mergedOut), joined: SharedMutableBuffer(joinedOut),
+                        scale: scale, skipSelf: skipSelf, rounds: rounds)
                     runner.forEach(items: chunks) { chunk, worker in
                         let range = (chunk * perChunk)..<min(communityCount, (chunk + 1) * perChunk)
-                        kernel.refine(communities: range, weightTo: scratch.weightTo[worker], touched: scratch.touched[worker])
+                        kernel.refine(
+                            communities: range, weightTo: scratch.weightTo[worker], touched: scratch.touched[worker], small: scratch.small[worker],
+                            sortKeys: sortKeys[worker])
                     }
+                  }
                 }
             }
         }
@@ -72,11 +84,17 @@ struct RefineKernel: Sendable {
     let subTotal: SharedMutableBuffer<Double>
     let cut: SharedMutableBuffer<Double>
     let size: SharedMutableBuffer<UInt32>
+    let merged: SharedMutableBuffer<UInt32>
+    let joined: SharedMutableBuffer<UInt8>
     /// γ / 2m.
     let scale: Double
     let skipSelf: Bool
+    let rounds: Int
 
-    func refine(communities: Range<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) {
+    func refine(
+        communities: Range<Int>, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>, small: SmallWeightTable,
+        sortKeys: SharedMutableBuffer<UInt64>
+    ) {
         for c in communities {
             let start = groupOffsets[c]
             let end = groupOffsets[c + 1]
@@ -100,34 +118,50 @@ struct RefineKernel: Sendable {
                 guard refined[v] == UInt32(truncatingIfNeeded: v), size[v] == 1 else { continue }
                 let degree = degrees[v]
                 guard cut[v] >= degree * (totalC - degree) * scale else { continue }
-                let key = UInt32(truncatingIfNeeded: v)
-                var touchedCount = 0
-                for e in offsets[v]..<offsets[v + 1] {
-                    let u = targets[e]
-                    if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
-                    let s = Int(refined[Int(u)])
-                    if weightTo[s] < 0 {
-                        weightTo[s] = 0
-                        touched[touchedCount] = UInt32(truncatingIfNeeded: s)
-                        touchedCount += 1
-                    }
-                    weightTo[s] += Double(weights[e])
-                }
                 var best = -1
                 var bestGain = 0.0
                 var bestWeight = 0.0
-                for t in 0..<touchedCount {
-                    let s = Int(touched[t])
+                // The largest gain wins, ties go to the first sub-community touched (adjacency order,
+                // the same in both gathers).
+                func consider(_ s: Int, _ weight: Double) {
                     let sTotal = subTotal[s]
-                    guard cut[s] >= sTotal * (totalC - sTotal) * scale else { continue }
-                    let gain = weightTo[s] - degree * sTotal * scale
+                    guard cut[s] >= sTotal * (totalC - sTotal) * scale else { return }
+                    let gain = weight - degree * sTotal * scale
                     if gain > bestGain {
                         bestGain = gain
                         best = s
-                        bestWeight = weightTo[s]
+                        bestWeight = weight
                     }
                 }
-                for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
+                let key = UInt32(truncatingIfNeeded: v)
+                if offsets[v + 1] - offsets[v] <= SmallWeightTable.maxEntries {
+                    var used = 0
+                    for e in offsets[v]..<offsets[v + 1] {
+                        let u = targets[e]
+                        if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
+                        small.add(refined[Int(u)], Double(weights[e]), used: &used)
+                    }
+                    for i in 0..<used {
+                        let slot = Int(small.slots[i])
+                        consider(Int(small.keys[slot]), small.values[slot])
+                    }
+                    small.clear(used: used)
+                } else {
+                    var touchedCount = 0
+                    for e in offsets[v]..<offsets[v + 1] {
+                        let u = targets[e]
+                        if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
+                        let s = Int(refined[Int(u)])
+                        if weightTo[s] < 0 {
+                            weightTo[s] = 0
+                            touched[touchedCount] = UInt32(truncatingIfNeeded: s)
+                            touchedCount += 1
+                        }
+                        weightTo[s] += Double(weights[e])
+                    }
+                    for t in 0..<touchedCount { consider(Int(touched[t]), weightTo[Int(touched[t])]) }
+                    for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
+                }
                 if best >= 0 {
                     refined[v] = UInt32(truncatingIfNeeded: best)
                     subTotal[best] += degree
@@ -136,6 +170,109 @@ struct RefineKernel: Sendable {
                     size[v] = 0
                 }
             }
+            if rounds > 1 {
+                mergeSubCommunities(
+                    community: c, totalC: totalC, weightTo: weightTo, touched: touched, small: small, keys: sortKeys)
+            }
+        }
+    }
+
+    /// The second round of refinement inside community `c`: the first round's sub-communities, each
+    /// connected, merge the same way a vertex did — a sub-community T that nobody has joined yet and that is
+    /// well connected to C (w(T, C−T) ≥ γ·K_T·(K_C − K_T)/2m) joins the well-connected neighbouring
+    /// sub-community with the largest positive gain w(T,S) − γ·K_T·K_S/2m (ties: the first touched).
+    /// T and S share an edge, so the union is connected. Sub-communities are visited by ascending name;
+    /// a sub-community that was joined no longer moves, so every merge goes to a final one (one lookup).
+    func mergeSubCommunities(
+        community c: Int, totalC: Double, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>,
+        small: SmallWeightTable, keys: SharedMutableBuffer<UInt64>
+    ) {
+        let start = groupOffsets[c]
+        let end = groupOffsets[c + 1]
+        let count = end - start
+        let communityID = UInt32(truncatingIfNeeded: c)
+        // Members grouped by sub-community: keys (sub-community << 32 | vertex), sorted.
+        for i in 0..<count {
+            let v = groupMembers[start + i]
+            keys[i] = UInt64(refined[Int(v)]) << 32 | UInt64(v)
+        }
+        var sorted = UnsafeMutableBufferPointer(start: keys.base, count: count)
+        sorted.sort()
+        var runStart = 0
+        while runStart < count {
+            let t = Int(keys[runStart] >> 32)
+            var runEnd = runStart + 1
+            while runEnd < count && Int(keys[runEnd] >> 32) == t { runEnd += 1 }
+            defer { runStart = runEnd }
+            if joined[t] != 0 { continue }
+            let kT = subTotal[t]
+            guard cut[t] >= kT * (totalC - kT) * scale else { continue }
+            var best = -1
+            var bestGain = 0.0
+            var bestWeight = 0.0
+            func consider(_ s: Int, _ weight: Double) {
+                let sTotal = subTotal[s]
+                guard cut[s] >= sTotal * (totalC - sTotal) * scale else { return }
+                let gain = weight - kT * sTotal * scale
+                if gain > bestGain {
+                    bestGain = gain
+                    best = s
+                    bestWeight = weight
+                }
+            }
+            var entries = 0
+            for j in runStart..<runEnd {
+                let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
+                entries += offsets[x + 1] - offsets[x]
+            }
+            let name = UInt32(truncatingIfNeeded: t)
+            if entries <= SmallWeightTable.maxEntries {
+                var used = 0
+                for j in runStart..<runEnd {
+                    let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
+                    for e in offsets[x]..<offsets[x + 1] {
+                        let u = Int(targets[e])
+                        if community[u] != communityID { continue }
+                        let s = merged[Int(refined[u])]
+                        if s == name { continue }
+                        small.add(s, Double(weights[e]), used: &used)
+                    }
+                }
+                for i in 0..<used {
+                    let slot = Int(small.slots[i])
+                    consider(Int(small.keys[slot]), small.values[slot])
+                }
+                small.clear(used: used)
+            } else {
+                var touchedCount = 0
+                for j in runStart..<runEnd {
+                    let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
+                    for e in offsets[x]..<offsets[x + 1] {
+                        let u = Int(targets[e])
+                        if community[u] != communityID { continue }
+                        let s = Int(merged[Int(refined[u])])
+                        if s == t { continue }
+                        if weightTo[s] < 0 {
+                            weightTo[s] = 0
+                            touched[touchedCount] = UInt32(truncatingIfNeeded: s)
+                            touchedCount += 1
+                        }
+                        weightTo[s] += Double(weights[e])
+                    }
+                }
+                for i in 0..<touchedCount { consider(Int(touched[i]), weightTo[Int(touched[i])]) }
+                for i in 0..<touchedCount { weightTo[Int(touched[i])] = -1 }
+            }
+            if best >= 0 {
+                merged[t] = UInt32(truncatingIfNeeded: best)
+                subTotal[best] += kT
+                cut[best] = cut[best] + cut[t] - 2 * bestWeight
+                joined[best] = 1
+            }
+        }
+        for i in start..<end {
+            let v = Int(groupMembers[i])
+            refined[v] = merged[Int(refined[v])]
         }
     }
 }

@@ -140,7 +140,9 @@ struct EdgeListParser {
     /// Keys (see above) of the first and second endpoint of each edge; vertex indices after `makeGraph`.
     var sources: [UInt32] = []
     var targets: [UInt32] = []
+    /// Edge weights, kept only once a weight other than 1 has been read (`weighted`); empty before.
     var weights: [Float] = []
+    var weighted = false
     /// The largest dense key seen, or −1.
     private var largestDenseKey = -1
     /// The tokens of the non-dense ids, by k.
@@ -212,7 +214,12 @@ struct EdgeListParser {
         let v = try vertex(UnsafeBufferPointer(rebasing: line[starts.1..<ends.1]), lineNumber: lineNumber)
         sources.append(u)
         targets.append(v)
-        weights.append(weight)
+        // Weights are stored only once one differs from 1 (an unweighted list costs no weight array).
+        if weight != 1 && !weighted {
+            weighted = true
+            weights = [Float](repeating: 1, count: sources.count - 1)
+        }
+        if weighted { weights.append(weight) }
     }
 
     private func parseWeight(_ token: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws -> Float {
@@ -295,7 +302,8 @@ struct EdgeListParser {
     /// Builds the graph from the edges read so far: numbers the keys by first appearance (endpoints in
     /// file order), then builds the CSR.
     /// - Complexity: O(E + largest dense id + E log d).
-    consuming func makeGraph(duplicates: DuplicateEdgePolicy) -> Graph {
+    /// Takes the edge arrays out of the parser (it is left empty), so no second copy of them stays alive.
+    mutating func makeGraph(duplicates: DuplicateEdgePolicy) -> Graph {
         let denseCount = largestDenseKey + 1
         let otherCount = otherIds.count
         let limit = EdgeListParser.denseLimit
@@ -308,8 +316,10 @@ struct EdgeListParser {
         let others = otherIds
         var first = sources
         var second = targets
+        let third = weights
         sources = []
         targets = []
+        weights = []
         withMutableBuffers(&first, &second, &vertexOfSlot) { src, dst, slotVertex in
             @inline(__always)
             func index(of key: UInt32) -> UInt32 {
@@ -327,7 +337,7 @@ struct EdgeListParser {
             }
         }
         return Graph(
-            vertexCount: ids.count, sources: first, targets: second, weights: weights, ids: ids,
+            vertexCount: ids.count, sources: first, targets: second, weights: third, ids: ids,
             duplicates: duplicates)
     }
 }

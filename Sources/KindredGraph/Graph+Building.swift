@@ -1,5 +1,12 @@
-/// Builds CSR arrays from an undirected edge list: counting sort of adjacency entries by source,
-/// in-place sort of each range by (target, weight), then a merge of equal targets.
+import KindredCore
+
+/// Builds CSR arrays from an undirected edge list: counting sort of adjacency entries by source
+/// straight into the output arrays, then each vertex's range sorted by (target, weight) and equal
+/// targets merged in place.
+///
+/// Memory: the edge arrays (owned, released as soon as they are scattered) and the output arrays are
+/// the only large allocations, so the peak is the edge list plus the CSR (no n×E key array); a copy
+/// is made only when parallel edges were merged, to trim the arrays to their exact size.
 enum CSRBuilder {
     /// The three CSR arrays.
     struct Arrays {
@@ -8,13 +15,14 @@ enum CSRBuilder {
         var weights: [Float]
     }
 
-    /// Builds CSR arrays; see `Graph.init(vertexCount:sources:targets:weights:ids:duplicates:)`.
+    /// Builds CSR arrays; see `Graph.init(vertexCount:sources:targets:weights:ids:duplicates:)`
+    /// (an empty `weights` means every weight is 1).
     /// - Complexity: O(n + E log d).
     static func build(
         vertexCount n: Int,
-        sources: [UInt32],
-        targets: [UInt32],
-        weights: [Float],
+        sources: consuming [UInt32],
+        targets: consuming [UInt32],
+        weights: consuming [Float],
         duplicates: DuplicateEdgePolicy
     ) -> Arrays {
         let edgeCount = sources.count
@@ -36,24 +44,28 @@ enum CSRBuilder {
         }
         let entryCount = counts[n]
 
-        // 2. Scatter (target << 32 | weight bits) keys into each source's range.
-        var keys = [UInt64](repeating: 0, count: entryCount)
-        var cursor = counts
-        keys.withUnsafeMutableBufferPointer { key in
-            cursor.withUnsafeMutableBufferPointer { cur in
+        // 2. Scatter each entry (target, weight) into its source's range of the output arrays.
+        var outTargets = [UInt32](repeating: 0, count: entryCount)
+        var outWeights = [Float](repeating: 0, count: entryCount)
+        var maxDegree = 0
+        do {
+            var cursor = counts
+            withMutableBuffers(&outTargets, &outWeights, &cursor) { ot, ow, cur in
                 sources.withUnsafeBufferPointer { src in
                     targets.withUnsafeBufferPointer { tgt in
                         weights.withUnsafeBufferPointer { wgt in
+                            let unit = wgt.isEmpty
                             for e in 0..<edgeCount {
                                 let u = Int(src[e])
                                 let v = Int(tgt[e])
-                                var w = wgt[e]
+                                var w: Float = unit ? 1 : wgt[e]
                                 if w == 0 { w = 0 }  // -0 → +0, so equal weights have equal bits
-                                let bits = UInt64(w.bitPattern)
-                                key[cur[u]] = UInt64(v) << 32 | bits
+                                ot[cur[u]] = UInt32(truncatingIfNeeded: v)
+                                ow[cur[u]] = w
                                 cur[u] += 1
                                 if u != v {
-                                    key[cur[v]] = UInt64(u) << 32 | bits
+                                    ot[cur[v]] = UInt32(truncatingIfNeeded: u)
+                                    ow[cur[v]] = w
                                     cur[v] += 1
                                 }
                             }
@@ -61,70 +73,56 @@ enum CSRBuilder {
                     }
                 }
             }
+            for v in 0..<n { maxDegree = max(maxDegree, counts[v + 1] - counts[v]) }
         }
+        // The edge list is no longer needed.
+        sources = []
+        targets = []
+        weights = []
 
-        // 3. Sort each range and count distinct targets per vertex.
+        // 3. Per vertex: sort its range by (target, weight bits) in a scratch buffer, merge equal targets
+        //    and write the result back at the running output position (never past the range being read).
         var offsets = [Int](repeating: 0, count: n + 1)
-        keys.withUnsafeMutableBufferPointer { key in
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, maxDegree))
+        defer { scratch.deallocate() }
+        var merged = 0
+        withMutableBuffers(&outTargets, &outWeights, &offsets) { ot, ow, off in
             counts.withUnsafeBufferPointer { cnt in
-                offsets.withUnsafeMutableBufferPointer { off in
-                    for v in 0..<n {
-                        let start = cnt[v]
-                        let end = cnt[v + 1]
-                        if end - start > 1 {
-                            RangeSort.sort(key.baseAddress! + start, count: end - start)
-                        }
-                        var distinct = 0
-                        var previous = UInt64.max
-                        for i in start..<end {
-                            let t = key[i] >> 32
-                            if t != previous {
-                                distinct += 1
-                                previous = t
-                            }
-                        }
-                        off[v + 1] = off[v] + distinct
+                for v in 0..<n {
+                    let start = cnt[v]
+                    let degree = cnt[v + 1] - start
+                    for i in 0..<degree {
+                        scratch[i] = UInt64(ot[start + i]) << 32 | UInt64(ow[start + i].bitPattern)
                     }
+                    if degree > 1 { RangeSort.sort(scratch, count: degree) }
+                    var i = 0
+                    while i < degree {
+                        let t = scratch[i] >> 32
+                        var sum = 0.0
+                        var largest = -Float.infinity
+                        var parallel = 0
+                        while i < degree && scratch[i] >> 32 == t {
+                            let w = Float(bitPattern: UInt32(truncatingIfNeeded: scratch[i]))
+                            sum += Double(w)
+                            if w > largest { largest = w }
+                            parallel += 1
+                            i += 1
+                        }
+                        ot[merged] = UInt32(truncatingIfNeeded: t)
+                        switch duplicates {
+                        case .sum: ow[merged] = parallel == 1 ? largest : Float(sum)
+                        case .max: ow[merged] = largest
+                        case .mean: ow[merged] = parallel == 1 ? largest : Float(sum / Double(parallel))
+                        }
+                        merged += 1
+                    }
+                    off[v + 1] = merged
                 }
             }
         }
-        let mergedCount = offsets[n]
-
-        // 4. Merge equal targets into the output arrays.
-        var outTargets = [UInt32](repeating: 0, count: mergedCount)
-        var outWeights = [Float](repeating: 0, count: mergedCount)
-        keys.withUnsafeBufferPointer { key in
-            counts.withUnsafeBufferPointer { cnt in
-                outTargets.withUnsafeMutableBufferPointer { ot in
-                    outWeights.withUnsafeMutableBufferPointer { ow in
-                        var out = 0
-                        for v in 0..<n {
-                            var i = cnt[v]
-                            let end = cnt[v + 1]
-                            while i < end {
-                                let t = key[i] >> 32
-                                var sum = 0.0
-                                var largest = -Float.infinity
-                                var parallel = 0
-                                while i < end && key[i] >> 32 == t {
-                                    let w = Float(bitPattern: UInt32(truncatingIfNeeded: key[i]))
-                                    sum += Double(w)
-                                    if w > largest { largest = w }
-                                    parallel += 1
-                                    i += 1
-                                }
-                                ot[out] = UInt32(truncatingIfNeeded: t)
-                                switch duplicates {
-                                case .sum: ow[out] = parallel == 1 ? largest : Float(sum)
-                                case .max: ow[out] = largest
-                                case .mean: ow[out] = parallel == 1 ? largest : Float(sum / Double(parallel))
-                                }
-                                out += 1
-                            }
-                        }
-                    }
-                }
-            }
+        if merged < entryCount {
+            outTargets = Array(outTargets[0..<merged])
+            outWeights = Array(outWeights[0..<merged])
         }
         return Arrays(offsets: offsets, targets: outTargets, weights: outWeights)
     }

@@ -87,24 +87,26 @@ public struct Graph: Sendable {
     ///   - vertexCount: The number of vertices n; every endpoint must be `< n`.
     ///   - sources: One endpoint of each edge.
     ///   - targets: The other endpoint of each edge (same count as `sources`).
-    ///   - weights: The weight of each edge (same count as `sources`).
+    ///   - weights: The weight of each edge (same count as `sources`), or empty when every weight is 1.
     ///   - ids: The id of each vertex (n of them); defaults to `"0"`…`"n-1"`.
     ///   - duplicates: How parallel edges merge (default: their weights are summed).
     /// - Precondition: counts match and every endpoint is `< vertexCount`; `vertexCount <= UInt32.max`.
     /// - Complexity: O(n + E log d) time for E edges and maximum degree d; O(n + E) memory.
     public init(
         vertexCount: Int,
-        sources: [UInt32],
-        targets: [UInt32],
-        weights: [Float],
+        sources: consuming [UInt32],
+        targets: consuming [UInt32],
+        weights: consuming [Float],
         ids: [String]? = nil,
         duplicates: DuplicateEdgePolicy = .sum
     ) {
         precondition(vertexCount >= 0 && vertexCount <= Int(UInt32.max), "vertex count out of range")
-        precondition(sources.count == targets.count && sources.count == weights.count, "edge arrays differ in length")
+        precondition(
+            sources.count == targets.count && (sources.count == weights.count || weights.isEmpty), "edge arrays differ in length")
         if let ids { precondition(ids.count == vertexCount, "ids.count must equal vertexCount") }
         let csr = CSRBuilder.build(
-            vertexCount: vertexCount, sources: sources, targets: targets, weights: weights, duplicates: duplicates)
+            vertexCount: vertexCount, sources: consume sources, targets: consume targets, weights: consume weights,
+            duplicates: duplicates)
         self.offsets = csr.offsets
         self.targets = csr.targets
         self.weights = csr.weights

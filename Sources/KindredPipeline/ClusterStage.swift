@@ -34,6 +34,8 @@ public struct ClusterOutcome: Sendable {
     public var splitCommunities: Int
     public var iterations: Int
     public var phaseSeconds: [String: Double]
+    /// What each level did (see `LevelTrace`).
+    public var levelTrace: [LevelTrace]
     /// Vertices given a starting community, and ids of the initial file absent from the graph.
     public var initialMatched: Int
     public var initialUnknown: Int
@@ -48,6 +50,10 @@ public enum ClusterStage {
             throw KindredError.usage("--resolution must be a positive number")
         }
         guard options.iterations >= 1 else { throw KindredError.usage("--iterations must be ≥ 1") }
+        guard options.initialTolerance.isFinite && options.initialTolerance > 0 else {
+            throw KindredError.usage("--tolerance must be a positive number")
+        }
+        guard (1...2).contains(options.refinementRounds) else { throw KindredError.usage("--refinement-rounds must be 1 or 2") }
         if let threads = options.threads, threads < 1 { throw KindredError.usage("--threads must be ≥ 1") }
         return Louvain.run(graph, options: options)
     }
@@ -115,7 +121,7 @@ public enum ClusterStage {
             vertices: graph.vertexCount, edges: graph.edgeCount, modularity: result.modularity,
             communities: result.communityCount, levels: result.levels.count, seconds: seconds, membership: result.membership,
             disconnectedCommunities: result.disconnectedCommunities, splitCommunities: result.splitCommunities,
-            iterations: result.iterations, phaseSeconds: result.phaseSeconds, initialMatched: matched, initialUnknown: unknown,
+            iterations: result.iterations, phaseSeconds: result.phaseSeconds, levelTrace: result.levelTrace, initialMatched: matched, initialUnknown: unknown,
             fixedCount: options.fixed?.filter { $0 }.count ?? 0)
     }
 }

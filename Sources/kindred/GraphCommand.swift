@@ -98,6 +98,9 @@ struct Cluster: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same partition.") var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
     @Option(help: "Run the method this many times, each from the previous result (stops when no gain).") var iterations = 1
+    @Option(help: "Threshold scaling: the first level's passes stop when one gains less modularity than this; each next level divides it by 10.") var tolerance = 1e-2
+    @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = 2
+    @Flag(inversion: .prefixedNo, help: "A last round that moves the first level's pieces between the final communities (raises modularity for ~10% more time).") var polish = true
     @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
     @Option(help: "Warm start from this partition (CSV node,community); vertices it lacks start alone.") var initial: String?
     @Option(name: .customLong("fixed"), help: "Keep these vertices in their --initial community (file: node id in the first column).")
@@ -115,6 +118,9 @@ struct Cluster: ParsableCommand {
             request.options.seed = seed
             request.options.threads = threads
             request.options.iterations = iterations
+            request.options.initialTolerance = tolerance
+            request.options.refinementRounds = refinementRounds
+            request.options.polish = polish
             request.levels = levels
             request.initial = initial
             request.fixed = fixedVertices
@@ -141,6 +147,18 @@ struct Cluster: ParsableCommand {
                 var phases = JSONText()
                 for (name, value) in o.phaseSeconds.sorted(by: { $0.key < $1.key }) { phases.add(name, value, digits: 3) }
                 j.add("phase_seconds", raw: phases.text)
+                let trace = o.levelTrace.map { level -> String in
+                    var t = JSONText()
+                    t.add("vertices", level.vertices)
+                    t.add("entries", level.entries)
+                    t.add("passes", level.passes)
+                    t.add("moves", level.moves)
+                    t.add("communities", level.communities)
+                    t.add("refined", level.refined)
+                    t.add("seconds", level.seconds, digits: 3)
+                    return t.text
+                }
+                j.add("level_trace", raw: "[" + trace.joined(separator: ",") + "]")
                 j.add("seconds", o.seconds, digits: 3)
                 print(j.text)
             } else {

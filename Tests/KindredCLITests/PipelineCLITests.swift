@@ -49,6 +49,17 @@ struct PipelineCLITests {
         let cluster = try CLI.json(r.stdout)
         #expect((cluster["modularity"] as? Double ?? 0) > 0.5)
         #expect(cluster["levels"] as? Int ?? 0 >= 1)
+        let trace = cluster["level_trace"] as? [[String: Any]] ?? []
+        #expect(trace.first?["vertices"] as? Int == written, "the level trace starts on the whole graph")
+        // The refinement and polishing switches: classic Leiden without polishing still works; a bad
+        // round count is a usage error.
+        r = try CLI.run([
+            "cluster", p("g.kgraph"), "--output", p("classic.csv"), "--refinement-rounds", "1", "--no-polish", "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect((try CLI.json(r.stdout)["disconnected_communities"] as? Int) == 0)
+        r = try CLI.run(["cluster", p("g.kgraph"), "--output", p("bad.csv"), "--refinement-rounds", "3"])
+        #expect(r.status == 2 && r.stderr.contains("--refinement-rounds"), "\(r.stderr)")
         // The edge-list copy is the same graph: the partition scores the same modularity on it.
         r = try CLI.run(["evaluate", "--clusters", p("clusters.csv"), "--truth", p("clusters.csv"), "--graph", p("g.tsv"), "--json"])
         #expect(r.status == 0, "\(r.stderr)")

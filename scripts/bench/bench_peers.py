@@ -680,7 +680,7 @@ def bench_graph(g, args, kindred, results, workdir):
         tag = f"{kind} seed={seed} t={threads}"
         if r["status"] == "ok":
             nm = entry["nmi"]
-            log(f"  {tool:<20} {tag:<22} {entry['seconds']:8.3f} s  Q={entry['modularity']:.4f}  "
+            log(f"  {tool:<20} {tag:<22} {entry['seconds']:8.3f} s  Q={entry['modularity']:.6f}  "
                 f"NMI={'-' if nm is None else format(nm, '.4f')}  k={entry['communities']}  disc={entry['disconnected']}")
         else:
             log(f"  {tool:<20} {tag:<22} {r['status']}" + (f": {r.get('error')}" if r.get("error") else ""))
@@ -832,7 +832,9 @@ def cell(row, key):
         return "-" if key != "deterministic" else "n/a"
     if key in ("time_median", "load"):
         return f"{v:.3f}"
-    if key in ("modularity", "nmi"):
+    if key == "modularity":
+        return f"{v:.6f}"
+    if key == "nmi":
         return f"{v:.4f}"
     if key in ("communities", "disconnected"):
         return f"{v:g}"

@@ -42,6 +42,14 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(LouvainKernels.movePhase(graph, threads: threads))
             }
         }
+        Benchmark("Refinement (rounds 1 and 2) planted 200k, \(threads) thread(s)") { benchmark in
+            let input = LouvainKernels.refinementInput(graph, threads: threads)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(LouvainKernels.refine(graph, community: input.community, count: input.count, rounds: 1, threads: threads))
+                blackHole(LouvainKernels.refine(graph, community: input.community, count: input.count, rounds: 2, threads: threads))
+            }
+        }
         Benchmark("Aggregation by 2,000 groups, planted 200k, \(threads) thread(s)") { benchmark in
             let membership = (0..<graph.vertexCount).map { UInt32($0 % 2000) }
             benchmark.startMeasurement()
