@@ -90,35 +90,6 @@ struct AggregationContext: Sendable {
     let groupMembers: SharedBuffer<UInt32>
     let skipSelf: Bool
 
-    /// Sums the weight from group `g` to each other group into `weightTo`; returns the inside weight
-    /// (each internal edge seen from both ends) and the number of touched groups.
-    @inline(__always)
-    func gather(_ g: Int, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) -> (inside: Double, touched: Int) {
-        var inside = 0.0
-        var touchedCount = 0
-        for i in groupOffsets[g]..<groupOffsets[g + 1] {
-            let u = Int(groupMembers[i])
-            let key = UInt32(truncatingIfNeeded: u)
-            for e in offsets[u]..<offsets[u + 1] {
-                let t = targets[e]
-                if skipSelf && t == key { continue }
-                let d = Int(label[Int(t)])
-                let w = Double(weights[e])
-                if d == g {
-                    inside += w
-                    continue
-                }
-                if weightTo[d] < 0 {
-                    weightTo[d] = 0
-                    touched[touchedCount] = UInt32(truncatingIfNeeded: d)
-                    touchedCount += 1
-                }
-                weightTo[d] += w
-            }
-        }
-        return (inside, touchedCount)
-    }
-
     /// The adjacency entries of group `g`'s members (an upper bound on its distinct neighbour groups).
     @inline(__always)
     func entries(of g: Int) -> Int {
@@ -128,6 +99,21 @@ struct AggregationContext: Sendable {
             count += offsets[u + 1] - offsets[u]
         }
         return count
+    }
+
+    /// Calls `body(group of the neighbour, weight)` for every adjacency entry of group `g`'s members
+    /// (self entries of level-0 graphs skipped), in member then adjacency order.
+    @inline(__always)
+    func forEachEntry(ofGroup g: Int, _ body: (UInt32, Float) -> Void) {
+        for i in groupOffsets[g]..<groupOffsets[g + 1] {
+            let u = Int(groupMembers[i])
+            let key = UInt32(truncatingIfNeeded: u)
+            for e in offsets[u]..<offsets[u + 1] {
+                let t = targets[e]
+                if skipSelf && t == key { continue }
+                body(label[Int(t)], weights[e])
+            }
+        }
     }
 
     /// Degrees, self-loops and the number of neighbour groups of each group in `groups`.
@@ -148,37 +134,19 @@ struct AggregationContext: Sendable {
             var touchedCount = 0
             let stamp = UInt32(truncatingIfNeeded: g)
             if entries(of: g) <= SmallWeightTable.maxEntries {
-                for i in groupOffsets[g]..<groupOffsets[g + 1] {
-                    let u = Int(groupMembers[i])
-                    let key = UInt32(truncatingIfNeeded: u)
-                    for e in offsets[u]..<offsets[u + 1] {
-                        let t = targets[e]
-                        if skipSelf && t == key { continue }
-                        let d = label[Int(t)]
-                        if d == stamp {
-                            inside += Double(weights[e])
-                        } else {
-                            small.add(d, 0, used: &touchedCount)
-                        }
-                    }
+                forEachEntry(ofGroup: g) { d, w in
+                    if d == stamp { inside += Double(w) } else { small.add(d, 0, used: &touchedCount) }
                 }
                 small.clear(used: touchedCount)
             } else {
                 // Only the number of distinct neighbour groups is needed here: stamp them (touched[d] == g)
                 // instead of summing weights, which saves the reset loop and the Double traffic.
-                for i in groupOffsets[g]..<groupOffsets[g + 1] {
-                    let u = Int(groupMembers[i])
-                    let key = UInt32(truncatingIfNeeded: u)
-                    for e in offsets[u]..<offsets[u + 1] {
-                        let t = targets[e]
-                        if skipSelf && t == key { continue }
-                        let d = label[Int(t)]
-                        if d == stamp {
-                            inside += Double(weights[e])
-                        } else if touched[Int(d)] != stamp {
-                            touched[Int(d)] = stamp
-                            touchedCount += 1
-                        }
+                forEachEntry(ofGroup: g) { d, w in
+                    if d == stamp {
+                        inside += Double(w)
+                    } else if touched[Int(d)] != stamp {
+                        touched[Int(d)] = stamp
+                        touchedCount += 1
                     }
                 }
             }
@@ -195,38 +163,31 @@ struct AggregationContext: Sendable {
         small: SmallWeightTable
     ) {
         for g in groups {
-            var position = outOffsets[g]
             if entries(of: g) <= SmallWeightTable.maxEntries {
-                // Few entries: sum them in the small table (first-touched order, as below).
-                var used = 0
-                let name = UInt32(truncatingIfNeeded: g)
-                for i in groupOffsets[g]..<groupOffsets[g + 1] {
-                    let u = Int(groupMembers[i])
-                    let key = UInt32(truncatingIfNeeded: u)
-                    for e in offsets[u]..<offsets[u + 1] {
-                        let t = targets[e]
-                        if skipSelf && t == key { continue }
-                        let d = label[Int(t)]
-                        if d != name { small.add(d, Double(weights[e]), used: &used) }
-                    }
-                }
-                for i in 0..<used {
-                    let slot = Int(small.slots[i])
-                    outTargets[position] = small.keys[slot]
-                    outWeights[position] = Float(small.values[slot])
-                    position += 1
-                }
-                small.clear(used: used)
-                continue
-            }
-            let (_, touchedCount) = gather(g, weightTo: weightTo, touched: touched)
-            for t in 0..<touchedCount {
-                let d = Int(touched[t])
-                outTargets[position] = touched[t]
-                outWeights[position] = Float(weightTo[d])
-                weightTo[d] = -1
-                position += 1
+                var sums = TableWeights(small)
+                fill(group: g, at: outOffsets[g], targets: outTargets, weights: outWeights, sums: &sums)
+            } else {
+                var sums = DenseWeights(dense: weightTo, touched: touched)
+                fill(group: g, at: outOffsets[g], targets: outTargets, weights: outWeights, sums: &sums)
             }
         }
+    }
+
+    /// Sums the weight from group `g` to each other group and writes them from `position` on, in
+    /// first-touched order.
+    @inline(__always)
+    func fill<S: NeighborWeights>(
+        group g: Int, at position: Int, targets outTargets: SharedMutableBuffer<UInt32>, weights outWeights: SharedMutableBuffer<Float>,
+        sums: inout S
+    ) {
+        let name = UInt32(truncatingIfNeeded: g)
+        forEachEntry(ofGroup: g) { d, w in
+            if d != name { sums.add(d, Double(w)) }
+        }
+        for i in 0..<sums.count {
+            outTargets[position + i] = sums.key(at: i)
+            outWeights[position + i] = Float(sums.weight(at: i))
+        }
+        sums.clear()
     }
 }

@@ -225,18 +225,28 @@ struct MoveKernel: Sendable {
             guard active.isSet(v) else { continue }
             active.clear(v)
             if offsets[v + 1] - offsets[v] <= SmallWeightTable.maxEntries {
-                proposeSmall(v, current: current, table: small)
+                var sums = TableWeights(small)
+                propose(v, current: current, sums: &sums)
             } else {
-                proposeDense(v, current: current, weightTo: weightTo, touched: touched)
+                var sums = DenseWeights(dense: weightTo, touched: touched)
+                propose(v, current: current, sums: &sums)
             }
         }
     }
 
-    /// The best move of `v` given the weight to its current community and a way to visit the others.
+    /// The best move of `v`, from the weight it has to each neighbouring community (summed in `sums`).
     /// The choice does not depend on the order of the visit: the largest gain wins, ties go to the
     /// smaller community id, and staying wins a tie with moving.
     @inline(__always)
-    func choose(_ v: Int, current: UInt32, toCurrent toCurrentWeight: Double, candidates: ((UInt32, Double) -> Void) -> Void) {
+    func propose<S: NeighborWeights>(_ v: Int, current: UInt32, sums: inout S) {
+        let key = UInt32(truncatingIfNeeded: v)
+        for e in offsets[v]..<offsets[v + 1] {
+            let u = targets[e]
+            if skipSelf && u == key { continue }
+            sums.add(community[Int(u)], Double(weights[e]))
+        }
+        defer { sums.clear() }
+        let toCurrentWeight = sums.weight(of: current)
         let degree = degrees[v]
         let cur = Int(current)
         let penalty = degree * scale
@@ -249,9 +259,10 @@ struct MoveKernel: Sendable {
             bestGain = 0
             best = v
         }
-        candidates { key, weight in
-            let c = Int(key)
-            if c == cur { return }
+        for i in 0..<sums.count {
+            let c = Int(sums.key(at: i))
+            if c == cur { continue }
+            let weight = sums.weight(at: i)
             let gain = weight - total[c] * penalty
             if gain > bestGain || (gain == bestGain && best != cur && c < best) {
                 bestGain = gain
@@ -264,45 +275,5 @@ struct MoveKernel: Sendable {
             toTarget[v] = bestWeight
             toCurrent[v] = toCurrentWeight
         }
-    }
-
-    @inline(__always)
-    func proposeSmall(_ v: Int, current: UInt32, table: SmallWeightTable) {
-        let key = UInt32(truncatingIfNeeded: v)
-        var used = 0
-        for e in offsets[v]..<offsets[v + 1] {
-            let u = targets[e]
-            if skipSelf && u == key { continue }
-            table.add(community[Int(u)], Double(weights[e]), used: &used)
-        }
-        choose(v, current: current, toCurrent: table.value(of: current)) { visit in
-            for i in 0..<used {
-                let slot = Int(table.slots[i])
-                visit(table.keys[slot], table.values[slot])
-            }
-        }
-        table.clear(used: used)
-    }
-
-    @inline(__always)
-    func proposeDense(_ v: Int, current: UInt32, weightTo: SharedMutableBuffer<Double>, touched: SharedMutableBuffer<UInt32>) {
-        let key = UInt32(truncatingIfNeeded: v)
-        var touchedCount = 0
-        for e in offsets[v]..<offsets[v + 1] {
-            let u = targets[e]
-            if skipSelf && u == key { continue }
-            let c = Int(community[Int(u)])
-            if weightTo[c] < 0 {
-                weightTo[c] = 0
-                touched[touchedCount] = UInt32(truncatingIfNeeded: c)
-                touchedCount += 1
-            }
-            weightTo[c] += Double(weights[e])
-        }
-        let cur = Int(current)
-        choose(v, current: current, toCurrent: weightTo[cur] < 0 ? 0 : weightTo[cur]) { visit in
-            for t in 0..<touchedCount { visit(touched[t], weightTo[Int(touched[t])]) }
-        }
-        for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
     }
 }

@@ -118,50 +118,12 @@ struct RefineKernel: Sendable {
                 guard refined[v] == UInt32(truncatingIfNeeded: v), size[v] == 1 else { continue }
                 let degree = degrees[v]
                 guard cut[v] >= degree * (totalC - degree) * scale else { continue }
-                var best = -1
-                var bestGain = 0.0
-                var bestWeight = 0.0
-                // The largest gain wins, ties go to the first sub-community touched (adjacency order,
-                // the same in both gathers).
-                func consider(_ s: Int, _ weight: Double) {
-                    let sTotal = subTotal[s]
-                    guard cut[s] >= sTotal * (totalC - sTotal) * scale else { return }
-                    let gain = weight - degree * sTotal * scale
-                    if gain > bestGain {
-                        bestGain = gain
-                        best = s
-                        bestWeight = weight
-                    }
-                }
-                let key = UInt32(truncatingIfNeeded: v)
-                if offsets[v + 1] - offsets[v] <= SmallWeightTable.maxEntries {
-                    var used = 0
-                    for e in offsets[v]..<offsets[v + 1] {
-                        let u = targets[e]
-                        if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
-                        small.add(refined[Int(u)], Double(weights[e]), used: &used)
-                    }
-                    for i in 0..<used {
-                        let slot = Int(small.slots[i])
-                        consider(Int(small.keys[slot]), small.values[slot])
-                    }
-                    small.clear(used: used)
-                } else {
-                    var touchedCount = 0
-                    for e in offsets[v]..<offsets[v + 1] {
-                        let u = targets[e]
-                        if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
-                        let s = Int(refined[Int(u)])
-                        if weightTo[s] < 0 {
-                            weightTo[s] = 0
-                            touched[touchedCount] = UInt32(truncatingIfNeeded: s)
-                            touchedCount += 1
-                        }
-                        weightTo[s] += Double(weights[e])
-                    }
-                    for t in 0..<touchedCount { consider(Int(touched[t]), weightTo[Int(touched[t])]) }
-                    for t in 0..<touchedCount { weightTo[Int(touched[t])] = -1 }
-                }
+                let entries = offsets[v + 1] - offsets[v]
+                var table = TableWeights(small)
+                var dense = DenseWeights(dense: weightTo, touched: touched)
+                let (best, bestWeight) = entries <= SmallWeightTable.maxEntries
+                    ? bestTarget(forVertex: v, in: communityID, degree: degree, totalC: totalC, sums: &table)
+                    : bestTarget(forVertex: v, in: communityID, degree: degree, totalC: totalC, sums: &dense)
                 if best >= 0 {
                     refined[v] = UInt32(truncatingIfNeeded: best)
                     subTotal[best] += degree
@@ -175,6 +137,66 @@ struct RefineKernel: Sendable {
                     community: c, totalC: totalC, weightTo: weightTo, touched: touched, small: small, keys: sortKeys)
             }
         }
+    }
+
+    /// The well-connected sub-community S of C with the largest positive gain `weight − K_S·k·γ/2m` among
+    /// those `sums` holds (ties: the first touched), with the weight to it; (−1, 0) when none gains.
+    @inline(__always)
+    func bestOf<S: NeighborWeights>(_ sums: S, degree: Double, totalC: Double) -> (best: Int, weight: Double) {
+        var best = -1
+        var bestGain = 0.0
+        var bestWeight = 0.0
+        for i in 0..<sums.count {
+            let s = Int(sums.key(at: i))
+            let weight = sums.weight(at: i)
+            let sTotal = subTotal[s]
+            guard cut[s] >= sTotal * (totalC - sTotal) * scale else { continue }
+            let gain = weight - degree * sTotal * scale
+            if gain > bestGain {
+                bestGain = gain
+                best = s
+                bestWeight = weight
+            }
+        }
+        return (best, bestWeight)
+    }
+
+    /// Round 1: where vertex `v` of community `communityID` should go (see `bestOf`).
+    @inline(__always)
+    func bestTarget<S: NeighborWeights>(
+        forVertex v: Int, in communityID: UInt32, degree: Double, totalC: Double, sums: inout S
+    ) -> (best: Int, weight: Double) {
+        let key = UInt32(truncatingIfNeeded: v)
+        for e in offsets[v]..<offsets[v + 1] {
+            let u = targets[e]
+            if (skipSelf && u == key) || community[Int(u)] != communityID { continue }
+            sums.add(refined[Int(u)], Double(weights[e]))
+        }
+        let choice = bestOf(sums, degree: degree, totalC: totalC)
+        sums.clear()
+        return choice
+    }
+
+    /// Round 2: where sub-community `t` (its members are `keys[members]`, low 32 bits) should go.
+    @inline(__always)
+    func bestTarget<S: NeighborWeights>(
+        forSubCommunity t: Int, members: Range<Int>, keys: SharedMutableBuffer<UInt64>, in communityID: UInt32, totalC: Double,
+        sums: inout S
+    ) -> (best: Int, weight: Double) {
+        let name = UInt32(truncatingIfNeeded: t)
+        for j in members {
+            let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
+            for e in offsets[x]..<offsets[x + 1] {
+                let u = Int(targets[e])
+                if community[u] != communityID { continue }
+                let s = merged[Int(refined[u])]
+                if s == name { continue }
+                sums.add(s, Double(weights[e]))
+            }
+        }
+        let choice = bestOf(sums, degree: subTotal[t], totalC: totalC)
+        sums.clear()
+        return choice
     }
 
     /// The second round of refinement inside community `c`: the first round's sub-communities, each
@@ -207,62 +229,17 @@ struct RefineKernel: Sendable {
             if joined[t] != 0 { continue }
             let kT = subTotal[t]
             guard cut[t] >= kT * (totalC - kT) * scale else { continue }
-            var best = -1
-            var bestGain = 0.0
-            var bestWeight = 0.0
-            func consider(_ s: Int, _ weight: Double) {
-                let sTotal = subTotal[s]
-                guard cut[s] >= sTotal * (totalC - sTotal) * scale else { return }
-                let gain = weight - kT * sTotal * scale
-                if gain > bestGain {
-                    bestGain = gain
-                    best = s
-                    bestWeight = weight
-                }
-            }
             var entries = 0
             for j in runStart..<runEnd {
                 let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
                 entries += offsets[x + 1] - offsets[x]
             }
-            let name = UInt32(truncatingIfNeeded: t)
-            if entries <= SmallWeightTable.maxEntries {
-                var used = 0
-                for j in runStart..<runEnd {
-                    let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
-                    for e in offsets[x]..<offsets[x + 1] {
-                        let u = Int(targets[e])
-                        if community[u] != communityID { continue }
-                        let s = merged[Int(refined[u])]
-                        if s == name { continue }
-                        small.add(s, Double(weights[e]), used: &used)
-                    }
-                }
-                for i in 0..<used {
-                    let slot = Int(small.slots[i])
-                    consider(Int(small.keys[slot]), small.values[slot])
-                }
-                small.clear(used: used)
-            } else {
-                var touchedCount = 0
-                for j in runStart..<runEnd {
-                    let x = Int(truncatingIfNeeded: keys[j] & 0xFFFF_FFFF)
-                    for e in offsets[x]..<offsets[x + 1] {
-                        let u = Int(targets[e])
-                        if community[u] != communityID { continue }
-                        let s = Int(merged[Int(refined[u])])
-                        if s == t { continue }
-                        if weightTo[s] < 0 {
-                            weightTo[s] = 0
-                            touched[touchedCount] = UInt32(truncatingIfNeeded: s)
-                            touchedCount += 1
-                        }
-                        weightTo[s] += Double(weights[e])
-                    }
-                }
-                for i in 0..<touchedCount { consider(Int(touched[i]), weightTo[Int(touched[i])]) }
-                for i in 0..<touchedCount { weightTo[Int(touched[i])] = -1 }
-            }
+            let members = runStart..<runEnd
+            var table = TableWeights(small)
+            var dense = DenseWeights(dense: weightTo, touched: touched)
+            let (best, bestWeight) = entries <= SmallWeightTable.maxEntries
+                ? bestTarget(forSubCommunity: t, members: members, keys: keys, in: communityID, totalC: totalC, sums: &table)
+                : bestTarget(forSubCommunity: t, members: members, keys: keys, in: communityID, totalC: totalC, sums: &dense)
             if best >= 0 {
                 merged[t] = UInt32(truncatingIfNeeded: best)
                 subTotal[best] += kT
