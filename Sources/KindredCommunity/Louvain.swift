@@ -393,14 +393,14 @@ public enum Louvain {
 
 /// One level of a run: the graph it worked on and what its phases did.
 public struct LevelTrace: Sendable, Equatable {
-    /// Vertices and adjacency entries (each undirected edge twice, self-loops apart) of the level graph.
+    /// Vertices and adjacency entries (each undirected edge counted from both ends) of the level graph.
     public var vertices: Int
     public var entries: Int
     /// Local-moving passes run and vertex moves applied.
     public var passes: Int
     public var moves: Int
-    /// Communities after moving, and (Leiden) sub-communities after refinement, which become the next
-    /// level's vertices.
+    /// Communities after moving, and the groups that become the next level's vertices: Leiden's
+    /// sub-communities after refinement, or (Louvain) the communities again.
     public var communities: Int
     public var refined: Int
     /// Wall seconds of the level, all phases.
