@@ -10,6 +10,7 @@ extension Louvain {
     /// joins the neighbouring sub-community S ⊂ C that is itself well connected
     /// (w(S, C−S) ≥ γ·K_S·(K_C − K_S)/2m) and gives the largest gain w(v,S) − γ·k_v·K_S/2m, if that gain
     /// is positive. Merges only follow edges inside C, so every sub-community is connected.
+    /// With `rounds` 2 (the default), `mergeSubCommunities` then merges those sub-communities the same way.
     ///
     /// Communities are independent, so they are refined in parallel, each by one worker; the result does
     /// not depend on the thread count.
@@ -17,6 +18,7 @@ extension Louvain {
     /// - Parameters:
     ///   - community: the community of each vertex, in `0..<communityCount`.
     ///   - total: total degree of each community (indexed by community).
+    ///   - rounds: 1 (Leiden's merge of vertices) or 2 (also merge the resulting sub-communities).
     /// - Returns: the sub-community of each vertex, named by one of its member vertices.
     /// - Complexity: O(n + E) work; O(n) scratch per worker.
     static func refine(
