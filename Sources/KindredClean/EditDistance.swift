@@ -32,3 +32,44 @@ public enum EditDistance {
         return limit == .max ? previous[m] : min(previous[m], limit + 1)
     }
 }
+
+/// Jaro–Winkler similarity in [0, 1] on Unicode scalars: Jaro's matching-characters-within-a-window
+/// score, raised for a common prefix (up to 4 characters, scale 0.1), as in Winkler (1990) and
+/// OpenRefine's nearest-neighbour clustering.
+///
+/// - Complexity: O(|a|·|b|) time in the worst case, O(|a| + |b|) memory.
+public enum JaroWinkler {
+    /// The similarity of `a` and `b` (1 when equal, 0 when nothing matches).
+    public static func similarity(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Double {
+        if a.isEmpty && b.isEmpty { return 1 }
+        if a.isEmpty || b.isEmpty { return 0 }
+        let window = max(0, max(a.count, b.count) / 2 - 1)
+        var aMatched = [Bool](repeating: false, count: a.count)
+        var bMatched = [Bool](repeating: false, count: b.count)
+        var matches = 0
+        for i in 0..<a.count {
+            let low = max(0, i - window)
+            let high = min(b.count - 1, i + window)
+            if low > high { continue }
+            for j in low...high where !bMatched[j] && a[i] == b[j] {
+                aMatched[i] = true
+                bMatched[j] = true
+                matches += 1
+                break
+            }
+        }
+        if matches == 0 { return 0 }
+        var transpositions = 0
+        var j = 0
+        for i in 0..<a.count where aMatched[i] {
+            while !bMatched[j] { j += 1 }
+            if a[i] != b[j] { transpositions += 1 }
+            j += 1
+        }
+        let m = Double(matches)
+        let jaro = (m / Double(a.count) + m / Double(b.count) + (m - Double(transpositions / 2)) / m) / 3
+        var prefix = 0
+        while prefix < min(4, a.count, b.count), a[prefix] == b[prefix] { prefix += 1 }
+        return jaro + Double(prefix) * 0.1 * (1 - jaro)
+    }
+}

@@ -1,58 +1,103 @@
+import Foundation
 import KindredPeople
 
-/// Cleans one person at a time: canonical titles and skills, positions in date order, missing end
-/// dates inferred from the next position's start, the id replaced by its pseudonym, and direct
-/// identifiers (name, e-mail, phone) dropped. Keeps the raw values beside the canonical ones.
+/// Cleans one person at a time: canonical titles and skills, positions in date order, dates checked
+/// and completed (`DateAudit`), the id replaced by its pseudonym, direct identifiers (name, e-mail,
+/// phone, birth year) dropped, and personal data typed into free text masked (`PrivacyMask`). Keeps
+/// the (masked) raw values beside the canonical ones.
 ///
-/// A value type with a per-instance cache of mappings; one cleaner per thread.
+/// `clean(_:)` maps values with the cleaner's own matchers and caches (one cleaner per thread);
+/// `clean(_:pseudonymizer:dates:title:skill:statistics:)` is the same logic with the mapping handed
+/// in, for callers that map distinct values in bulk (`CleanStage`).
 public struct PersonCleaner {
     public let titles: CanonicalDictionary
     public let skills: CanonicalDictionary
     public let pseudonymizer: Pseudonymizer
+    /// Date checks and imputation.
+    public var dates: DateAudit
+    private var titleMatcher: CanonicalDictionary.Matcher
+    private var skillMatcher: CanonicalDictionary.Matcher
     private var titleCache: [String: CanonicalMatch] = [:]
     private var skillCache: [String: CanonicalMatch] = [:]
     /// Counts of what happened, for the reconciliation and the report.
     public private(set) var statistics = CleanStatistics()
 
-    public init(titles: CanonicalDictionary, skills: CanonicalDictionary, pseudonymizer: Pseudonymizer) {
+    public init(titles: CanonicalDictionary, skills: CanonicalDictionary, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
         self.titles = titles
         self.skills = skills
         self.pseudonymizer = pseudonymizer
+        self.dates = dates
+        titleMatcher = CanonicalDictionary.Matcher(titles)
+        skillMatcher = CanonicalDictionary.Matcher(skills)
     }
 
     /// A cleaner whose dictionaries come from a catalogue.
-    public init(catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
-        self.init(titles: .titles(from: catalog), skills: .skills(from: catalog), pseudonymizer: pseudonymizer)
-    }
-
-    mutating func title(_ raw: String) -> CanonicalMatch {
-        if let cached = titleCache[raw] { return cached }
-        let match = titles.match(raw)
-        titleCache[raw] = match
-        return match
-    }
-
-    mutating func skill(_ raw: String) -> CanonicalMatch {
-        if let cached = skillCache[raw] { return cached }
-        let match = skills.match(raw)
-        skillCache[raw] = match
-        return match
+    public init(catalog: OccupationCatalog, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
+        self.init(titles: .titles(from: catalog), skills: .skills(from: catalog), pseudonymizer: pseudonymizer, dates: dates)
     }
 
     /// The cleaned person.
     public mutating func clean(_ person: Person) -> Person {
+        var statistics = self.statistics
+        var titleMatcher = self.titleMatcher
+        var skillMatcher = self.skillMatcher
+        var titleCache = self.titleCache
+        var skillCache = self.skillCache
+        let out = PersonCleaner.clean(
+            person, pseudonymizer: pseudonymizer, dates: dates,
+            title: { raw in
+                if let cached = titleCache[raw] { return cached }
+                let match = titleMatcher.match(raw)
+                titleCache[raw] = match
+                return match
+            },
+            skill: { raw in
+                if let cached = skillCache[raw] { return cached }
+                let match = skillMatcher.match(raw)
+                skillCache[raw] = match
+                return match
+            }, statistics: &statistics)
+        self.statistics = statistics
+        self.titleMatcher = titleMatcher
+        self.skillMatcher = skillMatcher
+        self.titleCache = titleCache
+        self.skillCache = skillCache
+        return out
+    }
+
+    /// The masked form of every free-text value of a person, in the order `clean` looks them up:
+    /// position titles (as given), then skills.
+    public static func maskedValues(of person: Person) -> (titles: [String], skills: [String]) {
+        let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
+        return (person.positions.map { mask.mask($0.title).text }, person.skills.map { mask.mask($0).text })
+    }
+
+    /// Cleans a person with the given value mappings (called with the masked raw values).
+    public static func clean(
+        _ person: Person, pseudonymizer: Pseudonymizer, dates: DateAudit,
+        title: (String) -> CanonicalMatch, skill: (String) -> CanonicalMatch, statistics: inout CleanStatistics
+    ) -> Person {
+        let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
+        func masked(_ text: String) -> String {
+            let (out, changed) = mask.mask(text)
+            if changed { statistics.valuesMasked += 1 }
+            return out
+        }
         var out = Person(id: pseudonymizer.pseudonym(for: person.id))
-        out.location = person.location.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        out.location = person.location.map { masked($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0.isEmpty ? nil : $0 }
         var canonicalSkills: [String] = []
+        var rawSkills: [String] = []
         var seenSkills = Set<String>()
         for raw in person.skills {
-            let match = skill(raw)
+            let value = masked(raw)
+            rawSkills.append(value)
+            let match = skill(value)
             statistics.skills += 1
-            if match.confidence == 1 { statistics.skillsExact += 1 } else if match.confidence > 0 { statistics.skillsFuzzy += 1 } else { statistics.skillsUnmatched += 1 }
+            statistics.count(match, isTitle: false)
             if !match.canonical.isEmpty, seenSkills.insert(match.canonical).inserted { canonicalSkills.append(match.canonical) }
         }
         out.skills = canonicalSkills
-        out.rawSkills = person.skills
+        out.rawSkills = rawSkills
         // Chronological order; positions without a start keep their relative order at the end.
         let ordered = person.positions.enumerated().sorted { a, b in
             switch (a.element.start, b.element.start) {
@@ -62,40 +107,79 @@ public struct PersonCleaner {
             case (.none, .none): return a.offset < b.offset
             }
         }.map(\.element)
-        for (index, position) in ordered.enumerated() {
-            let match = title(position.title)
+        for position in ordered {
+            let value = masked(position.title)
+            let match = title(value)
             statistics.titles += 1
-            if match.confidence == 1 { statistics.titlesExact += 1 } else if match.confidence > 0 { statistics.titlesFuzzy += 1 } else { statistics.titlesUnmatched += 1 }
+            statistics.count(match, isTitle: true)
             var cleaned = Position(
-                title: match.canonical, rawTitle: position.title, occupation: match.occupation, seniority: match.seniority,
-                confidence: match.confidence, company: position.company?.trimmingCharacters(in: .whitespaces),
+                title: match.canonical, rawTitle: value, occupation: match.occupation, seniority: match.seniority,
+                confidence: match.confidence, company: position.company.map { masked($0.trimmingCharacters(in: .whitespaces)) },
                 start: position.start, end: position.end)
-            if cleaned.end == nil, index + 1 < ordered.count, let next = ordered[index + 1].start,
-                let start = cleaned.start, next >= start
-            {
-                cleaned.end = next
-                cleaned.endInferred = true
-                statistics.endDatesInferred += 1
-            }
+            cleaned.titleMatch = match.method.rawValue
             out.positions.append(cleaned)
         }
+        var personIssues: [String] = []
+        let audit = dates.audit(&out.positions, birthYear: person.birthYear, personIssues: &personIssues)
+        out.dateIssues = personIssues
+        statistics.endDatesInferred += audit.endsInferred
+        statistics.datesImputed += audit.datesImputed
+        for (issue, count) in audit.issues { statistics.dateIssues[issue, default: 0] += count }
         statistics.people += 1
         return out
     }
 }
 
-/// Counts kept while cleaning.
+/// Counts kept while cleaning (summable across workers).
 public struct CleanStatistics: Sendable, Equatable {
     public var people = 0
     public var titles = 0
     public var titlesExact = 0
     public var titlesFuzzy = 0
     public var titlesUnmatched = 0
+    public var titlesOverridden = 0
+    public var titlesLearned = 0
     public var skills = 0
     public var skillsExact = 0
     public var skillsFuzzy = 0
     public var skillsUnmatched = 0
     public var endDatesInferred = 0
+    public var datesImputed = 0
+    /// Free-text values in which personal data was masked.
+    public var valuesMasked = 0
+    /// Date problems by kind.
+    public var dateIssues: [String: Int] = [:]
 
     public init() {}
+
+    mutating func count(_ match: CanonicalMatch, isTitle: Bool) {
+        let exact = match.confidence == 1
+        let none = match.method == .none
+        if isTitle {
+            if match.method == .override { titlesOverridden += 1 }
+            if match.method == .learned { titlesLearned += 1 }
+            if none { titlesUnmatched += 1 } else if exact { titlesExact += 1 } else { titlesFuzzy += 1 }
+        } else {
+            if none { skillsUnmatched += 1 } else if exact { skillsExact += 1 } else { skillsFuzzy += 1 }
+        }
+    }
+
+    /// Adds another worker's counts.
+    public mutating func add(_ other: CleanStatistics) {
+        people += other.people
+        titles += other.titles
+        titlesExact += other.titlesExact
+        titlesFuzzy += other.titlesFuzzy
+        titlesUnmatched += other.titlesUnmatched
+        titlesOverridden += other.titlesOverridden
+        titlesLearned += other.titlesLearned
+        skills += other.skills
+        skillsExact += other.skillsExact
+        skillsFuzzy += other.skillsFuzzy
+        skillsUnmatched += other.skillsUnmatched
+        endDatesInferred += other.endDatesInferred
+        datesImputed += other.datesImputed
+        valuesMasked += other.valuesMasked
+        for (issue, count) in other.dateIssues { dateIssues[issue, default: 0] += count }
+    }
 }

@@ -7,11 +7,18 @@ import Foundation
 public enum TextNormalizer {
     /// The normalised key of `text`.
     public static func key(_ text: String) -> String {
+        if let ascii = asciiKey(text) { return ascii }
         let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
         var out = ""
         out.reserveCapacity(folded.utf8.count)
         var pendingSpace = false
         for scalar in folded.unicodeScalars {
+            if scalar == "&" {
+                if !out.isEmpty { out.append(" ") }
+                out.append("and")
+                pendingSpace = true
+                continue
+            }
             let keep = scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "+" || scalar == "#"
             if keep {
                 if pendingSpace && !out.isEmpty { out.append(" ") }
@@ -24,34 +31,41 @@ public enum TextNormalizer {
         return out
     }
 
+    /// The same folding for pure-ASCII text without Foundation (NFKC is the identity there); nil for
+    /// any other text.
+    static func asciiKey(_ text: String) -> String? {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count + 4)
+            var pendingSpace = false
+            for byte in bytes {
+                if byte >= 128 { return nil }
+                var b = byte
+                if b >= 65 && b <= 90 { b += 32 }
+                if b == 38 {  // &
+                    if !out.isEmpty { out.append(32) }
+                    out.append(contentsOf: [97, 110, 100])
+                    pendingSpace = true
+                    continue
+                }
+                let keep = (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 43 || b == 35
+                if keep {
+                    if pendingSpace && !out.isEmpty { out.append(32) }
+                    pendingSpace = false
+                    out.append(b)
+                } else {
+                    pendingSpace = true
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        } ?? nil
+    }
+
     /// The words of a key.
     public static func words(_ key: String) -> [Substring] {
         key.split(separator: " ")
     }
 }
 
-/// Seniority and level words that qualify a title without changing the job ("senior", "lead",
-/// "ii", "intern"…). They are split off into their own field instead of creating new titles.
-public enum Seniority {
-    /// Abbreviations expanded before matching.
-    public static let expansions: [String: String] = [
-        "sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior", "mgr": "manager", "asst": "assistant",
-        "engr": "engineer", "eng": "engineer", "dev": "developer", "tech": "technician", "admin": "administrator",
-        "coord": "coordinator", "spec": "specialist", "rep": "representative", "exec": "executive",
-    ]
-    /// Words that name a level, not a job.
-    public static let levelWords: Set<String> = [
-        "senior", "junior", "lead", "principal", "trainee", "intern", "apprentice", "i", "ii", "iii", "iv", "v",
-        "entry", "level", "staff",
-    ]
-
-    /// Splits a normalised title key into (title words, level words), expanding abbreviations.
-    /// Level words are only removed when some title word remains.
-    public static func split(_ key: String) -> (title: String, level: String?) {
-        let words = TextNormalizer.words(key).map { Seniority.expansions[String($0)] ?? String($0) }
-        let core = words.filter { !levelWords.contains($0) }
-        if core.isEmpty { return (words.joined(separator: " "), nil) }
-        let levels = words.filter { levelWords.contains($0) }
-        return (core.joined(separator: " "), levels.isEmpty ? nil : levels.joined(separator: " "))
-    }
-}

@@ -4,7 +4,7 @@ import KindredCore
 /// Reads people from CSV: a header row, then one row per person.
 ///
 /// Columns (case-insensitive; order free; unknown columns ignored): `id` (required), `name`, `email`,
-/// `phone`, `location`, `skills`, and the job history as aligned lists `titles`, `companies`,
+/// `phone`, `location`, `birth_year`, `skills`, and the job history as aligned lists `titles`, `companies`,
 /// `starts`, `ends` (or a single `title` column). List fields are separated by `;`.
 public struct PeopleCSVSchema: Sendable {
     var columns: [String: Int]
@@ -46,6 +46,12 @@ public struct PeopleCSVSchema: Sendable {
         }
         var person = Person(id: id, name: value("name"), email: value("email"), phone: value("phone"), location: value("location"))
         person.skills = list("skills").filter { !$0.isEmpty }
+        if let year = value("birth_year").map({ $0.trimmingCharacters(in: .whitespaces) }), !year.isEmpty {
+            guard let parsed = Int(year), (1850...2100).contains(parsed) else {
+                throw KindredError.badInput("expected a year between 1850 and 2100", file: nil, line: nil, field: "birth_year")
+            }
+            person.birthYear = parsed
+        }
         var titles = list("titles")
         if columns["titles"] == nil, let single = value("title") { titles = [single] }
         if titles == [""] { titles = [] }

@@ -74,8 +74,21 @@ public enum PeopleJSON {
         person.email = try optionalString(record, "email")
         person.phone = try optionalString(record, "phone")
         person.location = try optionalString(record, "location")
+        switch record["birth_year"] {
+        case nil, is NSNull: break
+        case let number as NSNumber where CFGetTypeIDHelper.isNumber(number) && number.doubleValue == number.doubleValue.rounded():
+            person.birthYear = number.intValue
+        case let text as String where Int(text.trimmingCharacters(in: .whitespaces)) != nil:
+            person.birthYear = Int(text.trimmingCharacters(in: .whitespaces))
+        case let text as String where text.trimmingCharacters(in: .whitespaces).isEmpty: break
+        default: throw KindredError.badInput("expected a year", file: nil, line: nil, field: "birth_year")
+        }
+        if let year = person.birthYear, !(1850...2100).contains(year) {
+            throw KindredError.badInput("year of birth out of range 1850–2100", file: nil, line: nil, field: "birth_year")
+        }
         person.skills = try stringList(record["skills"], path: "skills") ?? []
         person.rawSkills = try stringList(record["skills_raw"], path: "skills_raw")
+        person.dateIssues = try stringList(record["date_issues"], path: "date_issues") ?? []
         if let positions = record["positions"], !(positions is NSNull) {
             guard let array = positions as? [Any] else {
                 throw KindredError.badInput("expected a list of positions", file: nil, line: nil, field: "positions")
@@ -99,6 +112,10 @@ public enum PeopleJSON {
                 position.start = try date(item, "start", path: path + ".start")
                 position.end = try date(item, "end", path: path + ".end")
                 position.endInferred = (item["end_inferred"] as? Bool) ?? false
+                position.startImputed = (item["start_imputed"] as? Bool) ?? false
+                position.endImputed = (item["end_imputed"] as? Bool) ?? false
+                position.titleMatch = try optionalString(item, "title_match", path: path + ".title_match")
+                position.dateIssues = try stringList(item["date_issues"], path: path + ".date_issues") ?? []
                 person.positions.append(position)
             }
         }
@@ -126,9 +143,14 @@ public enum PeopleJSON {
             if let start = position.start { item.add("start", start.description) } else { item.addNull("start") }
             if let end = position.end { item.add("end", end.description) } else { item.addNull("end") }
             if position.endInferred { item.add("end_inferred", true) }
+            if position.startImputed { item.add("start_imputed", true) }
+            if position.endImputed { item.add("end_imputed", true) }
+            if let method = position.titleMatch { item.add("title_match", method) }
+            if !position.dateIssues.isEmpty { item.add("date_issues", raw: JSONText.array(position.dateIssues)) }
             return item.text
         }
         json.add("positions", raw: "[" + positions.joined(separator: ",") + "]")
+        if !person.dateIssues.isEmpty { json.add("date_issues", raw: JSONText.array(person.dateIssues)) }
         return json.text
     }
 }

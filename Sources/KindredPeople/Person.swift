@@ -67,6 +67,14 @@ public struct Position: Sendable, Equatable {
     public var end: YearMonth?
     /// True when `end` was inferred (from the next position's start), not given.
     public var endInferred: Bool
+    /// True when `start` or `end` was imputed from a typical tenure (`kindred clean --impute-tenure`).
+    public var startImputed = false
+    public var endImputed = false
+    /// How the title was mapped ("exact", "fingerprint", "nearest", "override", "learned", "none").
+    public var titleMatch: String?
+    /// Date problems found by cleaning ("end_before_start", "future_start", "future_end",
+    /// "before_age_14"); the dates are kept as given.
+    public var dateIssues: [String] = []
 
     public init(
         title: String, rawTitle: String? = nil, occupation: String? = nil, seniority: String? = nil,
@@ -95,6 +103,10 @@ public struct Person: Sendable, Equatable {
     public var email: String?
     public var phone: String?
     public var location: String?
+    /// Year of birth, when given: used to check dates (positions before age 14), never written out.
+    public var birthYear: Int?
+    /// Person-level date problems ("career_over_60_years").
+    public var dateIssues: [String] = []
     /// Skills (canonical after cleaning).
     public var skills: [String]
     /// Skills as typed, kept after cleaning (parallel to nothing: the raw list as read).

@@ -12,6 +12,20 @@ public struct CleanRequest: Sendable {
     public var quarantine: String?
     public var catalog: OccupationCatalog
     public var pseudonymizer: Pseudonymizer
+    /// Worker threads (nil: all cores). Never changes the output.
+    public var threads: Int?
+    /// Analyst overrides, `raw,canonical[,occupation]` CSV: they win over every other mapping.
+    public var overrides: String?
+    /// Where to write the mapping report (JSON; a Markdown summary goes beside it).
+    public var report: String?
+    /// Keep raw values in quarantine records (default: identifiers masked).
+    public var showValues = false
+    /// Date checks and tenure imputation.
+    public var dates = DateAudit(asOf: CleanRequest.currentMonth)
+    /// People per chunk (bounded memory; output order is input order).
+    public var chunkSize = 4096
+    /// Distinct values kept in the mapping cache and the report tally.
+    public var cacheLimit = 1_000_000
 
     public init(input: String, format: PeopleFormat? = nil, output: String, quarantine: String? = nil, catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
         self.input = input
@@ -20,6 +34,14 @@ public struct CleanRequest: Sendable {
         self.quarantine = quarantine
         self.catalog = catalog
         self.pseudonymizer = pseudonymizer
+    }
+
+    /// This month (UTC).
+    public static var currentMonth: YearMonth {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: Date())
+        return YearMonth(year: parts.year!, month: parts.month!)
     }
 
     /// The quarantine path actually used.
@@ -45,48 +67,193 @@ public struct CleanOutcome: Sendable {
     /// Quarantine reasons with counts, most frequent first (no record content).
     public var reasons: [(String, Int)]
     public var seconds: Double
+    /// Distinct title values mapped (cache misses) and the wall time spent mapping them.
+    public var distinctTitles = 0
+    public var titleMatchSeconds = 0.0
+    public var reportPath: String?
+    public var summaryPath: String?
+    public var threads = 1
 
     /// True when every record read is accounted for.
     public var reconciles: Bool { read == written + quarantined }
 }
 
-/// Streams people through the cleaner into clean JSON Lines and a quarantine file.
+/// Streams people through the cleaner into clean JSON Lines and a quarantine file, in chunks: each
+/// chunk's distinct new titles and skills are mapped in parallel (then cached), its people are cleaned
+/// and serialised in parallel, and the lines are written in input order. Memory is bounded by the
+/// chunk size and the cache limit, whatever the input size; the output is the same at any thread count.
 public enum CleanStage {
     /// Runs the stage. Output files are written atomically: on an error, earlier outputs stay.
-    /// - Throws: `KindredError` for an unreadable or empty input, or unwritable outputs.
+    /// - Throws: `KindredError` for an unreadable or empty input, a bad overrides file, or unwritable outputs.
     public static func run(_ request: CleanRequest) throws -> CleanOutcome {
         let started = Date()
+        let overrides = try request.overrides.map { try Overrides.load(path: $0, catalog: request.catalog) } ?? Overrides()
         let reader = try PeopleReader(path: request.input, format: request.format)
         let output = try AtomicFileWriter(path: request.output)
         let quarantine = try QuarantineWriter(path: request.quarantinePath)
-        var cleaner = PersonCleaner(catalog: request.catalog, pseudonymizer: request.pseudonymizer)
+        let runner = ParallelRunner(threads: request.threads)
+        let titleDictionary = CanonicalDictionary.titles(from: request.catalog)
+        let skillDictionary = CanonicalDictionary.skills(from: request.catalog)
+        let matchers = MatcherPool(titles: titleDictionary, skills: skillDictionary, workers: runner.workers)
+        var titleCache: [String: CanonicalMatch] = [:]
+        var skillCache: [String: CanonicalMatch] = [:]
+        var tally = MappingTally(limit: request.cacheLimit)
+        var statistics = CleanStatistics()
         var written = 0
         var reasons: [String: Int] = [:]
-        while let item = try reader.next() {
-            switch item {
-            case .person(let person, _):
-                try output.write(PeopleJSON.line(for: cleaner.clean(person)) + "\n")
-                written += 1
-            case .quarantined(let record):
-                try quarantine.append(record)
-                let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
-                reasons[key.hasPrefix("id: duplicate id") ? "id: duplicate id" : key, default: 0] += 1
+        var distinctTitles = 0
+        var matchSeconds = 0.0
+        var chunk: [PeopleReadItem] = []
+        chunk.reserveCapacity(request.chunkSize)
+
+        func cacheTitle(_ value: String, _ match: CanonicalMatch) { titleCache[value] = match }
+        func cacheSkill(_ value: String, _ match: CanonicalMatch) { skillCache[value] = match }
+        func flush() throws {
+            let people: [Person] = chunk.compactMap { if case .person(let p, _) = $0 { return p } else { return nil } }
+            // 1. Distinct values not seen before, in first-seen order.
+            var newTitles: [String] = []
+            var newSkills: [String] = []
+            var pendingTitles = Set<String>()
+            var pendingSkills = Set<String>()
+            var chunkTitles: [String: CanonicalMatch] = [:]
+            var chunkSkills: [String: CanonicalMatch] = [:]
+            for person in people {
+                let values = PersonCleaner.maskedValues(of: person)
+                for value in values.titles where titleCache[value] == nil && chunkTitles[value] == nil {
+                    if let o = overrides.match(value) {
+                        chunkTitles[value] = o
+                    } else if pendingTitles.insert(value).inserted {
+                        newTitles.append(value)
+                    }
+                }
+                for value in values.skills where skillCache[value] == nil && pendingSkills.insert(value).inserted { newSkills.append(value) }
             }
+            // 2. Map them in parallel (each worker has its own matcher and scratch).
+            let t0 = Date()
+            let titleMatches = matchers.matchTitles(newTitles, runner: runner)
+            matchSeconds += Date().timeIntervalSince(t0)
+            distinctTitles += newTitles.count
+            let skillMatches = matchers.matchSkills(newSkills, runner: runner)
+            for (value, match) in zip(newTitles, titleMatches) { chunkTitles[value] = match }
+            for (value, match) in zip(newSkills, skillMatches) { chunkSkills[value] = match }
+            // 3. Clean and serialise people in parallel.
+            let lines = UnsafeMutableBufferPointer<String>.allocate(capacity: people.count)
+            lines.initialize(repeating: "")
+            defer { lines.deinitialize(); lines.deallocate() }
+            var perWorker = [CleanStatistics](repeating: CleanStatistics(), count: runner.workers)
+            let cleanedTitles = UnsafeMutableBufferPointer<[(String, CanonicalMatch)]>.allocate(capacity: people.count)
+            cleanedTitles.initialize(repeating: [])
+            defer { cleanedTitles.deinitialize(); cleanedTitles.deallocate() }
+            do {
+            // Read-only copies for the workers, released before the caches grow (no copy-on-write).
+            let (titlesNow, skillsNow, titleCacheNow, skillCacheNow) = (chunkTitles, chunkSkills, titleCache, skillCache)
+            perWorker.withUnsafeMutableBufferPointer { stats in
+                let shared = UncheckedSendable((lines, cleanedTitles, stats))
+                runner.forEach(items: people.count) { i, worker in
+                    let (lines, cleanedTitles, stats) = shared.value
+                    var seen: [(String, CanonicalMatch)] = []
+                    let person = PersonCleaner.clean(
+                        people[i], pseudonymizer: request.pseudonymizer, dates: request.dates,
+                        title: { value in
+                            let match = titlesNow[value] ?? titleCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none)
+                            seen.append((value, match))
+                            return match
+                        },
+                        skill: { value in skillsNow[value] ?? skillCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none) },
+                        statistics: &stats[worker])
+                    lines[i] = PeopleJSON.line(for: person)
+                    cleanedTitles[i] = seen
+                }
+            }
+            }
+            for s in perWorker { statistics.add(s) }
+            // 4. Write in input order; quarantine in input order too.
+            var p = 0
+            for item in chunk {
+                switch item {
+                case .person:
+                    try output.write(lines[p] + "\n")
+                    for (value, match) in cleanedTitles[p] { tally.record(value, match) }
+                    p += 1
+                    written += 1
+                case .quarantined(let record):
+                    try quarantine.append(request.showValues ? record : Redaction.redact(record))
+                    let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
+                    reasons[key.hasPrefix("id: duplicate id") ? "id: duplicate id" : key, default: 0] += 1
+                }
+            }
+            // 5. Cache this chunk's mappings while there is room.
+            for (value, match) in chunkTitles where titleCache.count < request.cacheLimit && match.method != .override { cacheTitle(value, match) }
+            for (value, match) in chunkSkills where skillCache.count < request.cacheLimit { cacheSkill(value, match) }
+            chunk.removeAll(keepingCapacity: true)
         }
+
+        while let item = try reader.next() {
+            chunk.append(item)
+            if chunk.count >= request.chunkSize { try flush() }
+        }
+        if !chunk.isEmpty { try flush() }
         if reader.recordsRead == 0 {
             output.abandon()
             throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
         }
-        let outcome = CleanOutcome(
-            read: reader.recordsRead, written: written, quarantined: quarantine.count, statistics: cleaner.statistics,
+        var outcome = CleanOutcome(
+            read: reader.recordsRead, written: written, quarantined: quarantine.count, statistics: statistics,
             quarantinePath: request.quarantinePath,
             reasons: reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             seconds: Date().timeIntervalSince(started))
+        outcome.distinctTitles = distinctTitles
+        outcome.titleMatchSeconds = matchSeconds
+        outcome.threads = runner.workers
         guard outcome.reconciles else {
             throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), written \(written), quarantined \(quarantine.count)")
         }
+        if let path = request.report {
+            let report = CleanReport(outcome: outcome, tally: tally, overrides: overrides.count, asOf: request.dates.asOf)
+            try report.write(json: path)
+            outcome.reportPath = path
+            outcome.summaryPath = CleanReport.summaryPath(for: path)
+        }
         try quarantine.commit()
         try output.commit()
+        outcome.seconds = Date().timeIntervalSince(started)
         return outcome
+    }
+}
+
+/// One matcher per worker for titles and skills, reached by worker index.
+final class MatcherPool: @unchecked Sendable {
+    private var titles: [CanonicalDictionary.Matcher]
+    private var skills: [CanonicalDictionary.Matcher]
+
+    init(titles: CanonicalDictionary, skills: CanonicalDictionary, workers: Int) {
+        let t = CanonicalDictionary.Matcher(titles)
+        let s = CanonicalDictionary.Matcher(skills)
+        self.titles = Array(repeating: t, count: workers)
+        self.skills = Array(repeating: s, count: workers)
+    }
+
+    /// Maps values in parallel; results in the values' order. Each worker only touches its own matcher.
+    func matchTitles(_ values: [String], runner: ParallelRunner) -> [CanonicalMatch] { match(values, &titles, runner) }
+    func matchSkills(_ values: [String], runner: ParallelRunner) -> [CanonicalMatch] { match(values, &skills, runner) }
+
+    private func match(_ values: [String], _ matchers: inout [CanonicalDictionary.Matcher], _ runner: ParallelRunner) -> [CanonicalMatch] {
+        guard !values.isEmpty else { return [] }
+        let placeholder = CanonicalMatch(canonical: "", occupation: nil, seniority: nil, confidence: 0, method: .none)
+        var out = [CanonicalMatch](repeating: placeholder, count: values.count)
+        // Blocks of values per item keep the hand-out cheap.
+        let block = 64
+        out.withUnsafeMutableBufferPointer { results in
+            matchers.withUnsafeMutableBufferPointer { matchers in
+                let shared = UncheckedSendable((results, matchers))
+                runner.forEach(items: (values.count + block - 1) / block) { item, worker in
+                    let (results, matchers) = shared.value
+                    for i in (item * block)..<min(values.count, (item + 1) * block) {
+                        results[i] = matchers[worker].match(values[i])
+                    }
+                }
+            }
+        }
+        return out
     }
 }

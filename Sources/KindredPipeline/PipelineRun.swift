@@ -36,10 +36,11 @@ public enum PipelineRun {
         try makeFolder(output)
         func path(_ name: String) -> String { output + "/" + name }
 
-        let clean = try CleanStage.run(
-            CleanRequest(
-                input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog,
-                pseudonymizer: pseudonymizer))
+        var cleanRequest = CleanRequest(
+            input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog,
+            pseudonymizer: pseudonymizer)
+        cleanRequest.report = path("clean_report.json")
+        let clean = try CleanStage.run(cleanRequest)
 
         var graphRequest = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
         graphRequest.k = config.k

@@ -28,6 +28,13 @@ struct Clean: ParsableCommand {
     @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
     @Option(help: "Occupation catalogue used as the dictionary.") var catalog: String = "datasets/occupations.json"
     @OptionGroup var key: KeyOptions
+    @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
+    @Option(help: "Write the mapping report here (JSON), with a Markdown summary beside it (.md).") var report: String?
+    @Option(help: "Analyst overrides: CSV with columns raw,canonical[,occupation]; they win over every other mapping.") var overrides: String?
+    @Option(help: "Check dates against this month, YYYY-MM (default: this month).") var asOf: String?
+    @Option(help: "Impute missing dates of closed positions from this typical tenure in months (marked as imputed).") var imputeTenure: Int?
+    @Option(help: "People per chunk (memory is bounded by it; never changes the output).") var chunkSize: Int = 4096
+    @Flag(help: "Keep raw values in quarantine records (default: identifiers redacted).") var showValues = false
     @Flag(help: "Exit with status 3 when any record was quarantined.") var strict = false
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
@@ -38,9 +45,22 @@ struct Clean: ParsableCommand {
                 guard let parsed = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }
                 peopleFormat = parsed
             }
-            let request = CleanRequest(
+            if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
+            if let imputeTenure, !(1...600).contains(imputeTenure) { throw KindredError.usage("--impute-tenure must be between 1 and 600 months") }
+            var request = CleanRequest(
                 input: input, format: peopleFormat, output: output, quarantine: quarantine,
                 catalog: try OccupationCatalog.load(path: catalog), pseudonymizer: try key.pseudonymizer())
+            request.threads = threads
+            guard chunkSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
+            request.chunkSize = chunkSize
+            request.report = report
+            request.overrides = overrides
+            request.showValues = showValues
+            if let asOf {
+                guard let month = YearMonth(parsing: asOf) else { throw KindredError.usage("--as-of must be a month YYYY-MM") }
+                request.dates.asOf = month
+            }
+            request.dates.typicalTenureMonths = imputeTenure
             let outcome = try CleanStage.run(request)
             let s = outcome.statistics
             if json {
@@ -57,7 +77,17 @@ struct Clean: ParsableCommand {
                 j.add("skills_exact", s.skillsExact)
                 j.add("skills_fuzzy", s.skillsFuzzy)
                 j.add("skills_unmatched", s.skillsUnmatched)
+                j.add("titles_overridden", s.titlesOverridden)
+                j.add("title_distinct", outcome.distinctTitles)
+                j.add("title_match_seconds", outcome.titleMatchSeconds, digits: 4)
+                j.add("threads", outcome.threads)
                 j.add("end_dates_inferred", s.endDatesInferred)
+                j.add("dates_imputed", s.datesImputed)
+                var d = JSONText()
+                for key in s.dateIssues.keys.sorted() { d.add(key, s.dateIssues[key]!) }
+                j.add("date_issues", raw: d.text)
+                j.add("values_masked", s.valuesMasked)
+                if let path = outcome.reportPath { j.add("report", path) }
                 j.add("quarantine", outcome.quarantinePath)
                 j.add("seconds", outcome.seconds, digits: 3)
                 print(j.text)
@@ -67,7 +97,10 @@ struct Clean: ParsableCommand {
                     if toStderr { note(text) } else { print(text) }
                 }
                 log("read \(outcome.read) = written \(outcome.written) + quarantined \(outcome.quarantined)")
-                log("titles: \(s.titlesExact) exact, \(s.titlesFuzzy) by edit distance, \(s.titlesUnmatched) left as typed; skills: \(s.skillsExact) exact, \(s.skillsFuzzy) by edit distance, \(s.skillsUnmatched) left as typed; end dates inferred: \(s.endDatesInferred)")
+                log("titles: \(s.titlesExact) exact, \(s.titlesFuzzy) fuzzy, \(s.titlesUnmatched) left as typed, \(s.titlesOverridden) overridden; skills: \(s.skillsExact) exact, \(s.skillsFuzzy) fuzzy, \(s.skillsUnmatched) left as typed")
+                let issues = s.dateIssues.keys.sorted().map { "\($0) \(s.dateIssues[$0]!)" }.joined(separator: ", ")
+                log("dates: \(s.endDatesInferred) end dates inferred, \(s.datesImputed) imputed; flagged: \(issues.isEmpty ? "none" : issues); personal data masked in \(s.valuesMasked) values")
+                if let path = outcome.reportPath { log("report: \(path) (summary: \(outcome.summaryPath ?? ""))") }
                 for (reason, count) in outcome.reasons.prefix(5) { log("quarantined \(count) × \(reason)") }
                 if outcome.quarantined > 0 { log("quarantine: \(outcome.quarantinePath)") }
             }

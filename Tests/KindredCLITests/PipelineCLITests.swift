@@ -113,13 +113,12 @@ struct PipelineCLITests {
         let walker = FileManager.default.enumerator(atPath: p("out"))
         while let relative = walker?.nextObject() as? String {
             var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: p("out/" + relative), isDirectory: &isFolder), !isFolder.boolValue,
-                relative != "quarantine.jsonl"
-            {
+            if FileManager.default.fileExists(atPath: p("out/" + relative), isDirectory: &isFolder), !isFolder.boolValue {
                 outputs.append(relative)
             }
         }
         #expect(outputs.contains("clean.jsonl") && outputs.contains("clusters.csv") && outputs.contains("summary.json"))
+        #expect(outputs.contains("quarantine.jsonl") && outputs.contains("clean_report.json") && outputs.contains("clean_report.md"))
         #expect(outputs.contains("model/manifest.json"))
         for file in outputs {
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: p("out/" + file))), as: UTF8.self)

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Masks personal data that people type into free-text fields: e-mail addresses (`[email]`),
+/// phone numbers (7 or more digits with the usual separators: `[phone]`), web addresses (`[url]`),
+/// street addresses (a house number, words, and a street word such as "St" or "Avenue":
+/// `[address]`), and the record's own name, e-mail and phone wherever they appear (`[name]`…).
+///
+/// Example: `"Nurse - call 555-010-2000 or ann@x.org"` → `"Nurse - call [phone] or [email]"`.
+///
+/// - Complexity: O(length) per value; values with no `@`, no digit run and no `www`/`http` return at once.
+public struct PrivacyMask: Sendable {
+    /// The record's own identifiers, lower-cased (empty ones dropped).
+    private let own: [(text: String, label: String)]
+
+    /// A mask that also hides the given identifiers of one person.
+    public init(name: String? = nil, email: String? = nil, phone: String? = nil) {
+        var own: [(String, String)] = []
+        for (value, label) in [(name, "[name]"), (email, "[email]"), (phone, "[phone]")] {
+            if let value = value?.trimmingCharacters(in: .whitespaces).lowercased(), value.count >= 3 { own.append((value, label)) }
+        }
+        self.own = own
+    }
+
+    static let streetWords: Set<String> = [
+        "st", "street", "ave", "avenue", "rd", "road", "blvd", "boulevard", "ln", "lane", "dr", "drive", "ct", "court",
+        "way", "pl", "place", "hwy", "highway", "sq", "square", "terrace", "crescent",
+    ]
+
+    /// The masked text and whether anything was masked.
+    public func mask(_ text: String) -> (text: String, masked: Bool) {
+        var out = text
+        var masked = false
+        if !own.isEmpty {
+            let lower = out.lowercased()
+            for (value, label) in own where lower.contains(value) {
+                out = PrivacyMask.replacingCaseInsensitive(value, in: out, with: label)
+                masked = true
+            }
+        }
+        let (patterns, found) = PrivacyMask.maskPatterns(out)
+        return (patterns, masked || found)
+    }
+
+    static func replacingCaseInsensitive(_ needle: String, in text: String, with label: String) -> String {
+        let n = Array(needle.unicodeScalars)
+        let scalars = Array(text.unicodeScalars)
+        let lower = Array(text.lowercased().unicodeScalars)
+        guard lower.count == scalars.count else { return text.lowercased().replacingOccurrencesSimple(needle, label) }
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            if i + n.count <= lower.count, Array(lower[i..<(i + n.count)]) == n {
+                out.append(contentsOf: label.unicodeScalars)
+                i += n.count
+            } else {
+                out.append(scalars[i])
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// Masks e-mails, phones, URLs and street addresses.
+    static func maskPatterns(_ text: String) -> (String, Bool) {
+        let scalars = Array(text.unicodeScalars)
+        var digits = 0
+        var maxRun = 0
+        var hasAt = false
+        for s in scalars {
+            if s == "@" { hasAt = true }
+            if s.properties.numericType != nil && s.value < 128 { digits += 1 } else if !" -.()+/".unicodeScalars.contains(s) { maxRun = max(maxRun, digits); digits = 0 }
+        }
+        maxRun = max(maxRun, digits)
+        let lower = text.lowercased()
+        let hasURL = lower.contains("http") || lower.contains("www.")
+        let hasDigit = scalars.contains { $0.value >= 48 && $0.value <= 57 }
+        guard hasAt || maxRun >= 7 || hasURL || hasDigit else { return (text, false) }
+        // Work on whitespace-separated tokens, keeping the separators.
+        var tokens: [String] = []
+        var separators: [String] = []
+        var current = ""
+        var gap = ""
+        for ch in text {
+            if ch.isWhitespace {
+                if !current.isEmpty { tokens.append(current); separators.append(gap); current = ""; gap = "" }
+                gap.append(ch)
+            } else {
+                current.append(ch)
+            }
+        }
+        if !current.isEmpty { tokens.append(current); separators.append(gap); gap = "" }
+        let trailing = gap
+        var masked = false
+        var labels = [String?](repeating: nil, count: tokens.count)
+        for (i, token) in tokens.enumerated() {
+            let t = token.lowercased()
+            if t.contains("@"), t.split(separator: "@").count == 2, t.split(separator: "@")[1].contains(".") {
+                labels[i] = "[email]" + PrivacyMask.trailingPunctuation(token)
+            } else if t.hasPrefix("http://") || t.hasPrefix("https://") || t.hasPrefix("www.") {
+                labels[i] = "[url]" + PrivacyMask.trailingPunctuation(token)
+            }
+        }
+        // Phone numbers: runs of tokens made of digits and separators holding 7+ digits in total.
+        var i = 0
+        while i < tokens.count {
+            func phoneLike(_ t: String) -> Bool {
+                !t.isEmpty && t.unicodeScalars.allSatisfy { ($0.value >= 48 && $0.value <= 57) || "-.()+/".unicodeScalars.contains($0) }
+                    && t.unicodeScalars.contains { $0.value >= 48 && $0.value <= 57 }
+            }
+            guard labels[i] == nil, phoneLike(tokens[i]) else { i += 1; continue }
+            var j = i
+            var count = 0
+            while j < tokens.count, labels[j] == nil, phoneLike(tokens[j]) {
+                count += tokens[j].unicodeScalars.filter { $0.value >= 48 && $0.value <= 57 }.count
+                j += 1
+            }
+            if count >= 7 {
+                labels[i] = "[phone]" + PrivacyMask.trailingPunctuation(tokens[j - 1]).filter { $0 != ")" }
+                for k in (i + 1)..<j { labels[k] = "" }
+            }
+            i = j
+        }
+        // Street addresses: a number, one to four words, then a street word.
+        i = 0
+        while i < tokens.count {
+            let t = tokens[i]
+            guard labels[i] == nil, let first = t.unicodeScalars.first, first.value >= 48 && first.value <= 57,
+                t.unicodeScalars.allSatisfy({ ($0.value >= 48 && $0.value <= 57) || $0.properties.isAlphabetic || $0 == "-" })
+            else { i += 1; continue }
+            var end = -1
+            var j = i + 1
+            while j < tokens.count, j <= i + 5 {
+                let word = tokens[j].lowercased().trimmingCharacters(in: .punctuationCharactersSimple)
+                if PrivacyMask.streetWords.contains(word), j > i + 1 { end = j; break }
+                j += 1
+            }
+            if end > 0 {
+                labels[i] = "[address]" + PrivacyMask.trailingPunctuation(tokens[end])
+                for k in (i + 1)...end { labels[k] = "" }
+                i = end + 1
+            } else {
+                i += 1
+            }
+        }
+        var out = ""
+        for (k, token) in tokens.enumerated() {
+            if let label = labels[k] {
+                masked = true
+                if label.isEmpty { continue }
+                out += separators[k] + label
+            } else {
+                out += separators[k] + token
+            }
+        }
+        return masked ? (out + trailing, true) : (text, false)
+    }
+
+    static func trailingPunctuation(_ token: String) -> String {
+        var tail = ""
+        for ch in token.reversed() {
+            if ",;:!?)".contains(ch) { tail.insert(ch, at: tail.startIndex) } else { break }
+        }
+        return tail
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrencesSimple(_ needle: String, _ label: String) -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: needle) {
+            out += rest[..<range.lowerBound] + label
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+
+    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension Set where Element == Character {
+    fileprivate static var punctuationCharactersSimple: Set<Character> { [".", ",", ";", ":", "!", "?", "(", ")"] }
+}

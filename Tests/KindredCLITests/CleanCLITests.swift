@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@Suite("kindred clean: report, overrides, threads, privacy")
+struct CleanCLITests {
+    static func write(_ text: String, to path: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+
+    static let people = """
+        {"id":"p1","name":"Zelda Quimby","email":"zelda.q@example.com","positions":[{"title":"Sr. Sofware Engneer","start":"2015-01"},{"title":"Fire Fighter","start":"2018-03"}]}
+        {"id":"p2","name":"Yusuf Okafor","phone":"+1 555 010 9999","birth_year":1990,"positions":[{"title":"Paramedc","start":"2000-01","end":"2001-01"},{"title":"Lead RN - yusuf.o@example.com","start":"2019-05","end":"2017-01"}]}
+        {"id":"p3","name":"Wanda Ng","positions":[{"title":"Chief Happiness Ninja","start":"2020-01"}]}
+        {"id":"p4","name":"Wanda Ng","positions":[{"title":"chief happiness ninja","start":"2021-01"},{"title":"Fire-fighter","start":"2030-01"}]}
+        {"id":"p5","name":"Victor Ames","email":"victor@example.com", broken json
+        """
+
+    @Test("overrides win, the report lists merges, uncertain and left-alone values, dates are flagged, nothing identifying leaks")
+    func reportAndOverrides() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try Self.write(Self.people + "\n", to: p("people.jsonl"))
+        try Self.write("raw,canonical\nCHIEF HAPPINESS NINJA,Human Resources Manager\n", to: p("overrides.csv"))
+        let r = try CLI.run([
+            "clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key", "--json", "--as-of", "2026-12",
+            "--overrides", p("overrides.csv"), "--report", p("report.json"),
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try CLI.json(r.stdout)
+        #expect(summary["read"] as? Int == 5)
+        #expect(summary["written"] as? Int == 4)
+        #expect(summary["quarantined"] as? Int == 1)
+        #expect(summary["titles_overridden"] as? Int == 2)  // both spellings of the ninja, by normalised key
+        let issues = summary["date_issues"] as? [String: Int] ?? [:]
+        #expect(issues["end_before_start"] == 1)
+        #expect(issues["before_age_14"] == 1)
+        #expect(issues["future_start"] == 1)
+        #expect((summary["values_masked"] as? Int ?? 0) >= 1)
+        let lines = try String(contentsOfFile: p("clean.jsonl"), encoding: .utf8).split(separator: "\n")
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        let positions = first["positions"] as! [[String: Any]]
+        #expect(positions[0]["occupation"] as? String == "software_engineer")
+        #expect(positions[0]["seniority"] as? String == "senior")
+        #expect(positions[0]["title_raw"] as? String == "Sr. Sofware Engneer")
+        #expect(positions[0]["end"] as? String == "2018-03")
+        #expect(positions[0]["end_inferred"] as? Bool == true)
+        let third = try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as! [String: Any]
+        let ninja = (third["positions"] as! [[String: Any]])[0]
+        #expect(ninja["title"] as? String == "Human Resources Manager")
+        #expect(ninja["title_match"] as? String == "override")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p("report.json")))) as! [String: Any]
+        #expect(report["reconciles"] as? Bool == true)
+        let merges = report["biggest_merges"] as! [[String: Any]]
+        let firefighter = merges.first { $0["occupation"] as? String == "firefighter" }
+        #expect(firefighter?["spellings"] as? Int == 2)
+        #expect(firefighter?["records"] as? Int == 2)
+        let markdown = try String(contentsOfFile: p("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## Biggest merges") && markdown.contains("## Uncertain mappings") && markdown.contains("## Left alone"))
+        // No name, e-mail, phone or raw id in any output (quarantine included) or in the log.
+        var outputs = [r.stdout, r.stderr]
+        for file in ["clean.jsonl", "clean.quarantine.jsonl", "report.json", "report.md"] {
+            outputs.append(try String(contentsOfFile: p(file), encoding: .utf8))
+        }
+        for secret in ["Zelda", "Quimby", "zelda.q@example.com", "Okafor", "555 010 9999", "yusuf.o@example.com", "Wanda", "Victor", "victor@example.com", "\"p1\"", "\"p5\""] {
+            for (i, text) in outputs.enumerated() { #expect(!text.contains(secret), "output \(i) contains \(secret)") }
+        }
+        // The quarantined line is still found by file and line.
+        let quarantine = try JSONSerialization.jsonObject(with: Data(try String(contentsOfFile: p("clean.quarantine.jsonl"), encoding: .utf8).utf8)) as! [String: Any]
+        #expect(quarantine["line"] as? Int == 5)
+    }
+
+    @Test("output is identical at any thread count and chunk size")
+    func threads() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        _ = try CLI.run(["synth", "--people", "300", "--seed", "5", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
+        var outputs: [Data] = []
+        for (threads, chunk) in [("1", "4096"), ("3", "7"), ("2", "50")] {
+            let r = try CLI.run(["clean", p("people.jsonl"), "--output", p("c\(threads).jsonl"), "--demo-key", "--threads", threads, "--chunk-size", chunk, "--as-of", "2026-12"], in: CLI.repoRoot)
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: p("c\(threads).jsonl"))))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[2])
+        #expect(!outputs[0].isEmpty)
+    }
+
+    @Test("a bad overrides file is an error naming file, line and field, not the value")
+    func badOverrides() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try Self.write("{\"id\":\"a\",\"positions\":[{\"title\":\"Nurse\"}]}\n", to: p("people.jsonl"))
+        try Self.write("raw,canonical,occupation\nSecret Title Value,Nurse,no_such_occupation\n", to: p("o.csv"))
+        let r = try CLI.run(["clean", p("people.jsonl"), "--output", p("c.jsonl"), "--demo-key", "--overrides", p("o.csv")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("o.csv") && r.stderr.contains("2") && r.stderr.contains("occupation"))
+        #expect(!r.stderr.contains("Secret Title Value"))
+        #expect(!FileManager.default.fileExists(atPath: p("c.jsonl")))
+    }
+}
