@@ -10,26 +10,41 @@ public enum EditDistance {
         if abs(n - m) > limit { return limit == .max ? abs(n - m) : limit + 1 }
         if n == 0 { return m }
         if m == 0 { return n }
-        var previous2 = [Int](repeating: 0, count: m + 1)
-        var previous = Array(0...m)
-        var current = [Int](repeating: 0, count: m + 1)
-        for i in 1...n {
-            current[0] = i
-            var rowMinimum = i
-            for j in 1...m {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                    value = min(value, previous2[j - 2] + 1)
-                }
-                current[j] = value
-                rowMinimum = min(rowMinimum, value)
+        // Three rows in one stack buffer: no heap allocation per call (this runs for every fuzzy candidate).
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * (m + 1)) { rows -> Int in
+            var previous2 = rows.baseAddress!
+            var previous = previous2 + (m + 1)
+            var current = previous + (m + 1)
+            for j in 0...m {
+                previous2[j] = 0
+                previous[j] = j
+                current[j] = 0
             }
-            if rowMinimum > limit { return limit + 1 }
-            swap(&previous2, &previous)
-            swap(&previous, &current)
+            return a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    for i in 1...n {
+                        current[0] = i
+                        var rowMinimum = i
+                        let ai = a[i - 1]
+                        for j in 1...m {
+                            let cost = ai == b[j - 1] ? 0 : 1
+                            var value = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == b[j - 1] {
+                                value = Swift.min(value, previous2[j - 2] + 1)
+                            }
+                            current[j] = value
+                            rowMinimum = Swift.min(rowMinimum, value)
+                        }
+                        if rowMinimum > limit { return limit + 1 }
+                        let spare = previous2
+                        previous2 = previous
+                        previous = current
+                        current = spare
+                    }
+                    return limit == .max ? previous[m] : Swift.min(previous[m], limit + 1)
+                }
+            }
         }
-        return limit == .max ? previous[m] : min(previous[m], limit + 1)
     }
 }
 
