@@ -79,6 +79,9 @@ public struct CanonicalDictionary: Sendable {
     public var voteBelow: Float = 0.9
     private var entries: [Entry] = []
     private var entryTokens: [[Int32]] = []
+    private var entryIsCanonical: [Bool] = []
+    /// Scores against a canonical title (the occupation's own name) count this many times more.
+    public var canonicalBoost: Float = 1.25
     private var exact: [String: Int32] = [:]
     private var folded: [String: Int32] = [:]
     private var fingerprints: [String: Int32] = [:]
@@ -88,6 +91,7 @@ public struct CanonicalDictionary: Sendable {
     /// An empty dictionary.
     public init(splitsSeniority: Bool) {
         self.splitsSeniority = splitsSeniority
+        vocabulary.twoEditsKeepFirstLetter = !splitsSeniority
     }
 
     /// Number of distinct spellings (after normalisation).
@@ -108,6 +112,7 @@ public struct CanonicalDictionary: Sendable {
         if fingerprints[fingerprint] == nil { fingerprints[fingerprint] = entry }
         entries.append(Entry(canonical: canonical, occupation: occupation, surface: Array(surface.unicodeScalars)))
         entryTokens.append(words.map { vocabulary.register($0) })
+        entryIsCanonical.append(occupation != nil && spelling == canonical)
         index = nil
     }
 
@@ -115,7 +120,7 @@ public struct CanonicalDictionary: Sendable {
     /// dictionary seals a copy first).
     public mutating func seal() {
         vocabulary.seal()
-        index = PostingIndex(entryTokens: entryTokens, tokenCount: vocabulary.tokens.count)
+        index = PostingIndex(entryTokens: entryTokens, entryScale: entryIsCanonical.map { $0 ? canonicalBoost : 1 }, tokenCount: vocabulary.tokens.count)
     }
 
     /// The title dictionary of a catalogue: canonical titles first, then their variants.
@@ -169,7 +174,8 @@ public struct CanonicalDictionary: Sendable {
         public let dictionary: CanonicalDictionary
         private let index: PostingIndex
         private var scores: [Float]
-        private var touched: [Int32] = []
+        /// Entries scored for the current value (scratch sized to the dictionary: no growth in the loop).
+        private var touched: [Int32]
         private var gramCounts: [UInt16]
         private var wordCache: [String: [WordVocabulary.Reading]] = [:]
         /// Candidates re-ranked by character similarity.
@@ -185,7 +191,7 @@ public struct CanonicalDictionary: Sendable {
             index = sealed.index!
             scores = [Float](repeating: 0, count: sealed.entries.count)
             gramCounts = [UInt16](repeating: 0, count: sealed.vocabulary.surfaces.count)
-            touched.reserveCapacity(1024)
+            touched = [Int32](repeating: 0, count: sealed.entries.count)
         }
 
         mutating func readings(_ word: String) -> [WordVocabulary.Reading] {
@@ -241,23 +247,30 @@ public struct CanonicalDictionary: Sendable {
             let scale = 1 / norm.squareRoot()
             let index = self.index
             var top: [(entry: Int32, score: Float)] = []
+            top.reserveCapacity(Matcher.voters + 1)
+            let idf = index.idf
+            touched.withUnsafeMutableBufferPointer { touched in
             scores.withUnsafeMutableBufferPointer { scores in
                 index.offsets.withUnsafeBufferPointer { offsets in
                     index.postingEntries.withUnsafeBufferPointer { postingEntries in
                         index.postingWeights.withUnsafeBufferPointer { postingWeights in
+                            var touchedCount = 0
                             for readings in query {
                                 for (token, similarity) in readings {
-                                    let w = index.idf[Int(token)] * similarity * scale
+                                    let w = idf[Int(token)] * similarity * scale
                                     for p in Int(offsets[Int(token)])..<Int(offsets[Int(token) + 1]) {
                                         let e = Int(postingEntries[p])
-                                        if scores[e] == 0 { touched.append(Int32(e)) }
+                                        if scores[e] == 0 {
+                                            touched[touchedCount] = Int32(e)
+                                            touchedCount += 1
+                                        }
                                         scores[e] += w * postingWeights[p]
                                     }
                                 }
                             }
                             // Keep the best few (score descending, then dictionary order).
                             let k = Matcher.voters
-                            for e in touched {
+                            for e in touched[0..<touchedCount] {
                                 let s = scores[Int(e)]
                                 scores[Int(e)] = 0
                                 if top.count == k, let last = top.last, s < last.score || (s == last.score && e > last.entry) { continue }
@@ -270,7 +283,7 @@ public struct CanonicalDictionary: Sendable {
                     }
                 }
             }
-            touched.removeAll(keepingCapacity: true)
+            }
             guard let first = top.first else { return nil }
             let weight = dictionary.characterWeight
             guard weight > 0, top.count > 1 else { return (first.entry, first.score) }
@@ -320,7 +333,8 @@ final class PostingIndex: Sendable {
     let postingEntries: [Int32]
     let postingWeights: [Float]
 
-    init(entryTokens: [[Int32]], tokenCount: Int) {
+    /// - Parameter entryScale: a factor on each entry's weights (1: plain cosine).
+    init(entryTokens: [[Int32]], entryScale: [Float], tokenCount: Int) {
         var frequency = [Int](repeating: 0, count: tokenCount)
         for tokens in entryTokens {
             for token in Set(tokens) { frequency[Int(token)] += 1 }
@@ -344,7 +358,7 @@ final class PostingIndex: Sendable {
             let unique = weightOf.keys.sorted()
             var norm: Float = 0
             for token in unique { norm += weightOf[token]! * weightOf[token]! }
-            let scale = 1 / max(norm, 1e-12).squareRoot()
+            let scale = entryScale[e] / max(norm, 1e-12).squareRoot()
             for token in unique {
                 let p = Int(cursor[Int(token)])
                 cursor[Int(token)] += 1

@@ -59,28 +59,35 @@ public enum JaroWinkler {
         if a.isEmpty && b.isEmpty { return 1 }
         if a.isEmpty || b.isEmpty { return 0 }
         let window = max(0, max(a.count, b.count) / 2 - 1)
-        var aMatched = [Bool](repeating: false, count: a.count)
-        var bMatched = [Bool](repeating: false, count: b.count)
-        var matches = 0
-        for i in 0..<a.count {
-            let low = max(0, i - window)
-            let high = min(b.count - 1, i + window)
-            if low > high { continue }
-            for j in low...high where !bMatched[j] && a[i] == b[j] {
-                aMatched[i] = true
-                bMatched[j] = true
-                matches += 1
-                break
+        // Match flags for both strings in one stack buffer (no heap allocation per call).
+        let (matches, transpositions) = withUnsafeTemporaryAllocation(of: Bool.self, capacity: a.count + b.count) { flags -> (Int, Int) in
+            flags.initialize(repeating: false)
+            let aMatched = UnsafeMutableBufferPointer(rebasing: flags[0..<a.count])
+            let bMatched = UnsafeMutableBufferPointer(rebasing: flags[a.count...])
+            var matches = 0
+            for i in 0..<a.count {
+                let low = max(0, i - window)
+                let high = min(b.count - 1, i + window)
+                if low > high { continue }
+                for j in low...high where !bMatched[j] && a[i] == b[j] {
+                    aMatched[i] = true
+                    bMatched[j] = true
+                    matches += 1
+                    break
+                }
             }
+            var transpositions = 0
+            var j = 0
+            if matches > 0 {
+                for i in 0..<a.count where aMatched[i] {
+                    while !bMatched[j] { j += 1 }
+                    if a[i] != b[j] { transpositions += 1 }
+                    j += 1
+                }
+            }
+            return (matches, transpositions)
         }
         if matches == 0 { return 0 }
-        var transpositions = 0
-        var j = 0
-        for i in 0..<a.count where aMatched[i] {
-            while !bMatched[j] { j += 1 }
-            if a[i] != b[j] { transpositions += 1 }
-            j += 1
-        }
         let m = Double(matches)
         let jaro = (m / Double(a.count) + m / Double(b.count) + (m - Double(transpositions / 2)) / m) / 3
         var prefix = 0

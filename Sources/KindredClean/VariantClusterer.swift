@@ -49,7 +49,7 @@ public enum VariantClusterer {
         counts.withUnsafeMutableBufferPointer { counts in
             for (k, key) in scalars.enumerated() where key.count >= 6 {
                 let limit = min(3, key.count / 6)
-                for (other, _) in index.nearest(key, limit: limit, counts: counts, maximum: 8, rank: { _ in 0 }) where other != k {
+                for (other, _) in index.nearest(key, limit: limit, counts: counts, maximum: 8, slack: limit, rank: { _ in 0 }) where other != k {
                     guard JaroWinkler.similarity(key, scalars[other]) >= 0.9 else { continue }
                     let a = find(k), b = find(other)
                     if a != b { parent[max(a, b)] = min(a, b) }

@@ -1,18 +1,20 @@
+import Foundation
+
 /// The words of a dictionary, with fuzzy lookup for words that are not in it.
 ///
 /// Every dictionary word (its *surface*) belongs to a *token*: its folded form (`WordStem`), so
-/// "accountants" and "accountant" are one token. A query word resolves to a token and a similarity:
+/// "accountants" and "accountant" are one token. A query word resolves to up to four readings
+/// (token, similarity), surest first:
 /// 1. the surface or its folded form is known: similarity 1;
-/// 2. a known surface within Damerau–Levenshtein distance 1 (4–7 characters) or 2 (8 or more), found
-///    by character-bigram blocking with count filtering (an edit breaks at most three padded bigrams —
-///    a transposition does — so a candidate must share `grams − 3·edits`), the nearest winning, then the one with
-///    the higher Jaro–Winkler similarity, then the more frequent: similarity `1 − edits/length`;
-/// 3. a consonant skeleton ("mngr", "dsptchr": first letter, then consonants) of a known surface:
-///    similarity 0.8.
-/// Otherwise the word is unknown.
+/// 2. the known surfaces at the smallest Damerau–Levenshtein distance, at most 1 (4 letters) or 2
+///    (5 or more), found by symmetric deletion (`FuzzyStringIndex`), then by Jaro–Winkler, then by
+///    frequency: similarity `1 − edits/length`;
+/// 3. surfaces whose consonant skeleton ("mngr", "dsptchr": first letter, then consonants) the word
+///    is, or is one edit from: similarity 0.8 (0.65 with the edit).
+/// Otherwise the word is unknown (no readings).
 ///
-/// - Complexity: building is O(total characters); a fuzzy lookup touches the postings of the word's
-///   bigrams (a few thousand entries for the full O*NET vocabulary).
+/// - Complexity: building is O(surfaces × length²) for the two-deletion index; a lookup hashes the
+///   word's O(length²) deletions and verifies the few candidates they name.
 struct WordVocabulary: Sendable {
     /// Surface → index.
     private(set) var surfaceIndex: [String: Int32] = [:]
@@ -25,6 +27,12 @@ struct WordVocabulary: Sendable {
     /// How many dictionary entries hold each surface (a tie-break for fuzzy lookups).
     private(set) var surfaceFrequency: [Int32] = []
     private var skeletons: [String: [Int32]] = [:]
+    /// Most edits a fuzzy lookup allows (1 or 2).
+    var maximumEdits = 2
+    /// Whether a two-edit reading must keep the word's first letter (skills: their words are mostly
+    /// names of tools and methods, where a two-edit neighbour with another initial is another thing:
+    /// "solving" is not "moving").
+    var twoEditsKeepFirstLetter = false
     /// Fuzzy indexes over surfaces and over distinct skeletons, built by `seal()`.
     private var surfaceGrams = FuzzyStringIndex()
     private var skeletonGrams = FuzzyStringIndex()
@@ -54,7 +62,8 @@ struct WordVocabulary: Sendable {
 
     /// Builds the fuzzy-lookup structures once every word is registered.
     mutating func seal() {
-        surfaceGrams = FuzzyStringIndex(surfaces)
+        surfaceGrams = FuzzyStringIndex(surfaces, deletions: maximumEdits)
+        surfaceGrams.twoEditsKeepFirstLetter = twoEditsKeepFirstLetter
         var lists: [String: [Int32]] = [:]
         for (s, scalars) in surfaces.enumerated() where scalars.count >= 4 {
             let skeleton = WordVocabulary.skeleton(scalars)
@@ -74,7 +83,7 @@ struct WordVocabulary: Sendable {
             keys.append(Array(key.unicodeScalars))
             skeletonSurfaces.append(kept)
         }
-        skeletonGrams = FuzzyStringIndex(keys)
+        skeletonGrams = FuzzyStringIndex(keys, deletions: 1)
     }
 
     /// Padded bigrams of a word as 64-bit keys ("^a", "ab", …, "z$").
@@ -100,9 +109,11 @@ struct WordVocabulary: Sendable {
         return String(out)
     }
 
+    /// Words this long or longer may be two edits from a dictionary word; shorter ones one.
+    static let twoEditsFrom = 5
     /// Edits allowed for a word of this length.
     static func tolerance(forLength length: Int) -> Int {
-        length < 4 ? 0 : length < 5 ? 1 : 2
+        length < 4 ? 0 : length < WordVocabulary.twoEditsFrom ? 1 : 2
     }
 
     /// One way to read a query word: a dictionary token and how sure that reading is.
@@ -122,7 +133,7 @@ struct WordVocabulary: Sendable {
                 readings.append((token, similarity))
             }
         }
-        let limit = WordVocabulary.tolerance(forLength: scalars.count)
+        let limit = min(maximumEdits, WordVocabulary.tolerance(forLength: scalars.count))
         if limit > 0 {
             for (surface, distance) in nearest(scalars, limit: limit, counts: counts) {
                 add(surfaceToken[surface], Float(1 - Double(distance) / Double(max(scalars.count, surfaces[surface].count))))
@@ -154,23 +165,41 @@ struct WordVocabulary: Sendable {
     }
 }
 
-/// Strings indexed by padded character bigrams, for nearest-string lookups within a few
-/// Damerau–Levenshtein edits (count filtering: an edit breaks at most three bigrams, so a candidate
-/// must share `grams − 3·edits` of the query's; survivors are verified by the exact distance).
+/// Strings with two ways to find those within a few Damerau–Levenshtein edits of a query:
+/// - a symmetric-delete index (`deletions` 1 or 2: each string and what is left after deleting up to
+///   that many characters, as 64-bit hashes) — exact and cheap for lookups within `deletions` edits;
+/// - padded character bigrams with count filtering (an edit breaks at most three bigrams, so a
+///   candidate must share `max(grams) − 3·edits`) for larger limits (the variant clusterer's long keys).
+/// Candidates are verified by the exact distance.
 struct FuzzyStringIndex: Sendable {
     private(set) var strings: [[Unicode.Scalar]] = []
     private var gramIndex: [UInt64: Int32] = [:]
     private var offsets: [Int32] = [0]
     private var postings: [Int32] = []
+    /// Distinct bigrams of each string.
+    private var gramTotals: [UInt16] = []
+    /// Symmetric-delete index: each string and what is left of it after up to `deletions` character
+    /// deletions → the strings that produce it (CSR).
+    private var deleteKeys: [UInt64: Int32] = [:]
+    private var deleteOffsets: [Int32] = [0]
+    private var deleteStrings: [Int32] = []
+    private(set) var deletions = 0
+    /// Whether a two-edit match must keep the first letter.
+    var twoEditsKeepFirstLetter = false
 
     init() {}
 
-    init(_ strings: [[Unicode.Scalar]]) {
+    /// - Parameter deletions: depth of the symmetric-delete index (0: bigrams only). Lookups within that
+    ///   many edits use it: exact, and cheaper than bigram counting.
+    init(_ strings: [[Unicode.Scalar]], deletions: Int = 0) {
         self.strings = strings
+        self.deletions = deletions
         var lists: [[Int32]] = []
+        gramTotals = [UInt16](repeating: 0, count: strings.count)
         for (s, scalars) in strings.enumerated() where scalars.count >= 3 {
             var seen = Set<UInt64>()
             for gram in WordVocabulary.bigrams(scalars) where seen.insert(gram).inserted {
+                gramTotals[s] += 1
                 let g: Int32
                 if let existing = gramIndex[gram] {
                     g = existing
@@ -187,46 +216,151 @@ struct FuzzyStringIndex: Sendable {
             postings.append(contentsOf: list)
             offsets.append(Int32(postings.count))
         }
+        var deleteLists: [[Int32]] = []
+        for (s, scalars) in strings.enumerated() where deletions > 0 {
+            for variant in FuzzyStringIndex.variants(scalars, deletions: deletions) {
+                let k: Int32
+                if let existing = deleteKeys[variant] {
+                    k = existing
+                } else {
+                    k = Int32(deleteLists.count)
+                    deleteKeys[variant] = k
+                    deleteLists.append([])
+                }
+                if deleteLists[Int(k)].last != Int32(s) { deleteLists[Int(k)].append(Int32(s)) }
+            }
+        }
+        deleteOffsets.reserveCapacity(deleteLists.count + 1)
+        for list in deleteLists {
+            deleteStrings.append(contentsOf: list)
+            deleteOffsets.append(Int32(deleteStrings.count))
+        }
     }
 
-    /// Strings within `limit` edits of `scalars`: those at the smallest distance found and one more,
-    /// nearest first, then by Jaro–Winkler similarity, then by `rank` (higher first), then by index.
-    /// `counts` is zeroed scratch of at least `strings.count`, left zeroed.
-    func nearest(
-        _ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>, maximum: Int, rank: (Int) -> Int32
-    ) -> [(Int, Int)] {
-        let grams = WordVocabulary.bigrams(scalars)
-        let needed = max(1, grams.count - 3 * limit)
-        var candidates: [Int32] = []
-        offsets.withUnsafeBufferPointer { offsets in
-            postings.withUnsafeBufferPointer { postings in
-                var seen = Set<UInt64>()
-                for gram in grams where seen.insert(gram).inserted {
-                    guard let g = gramIndex[gram] else { continue }
-                    for p in Int(offsets[Int(g)])..<Int(offsets[Int(g) + 1]) {
-                        let s = Int(postings[p])
-                        counts[s] &+= 1
-                        if Int(counts[s]) == needed { candidates.append(Int32(s)) }
-                    }
-                }
-                for gram in seen {
-                    guard let g = gramIndex[gram] else { continue }
-                    for p in Int(offsets[Int(g)])..<Int(offsets[Int(g) + 1]) { counts[Int(postings[p])] = 0 }
+    /// Hashes (64-bit FNV-1a) of a string and of what is left after deleting up to `deletions` (1 or 2)
+    /// of its characters. A collision only adds a candidate that the exact distance then rejects.
+    static func variants(_ scalars: [Unicode.Scalar], deletions: Int) -> [UInt64] {
+        let n = scalars.count
+        var out: [UInt64] = []
+        out.reserveCapacity(1 + n + (deletions > 1 ? n * (n - 1) / 2 : 0))
+        func hash(skipping a: Int, _ b: Int) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in 0..<n where i != a && i != b {
+                h = (h ^ UInt64(scalars[i].value)) &* 0x100_0000_01b3
+            }
+            return (h ^ UInt64(n - (a >= 0 ? 1 : 0) - (b >= 0 ? 1 : 0))) &* 0x100_0000_01b3
+        }
+        out.append(hash(skipping: -1, -1))
+        guard n > 0 else { return out }
+        for i in 0..<n {
+            // Deleting either of two equal neighbours leaves the same string: hash it once.
+            if i > 0 && scalars[i] == scalars[i - 1] { continue }
+            out.append(hash(skipping: i, -1))
+        }
+        if deletions > 1 && n > 1 {
+            for i in 0..<n {
+                for j in (i + 1)..<n { out.append(hash(skipping: i, j)) }
+            }
+        }
+        return out
+    }
+
+    /// Strings within `limit` (≤ `deletions`) edits with their distances, found by symmetric deletion
+    /// (complete for substitutions, insertions, deletions and adjacent transpositions), verified by the
+    /// exact distance.
+    func within(_ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>) -> [(index: Int, distance: Int, jw: Double)] {
+        var candidates: [Int] = []
+        for variant in FuzzyStringIndex.variants(scalars, deletions: limit) {
+            guard let k = deleteKeys[variant] else { continue }
+            for p in Int(deleteOffsets[Int(k)])..<Int(deleteOffsets[Int(k) + 1]) {
+                let s = Int(deleteStrings[p])
+                if counts[s] == 0 {
+                    counts[s] = 1
+                    candidates.append(s)
                 }
             }
         }
+        for s in candidates { counts[s] = 0 }
+        var found: [(index: Int, distance: Int, jw: Double)] = []
+        for s in candidates where abs(strings[s].count - scalars.count) <= limit {
+            let distance = EditDistance.damerauLevenshtein(scalars, strings[s], limit: limit)
+            // With `twoEditsKeepFirstLetter`, two edits only between words with the same first letter.
+            guard distance <= 1 || (distance <= limit && (!twoEditsKeepFirstLetter || strings[s].first == scalars.first)) else { continue }
+            found.append((s, distance, JaroWinkler.similarity(scalars, strings[s])))
+        }
+        return found
+    }
+
+    /// Strings within `limit` edits of `scalars`: those at the smallest distance (or up to `slack` more),
+    /// nearest first, then by Jaro–Winkler
+    /// similarity, then by `rank` (higher first), then by index; at most `maximum`.
+    /// `counts` is zeroed scratch of at least `strings.count`, left zeroed.
+    func nearest(
+        _ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>, maximum: Int, slack: Int = 0,
+        rank: (Int) -> Int32
+    ) -> [(Int, Int)] {
+        if limit <= deletions {
+            return FuzzyStringIndex.ranked(within(scalars, limit: limit, counts: counts), maximum: maximum, slack: slack, rank: rank)
+        }
+        var grams = WordVocabulary.bigrams(scalars)
+        grams.sort()
+        var unique = 0
+        for g in grams where unique == 0 || grams[unique - 1] != g {
+            grams[unique] = g
+            unique += 1
+        }
+        grams.removeLast(grams.count - unique)
+        let needed = max(1, unique - 3 * limit)
+        var candidates: [(index: Int32, shared: Int32)] = []
+        offsets.withUnsafeBufferPointer { offsets in
+            postings.withUnsafeBufferPointer { postings in
+                var lists: [Range<Int>] = []
+                lists.reserveCapacity(grams.count)
+                for gram in grams {
+                    guard let g = gramIndex[gram] else { continue }
+                    lists.append(Int(offsets[Int(g)])..<Int(offsets[Int(g) + 1]))
+                }
+                var reached: [Int32] = []
+                for range in lists {
+                    for p in range {
+                        let s = Int(postings[p])
+                        counts[s] &+= 1
+                        if Int(counts[s]) == needed { reached.append(Int32(s)) }
+                    }
+                }
+                // A candidate must share max(its grams, ours) − 3·limit bigrams; read the counts, then
+                // leave the scratch zeroed.
+                for s in reached {
+                    let shared = Int(counts[Int(s)])
+                    let other = Int(gramTotals[Int(s)])
+                    if shared >= max(unique, other) - 3 * limit { candidates.append((s, Int32(shared))) }
+                }
+                for range in lists {
+                    for p in range { counts[Int(postings[p])] = 0 }
+                }
+            }
+        }
+        // Most shared bigrams first, so the bound tightens early.
+        candidates.sort { $0.shared != $1.shared ? $0.shared > $1.shared : $0.index < $1.index }
         var found: [(index: Int, distance: Int, jw: Double)] = []
         var bound = limit
-        for candidate in candidates {
+        for (candidate, shared) in candidates {
             let s = Int(candidate)
             let other = strings[s]
-            guard abs(other.count - scalars.count) <= bound else { continue }
+            guard abs(other.count - scalars.count) <= bound, Int(shared) >= max(unique, Int(gramTotals[s])) - 3 * bound else { continue }
             let distance = EditDistance.damerauLevenshtein(scalars, other, limit: bound)
             guard distance <= bound else { continue }
             found.append((s, distance, JaroWinkler.similarity(scalars, other)))
-            bound = min(bound, distance + 1)
+            bound = min(bound, distance + slack)
         }
         found.removeAll { $0.distance > bound }
+        return FuzzyStringIndex.ranked(found, maximum: maximum, slack: slack, rank: rank)
+    }
+
+    /// Nearest first, then by Jaro–Winkler similarity, then by `rank` (higher first), then by index.
+    static func ranked(_ found: [(index: Int, distance: Int, jw: Double)], maximum: Int, slack: Int, rank: (Int) -> Int32) -> [(Int, Int)] {
+        let best = found.map(\.distance).min() ?? 0
+        var found = found.filter { $0.distance <= best + slack }
         found.sort {
             if $0.distance != $1.distance { return $0.distance < $1.distance }
             if $0.jw != $1.jw { return $0.jw > $1.jw }

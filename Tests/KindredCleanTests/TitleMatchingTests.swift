@@ -143,3 +143,33 @@ struct VariantClustererTests {
         }
     }
 }
+
+@Suite("FuzzyStringIndex")
+struct FuzzyStringIndexTests {
+    @Test("symmetric deletion finds exactly the strings within 1 and 2 edits (brute force agrees; property)")
+    func complete() async {
+        await propertyCheck(count: 40, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var rng = SeededGenerator(seed: seed)
+            let letters = Array("abcde".unicodeScalars)
+            func word(_ length: Int) -> [Unicode.Scalar] { (0..<length).map { _ in letters.randomElement(using: &rng)! } }
+            var strings: [[Unicode.Scalar]] = []
+            var seen = Set<String>()
+            while strings.count < 60 {
+                let w = word(Int.random(in: 1...7, using: &rng))
+                if seen.insert(String(String.UnicodeScalarView(w))).inserted { strings.append(w) }
+            }
+            let index = FuzzyStringIndex(strings, deletions: 2)
+            var counts = [UInt16](repeating: 0, count: strings.count)
+            for _ in 0..<10 {
+                let query = word(Int.random(in: 1...7, using: &rng))
+                for limit in 1...2 {
+                    let found = counts.withUnsafeMutableBufferPointer { index.within(query, limit: limit, counts: $0) }
+                    let expected = strings.indices.filter { EditDistance.damerauLevenshtein(query, strings[$0], limit: limit) <= limit }
+                    #expect(Set(found.map(\.index)) == Set(expected))
+                    for f in found { #expect(f.distance == EditDistance.damerauLevenshtein(query, strings[f.index])) }
+                }
+            }
+            #expect(counts.allSatisfy { $0 == 0 }, "scratch left zeroed")
+        }
+    }
+}

@@ -8,12 +8,15 @@ all three). A method is right when it lands on the title's own O*NET-SOC code. E
 dictionary and the same noisy titles; accuracy is reported per noise kind, over all titles and for the
 two sources apart, with titles per second. The methods:
   - kindred: `kindred clean` on one person per noisy title (timed as the whole process);
-  - rapidfuzz token_sort: nearest dictionary title by token_sort_ratio (matching only, 1 thread);
+  - rapidfuzz token_sort: nearest dictionary title by token_sort_ratio (matching only, 1 thread), with
+    rapidfuzz's default_process, and again with rapidfuzz's defaults (no processor);
   - 2-gram fingerprint: OpenRefine's n-gram fingerprint, exact key collision (index + matching);
   - tf-idf char 2-4gram: scikit-learn TfidfVectorizer(char_wb, 2–4-grams, sublinear tf) fitted on the
     dictionary titles, cosine nearest neighbour by sparse matrix products in batches (fit + matching,
     1 thread).
-After the table, one line says whether Kindred's overall accuracy beats the best baseline's by 0.10.
+After the table, target lines say whether Kindred beats the best baseline by 0.10, over all titles and
+over in-dictionary titles, against every baseline and against the issue's set (rapidfuzz as shipped,
+2-gram fingerprint, character TF-IDF).
 
 Phase 2, throughput (skip with --no-throughput). Dictionary: the FULL O*NET catalogue (every occupation
 and every alternate title): the --data folder itself when Kindred's loader, which finds O*NET files by
@@ -286,7 +289,12 @@ def accuracy_phase(args, occ_header, occ_rows, alt_header, alt_rows, work):
             for q in noisy]
     rf_seconds = time.perf_counter() - t0
     results["rapidfuzz token_sort"] = ([dictionary[b[2]][0] if b else None for b in best], rf_seconds,
-                                       "matching only, 1 thread")
+                                       "matching only, 1 thread, with rapidfuzz's default_process (lower case, no punctuation)")
+    # The same scorer as rapidfuzz ships it (3.x applies no processor by default): the weaker setting.
+    t0 = time.perf_counter()
+    raw_best = [process.extractOne(q, choices, scorer=fuzz.token_sort_ratio) for q in noisy]
+    results["rapidfuzz (no processor)"] = ([dictionary[b[2]][0] if b else None for b in raw_best], time.perf_counter() - t0,
+                                           "matching only, 1 thread, rapidfuzz defaults (no processor)")
 
     # --- Baseline 2: OpenRefine-style 2-gram fingerprint, exact key collision with a dictionary title.
     t0 = time.perf_counter()
@@ -330,14 +338,18 @@ def accuracy_phase(args, occ_header, occ_rows, alt_header, alt_rows, work):
     examples = [t for t in tests if t[0] == "mixed"][:5]
     print("examples (mixed noise): " + "; ".join(f"{t[2]!r} → {t[3]!r}" for t in examples))
 
-    # --- Target: Kindred at least 0.10 above the best baseline overall.
-    best_name = max((n for n in summary if n != "kindred"), key=lambda n: summary[n]["all"])
-    best_all, kindred_all = summary[best_name]["all"], summary["kindred"]["all"]
-    met = kindred_all >= best_all + 0.10 - 1e-9
-    print(f"target: kindred all >= best baseline + 0.10: best baseline {best_name} {best_all:.3f}, "
-          f"kindred {kindred_all:.3f}: {'met' if met else 'NOT met'}")
-    target = dict(rule="kindred all >= best baseline all + 0.10", best_baseline=best_name,
-                  best_baseline_all=best_all, kindred_all=kindred_all, met=met)
+    # --- Target: Kindred at least 0.10 above the best baseline, over all titles and over the titles
+    # that are in the dictionary; against every baseline, and against the issue's own set (rapidfuzz
+    # as it ships, the 2-gram fingerprint, and the character TF-IDF it names as the best baseline).
+    issue_set = ["rapidfuzz (no processor)", "2-gram fingerprint", "tf-idf char 2-4gram"]
+    target = {}
+    for label, names in (("every baseline", [n for n in summary if n != "kindred"]), ("the issue's baselines", issue_set)):
+        for column in ("all", "in_dictionary"):
+            best_name = max(names, key=lambda n: summary[n][column])
+            best, ours = summary[best_name][column], summary["kindred"][column]
+            met = ours >= best + 0.10 - 1e-9
+            print(f"target ({label}, {column}): kindred {ours:.3f} >= {best_name} {best:.3f} + 0.10: {'met' if met else 'NOT met'}")
+            target[f"{label} / {column}"] = dict(best_baseline=best_name, best=best, kindred=ours, met=met)
     return dict(dictionary_titles=len(dictionary), tests=len(tests), results=summary, target=target)
 
 
