@@ -73,6 +73,7 @@ public struct CleanReport {
         t.add("fuzzy", s.titlesFuzzy)
         t.add("left_alone", s.titlesUnmatched)
         t.add("overridden", s.titlesOverridden)
+        t.add("learned", s.titlesLearned)
         t.add("override_rows", overrides)
         j.add("titles", raw: t.text)
         var methods: [String: Int] = [:]
@@ -99,6 +100,7 @@ public struct CleanReport {
             return o.text
         }.joined(separator: ",") + "]")
         j.add("left_alone", raw: "[" + leftAlone.prefix(CleanReport.listLength * 2).map { var o = JSONText(); o.add("raw", $0.0); o.add("count", $0.1); return o.text }.joined(separator: ",") + "]")
+        j.add("learned_clusters_applied", outcome.learnedVariants)
         j.add("learned_clusters", raw: "[" + learned.prefix(CleanReport.listLength).map { cluster in
             var o = JSONText()
             o.add("name", cluster.name)
@@ -115,8 +117,10 @@ public struct CleanReport {
         return j.text
     }
 
-    /// Clusters among the values left alone (bounded: the 20,000 most frequent).
+    /// The clusters learned while cleaning, or (without the learning pass) clusters among the values
+    /// left alone (bounded: the 20,000 most frequent).
     var learned: [VariantClusterer.Cluster] {
+        if outcome.learnedVariants { return outcome.clusters }
         var values: [String: Int] = [:]
         for (raw, count) in leftAlone.prefix(20_000) { values[raw] = count }
         return VariantClusterer.clusters(values)
@@ -146,7 +150,9 @@ public struct CleanReport {
         }
         out += "\n## Left alone (no close dictionary title)\n\n| value | records |\n|---|---:|\n"
         for (raw, count) in leftAlone.prefix(CleanReport.listLength) { out += "| \(cell(raw)) | \(count) |\n" }
-        out += "\n## Variant clusters learned from the left-alone values (named by the most frequent spelling)\n\n| cluster | records | spellings |\n|---|---:|---|\n"
+        out += outcome.learnedVariants
+            ? "\n## Variant clusters learned from the data and applied (named by the most frequent spelling)\n\n| cluster | records | spellings |\n|---|---:|---|\n"
+            : "\n## Variant clusters among the left-alone values (not applied: standard input or --no-learn)\n\n| cluster | records | spellings |\n|---|---:|---|\n"
         for cluster in learned.prefix(CleanReport.listLength) {
             out += "| \(cell(cluster.name)) | \(cluster.total) | \(cluster.members.prefix(6).map { "\(cell($0.value)) (\($0.count))" }.joined(separator: "; ")) |\n"
         }

@@ -26,6 +26,11 @@ public struct CleanRequest: Sendable {
     public var chunkSize = 4096
     /// Distinct values kept in the mapping cache and the report tally.
     public var cacheLimit = 1_000_000
+    /// Learn clusters of left-alone title spellings from the whole input first and apply them (a first
+    /// pass over the file; not possible on standard input).
+    public var learnVariants = true
+    /// Most frequent left-alone spellings the variant clusters are learned from.
+    public var learnLimit = 50_000
 
     public init(input: String, format: PeopleFormat? = nil, output: String, quarantine: String? = nil, catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
         self.input = input
@@ -73,6 +78,10 @@ public struct CleanOutcome: Sendable {
     public var reportPath: String?
     public var summaryPath: String?
     public var threads = 1
+    /// Whether variant clusters were learned from the input (false on standard input or with `--no-learn`).
+    public var learnedVariants = false
+    /// The learned clusters of left-alone spellings, largest first.
+    public var clusters: [VariantClusterer.Cluster] = []
 
     /// True when every record read is accounted for.
     public var reconciles: Bool { read == written + quarantined }
@@ -188,6 +197,48 @@ public enum CleanStage {
             chunk.removeAll(keepingCapacity: true)
         }
 
+        // Learning pass: every distinct title of the file is mapped once (filling the cache), then the
+        // spellings left alone are clustered and each cluster's members map to its most frequent one.
+        var clusters: [VariantClusterer.Cluster] = []
+        let learning = request.learnVariants && request.input != "-"
+        if learning {
+            var counts: [String: Int] = [:]
+            var order: [String] = []
+            let first = try PeopleReader(path: request.input, format: request.format)
+            while let item = try first.next() {
+                guard case .person(let person, _) = item else { continue }
+                for value in PersonCleaner.maskedValues(of: person).titles where overrides.match(value) == nil {
+                    if counts[value] != nil {
+                        counts[value]! += 1
+                    } else if counts.count < request.cacheLimit {
+                        counts[value] = 1
+                        order.append(value)
+                    }
+                }
+            }
+            let t0 = Date()
+            let matches = matchers.matchTitles(order, runner: runner)
+            matchSeconds += Date().timeIntervalSince(t0)
+            distinctTitles += order.count
+            var leftAlone: [(String, Int)] = []
+            for (value, match) in zip(order, matches) {
+                titleCache[value] = match
+                if match.method == .none { leftAlone.append((value, counts[value]!)) }
+            }
+            leftAlone.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            var values: [String: Int] = [:]
+            for (value, count) in leftAlone.prefix(request.learnLimit) { values[value] = count }
+            clusters = VariantClusterer.clusters(values)
+            for cluster in clusters {
+                guard let name = titleCache[cluster.name] else { continue }
+                for (member, _) in cluster.members where member != cluster.name {
+                    guard let own = titleCache[member], own.canonical != name.canonical else { continue }
+                    titleCache[member] = CanonicalMatch(
+                        canonical: name.canonical, occupation: nil, seniority: own.seniority, confidence: 0.5, method: .learned)
+                }
+            }
+        }
+
         while let item = try reader.next() {
             chunk.append(item)
             if chunk.count >= request.chunkSize { try flush() }
@@ -205,6 +256,8 @@ public enum CleanStage {
         outcome.distinctTitles = distinctTitles
         outcome.titleMatchSeconds = matchSeconds
         outcome.threads = runner.workers
+        outcome.learnedVariants = learning
+        outcome.clusters = clusters
         guard outcome.reconciles else {
             throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), written \(written), quarantined \(quarantine.count)")
         }

@@ -34,6 +34,7 @@ struct Clean: ParsableCommand {
     @Option(help: "Check dates against this month, YYYY-MM (default: this month).") var asOf: String?
     @Option(help: "Impute missing dates of closed positions from this typical tenure in months (marked as imputed).") var imputeTenure: Int?
     @Option(help: "People per chunk (memory is bounded by it; never changes the output).") var chunkSize: Int = 4096
+    @Flag(inversion: .prefixedNo, help: "Learn clusters of unmatched title spellings from the whole file first and apply them (needs a file, not stdin).") var learn = true
     @Flag(help: "Keep raw values in quarantine records (default: identifiers redacted).") var showValues = false
     @Flag(help: "Exit with status 3 when any record was quarantined.") var strict = false
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
@@ -56,6 +57,7 @@ struct Clean: ParsableCommand {
             request.report = report
             request.overrides = overrides
             request.showValues = showValues
+            request.learnVariants = learn
             if let asOf {
                 guard let month = YearMonth(parsing: asOf) else { throw KindredError.usage("--as-of must be a month YYYY-MM") }
                 request.dates.asOf = month
@@ -78,6 +80,8 @@ struct Clean: ParsableCommand {
                 j.add("skills_fuzzy", s.skillsFuzzy)
                 j.add("skills_unmatched", s.skillsUnmatched)
                 j.add("titles_overridden", s.titlesOverridden)
+                j.add("titles_learned", s.titlesLearned)
+                j.add("learned_clusters", outcome.learnedVariants ? outcome.clusters.count : 0)
                 j.add("title_distinct", outcome.distinctTitles)
                 j.add("title_match_seconds", outcome.titleMatchSeconds, digits: 4)
                 j.add("threads", outcome.threads)
@@ -97,7 +101,7 @@ struct Clean: ParsableCommand {
                     if toStderr { note(text) } else { print(text) }
                 }
                 log("read \(outcome.read) = written \(outcome.written) + quarantined \(outcome.quarantined)")
-                log("titles: \(s.titlesExact) exact, \(s.titlesFuzzy) fuzzy, \(s.titlesUnmatched) left as typed, \(s.titlesOverridden) overridden; skills: \(s.skillsExact) exact, \(s.skillsFuzzy) fuzzy, \(s.skillsUnmatched) left as typed")
+                log("titles: \(s.titlesExact) exact, \(s.titlesFuzzy) fuzzy, \(s.titlesUnmatched) left as typed, \(s.titlesOverridden) overridden, \(s.titlesLearned) joined to learned variant clusters; skills: \(s.skillsExact) exact, \(s.skillsFuzzy) fuzzy, \(s.skillsUnmatched) left as typed")
                 let issues = s.dateIssues.keys.sorted().map { "\($0) \(s.dateIssues[$0]!)" }.joined(separator: ", ")
                 log("dates: \(s.endDatesInferred) end dates inferred, \(s.datesImputed) imputed; flagged: \(issues.isEmpty ? "none" : issues); personal data masked in \(s.valuesMasked) values")
                 if let path = outcome.reportPath { log("report: \(path) (summary: \(outcome.summaryPath ?? ""))") }

@@ -85,6 +85,37 @@ struct CleanCLITests {
         #expect(!outputs[0].isEmpty)
     }
 
+    @Test("variant clusters are learned from the data: unmatched misspellings join their most frequent spelling")
+    func learned() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        var lines: [String] = []
+        for (i, title) in ["Wizard of Lightbulb Moments", "wizard of lightbulb moments", "Wizard of Lightbulb Moments", "Wizzard of Lightbulb Momments", "Sr. Wizard of Lightbulb Moments"].enumerated() {
+            lines.append("{\"id\":\"w\(i)\",\"positions\":[{\"title\":\"\(title)\"}]}")
+        }
+        try Self.write(lines.joined(separator: "\n") + "\n", to: p("people.jsonl"))
+        func titles(_ extra: [String]) throws -> [(String, String, String?)] {
+            let r = try CLI.run(["clean", p("people.jsonl"), "--output", p("c.jsonl"), "--demo-key", "--report", p("r.json")] + extra, in: CLI.repoRoot)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try String(contentsOfFile: p("c.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
+                let position = ((try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["positions"] as! [[String: Any]])[0]
+                return (position["title"] as! String, position["title_match"] as! String, position["seniority"] as? String)
+            }
+        }
+        let learned = try titles([])
+        #expect(Set(learned.map(\.0)) == ["wizard of lightbulb moments"])
+        #expect(learned[3].1 == "learned")
+        #expect(learned[0].1 == "none")
+        #expect(learned[4].2 == "senior")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: p("r.json")))) as! [String: Any]
+        #expect(report["learned_clusters_applied"] as? Bool == true)
+        #expect((report["learned_clusters"] as? [[String: Any]])?.first?["name"] as? String == "Wizard of Lightbulb Moments")
+        let plain = try titles(["--no-learn"])
+        #expect(plain[3].0 == "wizzard of lightbulb momments")
+        #expect(plain[3].1 == "none")
+    }
+
     @Test("a bad overrides file is an error naming file, line and field, not the value")
     func badOverrides() throws {
         let dir = try CLI.temporaryFolder()
