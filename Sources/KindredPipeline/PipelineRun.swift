@@ -77,7 +77,7 @@ public enum PipelineRun {
 
         var evaluation: Evaluation?
         var files = [
-            ("clean people", path("clean.jsonl")), ("quarantine", path("quarantine.jsonl")), ("graph", path("graph.kgraph")),
+            ("clean people", path("clean.jsonl")), ("quarantine", path("quarantine.jsonl")), ("cleaning report", path("clean_report.md")), ("graph", path("graph.kgraph")),
             ("clusters", path("clusters.csv")), ("cluster profiles", path("profiles.csv")),
         ]
         if let truthPath = config.truth {
