@@ -39,30 +39,25 @@ public struct PersonCleaner {
     /// The cleaned person.
     public mutating func clean(_ person: Person) -> Person {
         var statistics = self.statistics
-        var titleMatcher = self.titleMatcher
-        var skillMatcher = self.skillMatcher
-        var titleCache = self.titleCache
-        var skillCache = self.skillCache
         let out = PersonCleaner.clean(
             person, pseudonymizer: pseudonymizer, dates: dates,
-            title: { raw in
-                if let cached = titleCache[raw] { return cached }
-                let match = titleMatcher.match(raw)
-                titleCache[raw] = match
-                return match
-            },
-            skill: { raw in
-                if let cached = skillCache[raw] { return cached }
-                let match = skillMatcher.match(raw)
-                skillCache[raw] = match
-                return match
-            }, statistics: &statistics)
+            title: { raw in self.lookUpTitle(raw) }, skill: { raw in self.lookUpSkill(raw) }, statistics: &statistics)
         self.statistics = statistics
-        self.titleMatcher = titleMatcher
-        self.skillMatcher = skillMatcher
-        self.titleCache = titleCache
-        self.skillCache = skillCache
         return out
+    }
+
+    private mutating func lookUpTitle(_ raw: String) -> CanonicalMatch {
+        if let cached = titleCache[raw] { return cached }
+        let match = titleMatcher.match(raw)
+        titleCache[raw] = match
+        return match
+    }
+
+    private mutating func lookUpSkill(_ raw: String) -> CanonicalMatch {
+        if let cached = skillCache[raw] { return cached }
+        let match = skillMatcher.match(raw)
+        skillCache[raw] = match
+        return match
     }
 
     /// The masked form of every free-text value of a person, in the order `clean` looks them up:
