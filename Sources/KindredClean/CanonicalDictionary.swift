@@ -205,14 +205,18 @@ public struct CanonicalDictionary: Sendable {
 
         /// Maps one value.
         public mutating func match(_ text: String) -> CanonicalMatch {
-            let (words, level, alternatives) = CanonicalDictionary.analyse(text, splitsSeniority: dictionary.splitsSeniority)
+            let (words, level, alternatives) = CanonicalDictionary.analyse(
+                PrivacyMask.withoutPlaceholders(text), splitsSeniority: dictionary.splitsSeniority)
             let asTyped = words.joined(separator: " ")
             func result(_ entry: Int32, _ confidence: Double, _ method: CanonicalMatch.Method) -> CanonicalMatch {
                 let e = dictionary.entries[Int(entry)]
                 return CanonicalMatch(canonical: e.canonical, occupation: e.occupation, seniority: level, confidence: confidence, method: method)
             }
             if words.isEmpty {
-                return CanonicalMatch(canonical: asTyped, occupation: nil, seniority: level, confidence: 0, method: .none)
+                // Nothing to match (punctuation only, or only mask labels): keep the text itself, so the
+                // clean record still has a title.
+                return CanonicalMatch(
+                    canonical: text.trimmingCharacters(in: .whitespaces), occupation: nil, seniority: level, confidence: 0, method: .none)
             }
             if let entry = dictionary.exact[asTyped] { return result(entry, 1, .exact) }
             let stems = words.map(WordStem.of)

@@ -89,7 +89,9 @@ public struct PersonCleaner {
             let match = skill(value)
             statistics.skills += 1
             statistics.count(match, isTitle: false)
-            if !match.canonical.isEmpty, seenSkills.insert(match.canonical).inserted { canonicalSkills.append(match.canonical) }
+            // A skill that was nothing but personal data (now a mask label) is no skill.
+            let empty = PrivacyMask.withoutPlaceholders(match.canonical).trimmingCharacters(in: .whitespaces).isEmpty
+            if !empty, seenSkills.insert(match.canonical).inserted { canonicalSkills.append(match.canonical) }
         }
         out.skills = canonicalSkills
         out.rawSkills = rawSkills

@@ -21,6 +21,17 @@ public struct PrivacyMask: Sendable {
         self.own = own
     }
 
+    /// The labels masked text carries.
+    public static let placeholders = ["[email]", "[phone]", "[url]", "[address]", "[name]"]
+
+    /// `text` without mask labels (what is matched: "Nurse [email]" is matched as "Nurse").
+    public static func withoutPlaceholders(_ text: String) -> String {
+        guard text.contains("[") else { return text }
+        var out = text
+        for label in placeholders { out = out.replacingOccurrencesSimple(label, " ") }
+        return out
+    }
+
     static let streetWords: Set<String> = [
         "st", "street", "ave", "avenue", "rd", "road", "blvd", "boulevard", "ln", "lane", "dr", "drive", "ct", "court",
         "way", "pl", "place", "hwy", "highway", "sq", "square", "terrace", "crescent",

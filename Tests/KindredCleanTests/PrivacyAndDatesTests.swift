@@ -26,6 +26,16 @@ struct PrivacyMaskTests {
         #expect(!masked)
     }
 
+    @Test("mask labels are not matched as words")
+    func labelsIgnored() throws {
+        let titles = CanonicalDictionary.titles(from: try Fixtures.catalog())
+        let masked = PrivacyMask().mask("Paramedic ann@x.org").text
+        #expect(masked == "Paramedic [email]")
+        #expect(titles.match(masked) == titles.match("Paramedic"))
+        #expect(titles.match("[email]").method == .none)
+        #expect(titles.match(" [email] ").canonical == "[email]")  // a clean record always keeps a title
+    }
+
     @Test("the person's own name, e-mail and phone are masked wherever they appear, in any case")
     func own() {
         let mask = PrivacyMask(name: "Ann Lee", email: "ann@x.org", phone: "555 0100")
