@@ -20,7 +20,7 @@ struct KeyOptions: ParsableArguments {
 /// `kindred clean`: canonical titles and skills, inferred dates, pseudonyms, quarantine.
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Clean people records: canonical titles and skills, inferred end dates, keyed pseudonyms, no names, e-mails or phones.")
+        abstract: "Clean people records: canonical titles and skills beside the raw text, dates checked and completed, keyed pseudonyms, personal data removed or masked; a mapping report to review and overrides to correct it.")
 
     @Argument(help: "People file: JSON Lines or CSV (by extension; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Clean people output (JSON Lines), or - for stdout.") var output: String
