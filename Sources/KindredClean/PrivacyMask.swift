@@ -28,7 +28,7 @@ public struct PrivacyMask: Sendable {
     public static func withoutPlaceholders(_ text: String) -> String {
         guard text.contains("[") else { return text }
         var out = text
-        for label in placeholders { out = out.replacingOccurrencesSimple(label, " ") }
+        for label in placeholders { out = out.replacingOccurrences(of: label, with: " ") }
         return out
     }
 
@@ -44,31 +44,12 @@ public struct PrivacyMask: Sendable {
         if !own.isEmpty {
             let lower = out.lowercased()
             for (value, label) in own where lower.contains(value) {
-                out = PrivacyMask.replacingCaseInsensitive(value, in: out, with: label)
+                out = out.replacingOccurrences(of: value, with: label, options: .caseInsensitive)
                 masked = true
             }
         }
         let (patterns, found) = PrivacyMask.maskPatterns(out)
         return (patterns, masked || found)
-    }
-
-    static func replacingCaseInsensitive(_ needle: String, in text: String, with label: String) -> String {
-        let n = Array(needle.unicodeScalars)
-        let scalars = Array(text.unicodeScalars)
-        let lower = Array(text.lowercased().unicodeScalars)
-        guard lower.count == scalars.count else { return text.lowercased().replacingOccurrencesSimple(needle, label) }
-        var out = String.UnicodeScalarView()
-        var i = 0
-        while i < scalars.count {
-            if i + n.count <= lower.count, Array(lower[i..<(i + n.count)]) == n {
-                out.append(contentsOf: label.unicodeScalars)
-                i += n.count
-            } else {
-                out.append(scalars[i])
-                i += 1
-            }
-        }
-        return String(out)
     }
 
     /// Masks e-mails, phones, URLs and street addresses.
@@ -141,7 +122,7 @@ public struct PrivacyMask: Sendable {
             var end = -1
             var j = i + 1
             while j < tokens.count, j <= i + 5 {
-                let word = tokens[j].lowercased().trimmingCharacters(in: .punctuationCharactersSimple)
+                let word = tokens[j].lowercased().trimmingCharacters(in: .punctuationCharacters)
                 if PrivacyMask.streetWords.contains(word), j > i + 1 { end = j; break }
                 j += 1
             }
@@ -173,27 +154,4 @@ public struct PrivacyMask: Sendable {
         }
         return tail
     }
-}
-
-extension String {
-    fileprivate func replacingOccurrencesSimple(_ needle: String, _ label: String) -> String {
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.range(of: needle) {
-            out += rest[..<range.lowerBound] + label
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
-    }
-
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
-    }
-}
-
-extension Set where Element == Character {
-    fileprivate static var punctuationCharactersSimple: Set<Character> { [".", ",", ";", ":", "!", "?", "(", ")"] }
 }

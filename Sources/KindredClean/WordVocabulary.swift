@@ -1,5 +1,3 @@
-import Foundation
-
 /// The words of a dictionary, with fuzzy lookup for words that are not in it.
 ///
 /// Every dictionary word (its *surface*) belongs to a *token*: its folded form (`WordStem`), so
@@ -165,7 +163,7 @@ struct WordVocabulary: Sendable {
     }
 }
 
-/// Strings with two ways to find those within a few Damerau–Levenshtein edits of a query:
+/// Strings with one of two ways to find those within a few Damerau–Levenshtein edits of a query:
 /// - a symmetric-delete index (`deletions` 1 or 2: each string and what is left after deleting up to
 ///   that many characters, as 64-bit hashes) — exact and cheap for lookups within `deletions` edits;
 /// - padded character bigrams with count filtering (an edit breaks at most three bigrams, so a
@@ -173,68 +171,41 @@ struct WordVocabulary: Sendable {
 /// Candidates are verified by the exact distance.
 struct FuzzyStringIndex: Sendable {
     private(set) var strings: [[Unicode.Scalar]] = []
-    private var gramIndex: [UInt64: Int32] = [:]
-    private var offsets: [Int32] = [0]
-    private var postings: [Int32] = []
+    private var grams = KeyPostings()
     /// Distinct bigrams of each string.
     private var gramTotals: [UInt16] = []
     /// Symmetric-delete index: each string and what is left of it after up to `deletions` character
     /// deletions → the strings that produce it (CSR).
-    private var deleteKeys: [UInt64: Int32] = [:]
-    private var deleteOffsets: [Int32] = [0]
-    private var deleteStrings: [Int32] = []
+    private var deletes = KeyPostings()
     private(set) var deletions = 0
     /// Whether a two-edit match must keep the first letter.
     var twoEditsKeepFirstLetter = false
 
     init() {}
 
-    /// - Parameter deletions: depth of the symmetric-delete index (0: bigrams only). Lookups within that
-    ///   many edits use it: exact, and cheaper than bigram counting.
+    /// - Parameter deletions: depth of the symmetric-delete index, which then serves every lookup (limits
+    ///   up to `deletions`: exact, and cheaper than bigram counting); 0 builds the bigram index instead,
+    ///   for any limit.
     init(_ strings: [[Unicode.Scalar]], deletions: Int = 0) {
         self.strings = strings
         self.deletions = deletions
-        var lists: [[Int32]] = []
         gramTotals = [UInt16](repeating: 0, count: strings.count)
-        for (s, scalars) in strings.enumerated() where scalars.count >= 3 {
-            var seen = Set<UInt64>()
-            for gram in WordVocabulary.bigrams(scalars) where seen.insert(gram).inserted {
-                gramTotals[s] += 1
-                let g: Int32
-                if let existing = gramIndex[gram] {
-                    g = existing
-                } else {
-                    g = Int32(lists.count)
-                    gramIndex[gram] = g
-                    lists.append([])
+        var gramBuilder = KeyPostings.Builder()
+        var deleteBuilder = KeyPostings.Builder()
+        for (s, scalars) in strings.enumerated() {
+            if deletions == 0 && scalars.count >= 3 {
+                var seen = Set<UInt64>()
+                for gram in WordVocabulary.bigrams(scalars) where seen.insert(gram).inserted {
+                    gramTotals[s] += 1
+                    gramBuilder.add(gram, Int32(s))
                 }
-                lists[Int(g)].append(Int32(s))
+            }
+            if deletions > 0 {
+                for variant in FuzzyStringIndex.variants(scalars, deletions: deletions) { deleteBuilder.add(variant, Int32(s)) }
             }
         }
-        offsets.reserveCapacity(lists.count + 1)
-        for list in lists {
-            postings.append(contentsOf: list)
-            offsets.append(Int32(postings.count))
-        }
-        var deleteLists: [[Int32]] = []
-        for (s, scalars) in strings.enumerated() where deletions > 0 {
-            for variant in FuzzyStringIndex.variants(scalars, deletions: deletions) {
-                let k: Int32
-                if let existing = deleteKeys[variant] {
-                    k = existing
-                } else {
-                    k = Int32(deleteLists.count)
-                    deleteKeys[variant] = k
-                    deleteLists.append([])
-                }
-                if deleteLists[Int(k)].last != Int32(s) { deleteLists[Int(k)].append(Int32(s)) }
-            }
-        }
-        deleteOffsets.reserveCapacity(deleteLists.count + 1)
-        for list in deleteLists {
-            deleteStrings.append(contentsOf: list)
-            deleteOffsets.append(Int32(deleteStrings.count))
-        }
+        grams = gramBuilder.build()
+        deletes = deleteBuilder.build()
     }
 
     /// Hashes (64-bit FNV-1a) of a string and of what is left after deleting up to `deletions` (1 or 2)
@@ -271,9 +242,8 @@ struct FuzzyStringIndex: Sendable {
     func within(_ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>) -> [(index: Int, distance: Int, jw: Double)] {
         var candidates: [Int] = []
         for variant in FuzzyStringIndex.variants(scalars, deletions: limit) {
-            guard let k = deleteKeys[variant] else { continue }
-            for p in Int(deleteOffsets[Int(k)])..<Int(deleteOffsets[Int(k) + 1]) {
-                let s = Int(deleteStrings[p])
+            for p in deletes.range(of: variant) {
+                let s = Int(deletes.items[p])
                 if counts[s] == 0 {
                     counts[s] = 1
                     candidates.append(s)
@@ -299,45 +269,39 @@ struct FuzzyStringIndex: Sendable {
         _ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>, maximum: Int, slack: Int = 0,
         rank: (Int) -> Int32
     ) -> [(Int, Int)] {
-        if limit <= deletions {
+        precondition(deletions == 0 || limit <= deletions, "a symmetric-delete index serves limits up to its depth")
+        if deletions > 0 {
             return FuzzyStringIndex.ranked(within(scalars, limit: limit, counts: counts), maximum: maximum, slack: slack, rank: rank)
         }
-        var grams = WordVocabulary.bigrams(scalars)
-        grams.sort()
+        var queryGrams = WordVocabulary.bigrams(scalars)
+        queryGrams.sort()
         var unique = 0
-        for g in grams where unique == 0 || grams[unique - 1] != g {
-            grams[unique] = g
+        for g in queryGrams where unique == 0 || queryGrams[unique - 1] != g {
+            queryGrams[unique] = g
             unique += 1
         }
-        grams.removeLast(grams.count - unique)
+        queryGrams.removeLast(queryGrams.count - unique)
         let needed = max(1, unique - 3 * limit)
+        let lists = queryGrams.map { grams.range(of: $0) }.filter { !$0.isEmpty }
         var candidates: [(index: Int32, shared: Int32)] = []
-        offsets.withUnsafeBufferPointer { offsets in
-            postings.withUnsafeBufferPointer { postings in
-                var lists: [Range<Int>] = []
-                lists.reserveCapacity(grams.count)
-                for gram in grams {
-                    guard let g = gramIndex[gram] else { continue }
-                    lists.append(Int(offsets[Int(g)])..<Int(offsets[Int(g) + 1]))
+        grams.items.withUnsafeBufferPointer { postings in
+            var reached: [Int32] = []
+            for range in lists {
+                for p in range {
+                    let s = Int(postings[p])
+                    counts[s] &+= 1
+                    if Int(counts[s]) == needed { reached.append(Int32(s)) }
                 }
-                var reached: [Int32] = []
-                for range in lists {
-                    for p in range {
-                        let s = Int(postings[p])
-                        counts[s] &+= 1
-                        if Int(counts[s]) == needed { reached.append(Int32(s)) }
-                    }
-                }
-                // A candidate must share max(its grams, ours) − 3·limit bigrams; read the counts, then
-                // leave the scratch zeroed.
-                for s in reached {
-                    let shared = Int(counts[Int(s)])
-                    let other = Int(gramTotals[Int(s)])
-                    if shared >= max(unique, other) - 3 * limit { candidates.append((s, Int32(shared))) }
-                }
-                for range in lists {
-                    for p in range { counts[Int(postings[p])] = 0 }
-                }
+            }
+            // A candidate must share max(its grams, ours) − 3·limit bigrams; read the counts, then
+            // leave the scratch zeroed.
+            for s in reached {
+                let shared = Int(counts[Int(s)])
+                let other = Int(gramTotals[Int(s)])
+                if shared >= max(unique, other) - 3 * limit { candidates.append((s, Int32(shared))) }
+            }
+            for range in lists {
+                for p in range { counts[Int(postings[p])] = 0 }
             }
         }
         // Most shared bigrams first, so the bound tightens early.
@@ -369,5 +333,45 @@ struct FuzzyStringIndex: Sendable {
             return $0.index < $1.index
         }
         return found.prefix(maximum).map { ($0.index, $0.distance) }
+    }
+}
+
+/// Lists of string indices by 64-bit key (bigrams, deletion hashes), in CSR form.
+struct KeyPostings: Sendable {
+    private var slots: [UInt64: Int32] = [:]
+    private var offsets: [Int32] = [0]
+    /// The indices of every list, one after the other.
+    private(set) var items: [Int32] = []
+
+    /// The positions in `items` of the list for `key` (empty when the key is unknown).
+    func range(of key: UInt64) -> Range<Int> {
+        guard let slot = slots[key] else { return 0..<0 }
+        return Int(offsets[Int(slot)])..<Int(offsets[Int(slot) + 1])
+    }
+
+    /// Collects (key, index) pairs; an index given twice in a row for one key is kept once.
+    struct Builder {
+        private var slots: [UInt64: Int32] = [:]
+        private var lists: [[Int32]] = []
+
+        mutating func add(_ key: UInt64, _ index: Int32) {
+            if let slot = slots[key] {
+                if lists[Int(slot)].last != index { lists[Int(slot)].append(index) }
+            } else {
+                slots[key] = Int32(lists.count)
+                lists.append([index])
+            }
+        }
+
+        func build() -> KeyPostings {
+            var out = KeyPostings()
+            out.slots = slots
+            out.offsets.reserveCapacity(lists.count + 1)
+            for list in lists {
+                out.items.append(contentsOf: list)
+                out.offsets.append(Int32(out.items.count))
+            }
+            return out
+        }
     }
 }

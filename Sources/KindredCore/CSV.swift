@@ -126,6 +126,13 @@ public struct JSONText: Sendable {
     /// The object as text.
     public var text: String { "{" + parts.joined(separator: ",") + "}" }
 
+    /// Adds counts by name as a JSON object, keys sorted (stable output).
+    public mutating func add(_ key: String, counts: [String: Int]) {
+        var object = JSONText()
+        for name in counts.keys.sorted() { object.add(name, counts[name]!) }
+        add(key, raw: object.text)
+    }
+
     /// A JSON array of strings.
     public static func array(_ values: [String]) -> String {
         "[" + values.map(quote).joined(separator: ",") + "]"

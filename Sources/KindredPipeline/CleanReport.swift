@@ -78,9 +78,7 @@ public struct CleanReport {
         j.add("titles", raw: t.text)
         var methods: [String: Int] = [:]
         for row in tally.rows.values { methods[row.match.method.rawValue, default: 0] += row.count }
-        var m = JSONText()
-        for key in methods.keys.sorted() { m.add(key, methods[key]!) }
-        j.add("titles_by_method", raw: m.text)
+        j.add("titles_by_method", counts: methods)
         j.add("biggest_merges", raw: "[" + merges.prefix(CleanReport.listLength).map { merge in
             var o = JSONText()
             o.add("canonical", merge.canonical)
@@ -108,9 +106,7 @@ public struct CleanReport {
             o.add("members", raw: "[" + cluster.members.prefix(10).map { var e = JSONText(); e.add("raw", $0.value); e.add("count", $0.count); return e.text }.joined(separator: ",") + "]")
             return o.text
         }.joined(separator: ",") + "]")
-        var d = JSONText()
-        for key in s.dateIssues.keys.sorted() { d.add(key, s.dateIssues[key]!) }
-        j.add("date_issues", raw: d.text)
+        j.add("date_issues", counts: s.dateIssues)
         j.add("end_dates_inferred", s.endDatesInferred)
         j.add("dates_imputed", s.datesImputed)
         j.add("values_masked", s.valuesMasked)

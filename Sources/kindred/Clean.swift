@@ -87,9 +87,7 @@ struct Clean: ParsableCommand {
                 j.add("threads", outcome.threads)
                 j.add("end_dates_inferred", s.endDatesInferred)
                 j.add("dates_imputed", s.datesImputed)
-                var d = JSONText()
-                for key in s.dateIssues.keys.sorted() { d.add(key, s.dateIssues[key]!) }
-                j.add("date_issues", raw: d.text)
+                j.add("date_issues", counts: s.dateIssues)
                 j.add("values_masked", s.valuesMasked)
                 if let path = outcome.reportPath { j.add("report", path) }
                 j.add("quarantine", outcome.quarantinePath)
