@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KindredPeople", targets: ["KindredPeople"]),
         .library(name: "KindredClean", targets: ["KindredClean"]),
         .library(name: "KindredSimilarity", targets: ["KindredSimilarity"]),
+        .library(name: "KindredProjection", targets: ["KindredProjection"]),
         .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
     ],
     dependencies: [
@@ -50,6 +51,12 @@ let package = Package(
             dependencies: ["KindredPeople", "KindredGraph", "KindredCore", "CBLAS"],
             linkerSettings: mathLib
         ),
+        // Out-of-sample people onto a clustered sample: nearest centroid or k-NN vote (sgemm tiles). No I/O.
+        .target(
+            name: "KindredProjection",
+            dependencies: ["KindredSimilarity", "KindredPeople", "KindredCore", "CBLAS"],
+            linkerSettings: mathLib
+        ),
         // Per-cluster summaries and evaluation reports (text, CSV, JSON).
         .target(name: "KindredReport", dependencies: ["KindredCore"], linkerSettings: mathLib),
         // Config (TOML) and the end-to-end run.
@@ -57,7 +64,7 @@ let package = Package(
             name: "KindredPipeline",
             dependencies: [
                 "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople", "KindredClean",
-                "KindredSimilarity", "KindredReport", .product(name: "TOMLKit", package: "TOMLKit"),
+                "KindredSimilarity", "KindredProjection", "KindredReport", .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             linkerSettings: mathLib
@@ -67,7 +74,7 @@ let package = Package(
             name: "kindred",
             dependencies: [
                 "KindredPipeline", "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople",
-                "KindredClean", "KindredSimilarity", "KindredReport",
+                "KindredClean", "KindredSimilarity", "KindredProjection", "KindredReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +97,10 @@ let package = Package(
         .testTarget(
             name: "KindredSimilarityTests",
             dependencies: ["KindredSimilarity", "KindredPeople", "KindredGraph", "KindredCore"]
+        ),
+        .testTarget(
+            name: "KindredProjectionTests",
+            dependencies: ["KindredProjection", "KindredPipeline", "KindredSimilarity", "KindredPeople", "KindredCore"]
         ),
         .testTarget(
             name: "KindredCLITests",

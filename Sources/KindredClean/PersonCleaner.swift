@@ -21,6 +21,10 @@ public struct PersonCleaner {
     private var skillCache: [String: CanonicalMatch] = [:]
     /// Counts of what happened, for the reconciliation and the report.
     public private(set) var statistics = CleanStatistics()
+    /// Distinct values each cache keeps (then values are matched each time): bounds memory.
+    public var cacheLimit = Int.max
+    /// Mappings that win over the dictionary (an analyst's overrides, learned variants), if any.
+    public var preferredTitle: (@Sendable (String) -> CanonicalMatch?)?
 
     public init(titles: CanonicalDictionary, skills: CanonicalDictionary, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
         self.titles = titles
@@ -47,16 +51,17 @@ public struct PersonCleaner {
     }
 
     private mutating func lookUpTitle(_ raw: String) -> CanonicalMatch {
+        if let preferred = preferredTitle?(raw) { return preferred }
         if let cached = titleCache[raw] { return cached }
         let match = titleMatcher.match(raw)
-        titleCache[raw] = match
+        if titleCache.count < cacheLimit { titleCache[raw] = match }
         return match
     }
 
     private mutating func lookUpSkill(_ raw: String) -> CanonicalMatch {
         if let cached = skillCache[raw] { return cached }
         let match = skillMatcher.match(raw)
-        skillCache[raw] = match
+        if skillCache.count < cacheLimit { skillCache[raw] = match }
         return match
     }
 
@@ -79,7 +84,7 @@ public struct PersonCleaner {
             return out
         }
         var out = Person(id: pseudonymizer.pseudonym(for: person.id))
-        out.location = person.location.map { masked($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0.isEmpty ? nil : $0 }
+        out.location = person.location.map { masked($0.trimmingSpaces()) }.flatMap { $0.isEmpty ? nil : $0 }
         var canonicalSkills: [String] = []
         var rawSkills: [String] = []
         var seenSkills = Set<String>()
@@ -90,7 +95,7 @@ public struct PersonCleaner {
             statistics.skills += 1
             statistics.count(match, isTitle: false)
             // A skill that was nothing but personal data (now a mask label) is no skill.
-            let empty = PrivacyMask.withoutPlaceholders(match.canonical).trimmingCharacters(in: .whitespaces).isEmpty
+            let empty = PrivacyMask.withoutPlaceholders(match.canonical).trimmingSpaces().isEmpty
             if !empty, seenSkills.insert(match.canonical).inserted { canonicalSkills.append(match.canonical) }
         }
         out.skills = canonicalSkills
@@ -111,7 +116,7 @@ public struct PersonCleaner {
             statistics.count(match, isTitle: true)
             var cleaned = Position(
                 title: match.canonical, rawTitle: value, occupation: match.occupation, seniority: match.seniority,
-                confidence: match.confidence, company: position.company.map { masked($0.trimmingCharacters(in: .whitespaces)) },
+                confidence: match.confidence, company: position.company.map { masked($0.trimmingSpaces()) },
                 start: position.start, end: position.end)
             cleaned.titleMatch = match.method.rawValue
             out.positions.append(cleaned)

@@ -43,7 +43,7 @@ public struct PrivacyMask: Sendable {
         var masked = false
         if !own.isEmpty {
             let lower = out.lowercased()
-            for (value, label) in own where lower.contains(value) {
+            for (value, label) in own where PrivacyMask.contains(lower, value) {
                 out = out.replacingOccurrences(of: value, with: label, options: .caseInsensitive)
                 masked = true
             }
@@ -54,18 +54,35 @@ public struct PrivacyMask: Sendable {
 
     /// Masks e-mails, phones, URLs and street addresses.
     static func maskPatterns(_ text: String) -> (String, Bool) {
-        let scalars = Array(text.unicodeScalars)
+        // A scan of the UTF-8 bytes decides whether there can be anything to mask (most values: no).
         var digits = 0
         var maxRun = 0
         var hasAt = false
-        for s in scalars {
-            if s == "@" { hasAt = true }
-            if s.properties.numericType != nil && s.value < 128 { digits += 1 } else if !" -.()+/".unicodeScalars.contains(s) { maxRun = max(maxRun, digits); digits = 0 }
+        var hasDigit = false
+        var hasURL = false
+        var text = text
+        text.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == 0x40 { hasAt = true }
+                if b >= 0x30 && b <= 0x39 {
+                    digits += 1
+                    hasDigit = true
+                } else if !(b == 0x20 || b == 0x2D || b == 0x2E || b == 0x28 || b == 0x29 || b == 0x2B || b == 0x2F) {
+                    maxRun = max(maxRun, digits)
+                    digits = 0
+                }
+                // "http" or "www." in any case.
+                if !hasURL && i + 4 <= bytes.count {
+                    let w = (bytes[i] | 0x20, bytes[i + 1] | 0x20, bytes[i + 2] | 0x20, bytes[i + 3])
+                    if w.0 == 0x68 && w.1 == 0x74 && w.2 == 0x74 && (w.3 | 0x20) == 0x70 { hasURL = true }
+                    if w.0 == 0x77 && w.1 == 0x77 && w.2 == 0x77 && w.3 == 0x2E { hasURL = true }
+                }
+                i += 1
+            }
         }
         maxRun = max(maxRun, digits)
-        let lower = text.lowercased()
-        let hasURL = lower.contains("http") || lower.contains("www.")
-        let hasDigit = scalars.contains { $0.value >= 48 && $0.value <= 57 }
         guard hasAt || maxRun >= 7 || hasURL || hasDigit else { return (text, false) }
         // Work on whitespace-separated tokens, keeping the separators.
         var tokens: [String] = []
@@ -145,6 +162,30 @@ public struct PrivacyMask: Sendable {
             }
         }
         return masked ? (out + trailing, true) : (text, false)
+    }
+
+    /// Whether `haystack` holds `needle` (UTF-8 bytes; no Foundation bridging).
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        var h = haystack
+        var n = needle
+        return h.withUTF8 { hb in
+            n.withUTF8 { nb in
+                guard nb.count > 0 else { return true }
+                guard hb.count >= nb.count else { return false }
+                let first = nb[0]
+                var i = 0
+                let last = hb.count - nb.count
+                while i <= last {
+                    if hb[i] == first {
+                        var j = 1
+                        while j < nb.count && hb[i + j] == nb[j] { j += 1 }
+                        if j == nb.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
     }
 
     static func trailingPunctuation(_ token: String) -> String {

@@ -138,3 +138,24 @@ public struct JSONText: Sendable {
         "[" + values.map(quote).joined(separator: ",") + "]"
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (Unicode space separators included),
+    /// like `trimmingCharacters(in: .whitespaces)` but without Foundation's bridging: the common
+    /// case, nothing to trim, costs two scalar checks.
+    @inlinable
+    public func trimmingSpaces() -> String {
+        @inline(__always) func isSpace(_ s: Unicode.Scalar) -> Bool {
+            if s.value < 0x80 { return s.value == 0x20 || s.value == 0x09 }
+            return s.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return "" }
+        if !isSpace(first) && !isSpace(last) { return String(self) }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end && isSpace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start && isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(String.UnicodeScalarView(scalars[start..<end]))
+    }
+}

@@ -60,3 +60,8 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         KindredError(.usage, message)
     }
 }
+
+/// Kindred's version (written into models and summaries).
+public enum KindredVersion {
+    public static let string = "0.1.0"
+}

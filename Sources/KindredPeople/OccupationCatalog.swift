@@ -214,3 +214,14 @@ enum ONetCatalog {
         return OccupationCatalog(families: families, occupations: occupations)
     }
 }
+
+extension OccupationCatalog {
+    /// The catalogue in Kindred's JSON format (readable by `loadJSON`), keys sorted.
+    public func jsonData() throws -> Data {
+        let list: [[String: Any]] = occupations.map { o in
+            ["id": o.id, "title": o.title, "family": o.family, "variants": o.variants, "skills": o.skills, "related": o.related]
+        }
+        let root: [String: Any] = ["format": 1, "families": families, "occupations": list]
+        return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
+    }
+}

@@ -13,7 +13,7 @@ public struct PeopleCSVSchema: Sendable {
     /// Reads the header line.
     /// - Throws: `KindredError` when there is no `id` column (field names the header).
     public init(header: String) throws {
-        let names = try CSV.fields(of: header).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = try CSV.fields(of: header).map { $0.trimmingSpaces().lowercased() }
         var columns: [String: Int] = [:]
         for (index, name) in names.enumerated() where columns[name] == nil {
             columns[name] = index
@@ -33,20 +33,20 @@ public struct PeopleCSVSchema: Sendable {
         }
         func value(_ name: String) -> String? {
             guard let index = columns[name] else { return nil }
-            let text = fields[index].trimmingCharacters(in: .whitespaces)
+            let text = fields[index].trimmingSpaces()
             return text.isEmpty ? nil : text
         }
         func list(_ name: String) -> [String] {
             guard let index = columns[name] else { return [] }
             return fields[index].split(separator: ";", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { $0.trimmingSpaces() }
         }
         guard let id = value("id") else {
             throw KindredError.badInput("missing id", file: nil, line: nil, field: "id")
         }
         var person = Person(id: id, name: value("name"), email: value("email"), phone: value("phone"), location: value("location"))
         person.skills = list("skills").filter { !$0.isEmpty }
-        if let year = value("birth_year").map({ $0.trimmingCharacters(in: .whitespaces) }), !year.isEmpty {
+        if let year = value("birth_year").map({ $0.trimmingSpaces() }), !year.isEmpty {
             guard let parsed = Int(year), (1850...2100).contains(parsed) else {
                 throw KindredError.badInput("expected a year between 1850 and 2100", file: nil, line: nil, field: "birth_year")
             }

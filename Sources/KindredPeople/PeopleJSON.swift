@@ -11,27 +11,32 @@ public enum PeopleJSON {
     /// Parses one line into a person.
     /// - Throws: `KindredError` (`.badInput`) with the field at fault; the caller adds file and line.
     public static func parse(_ line: String) throws -> Person {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [])
-        } catch {
+        var line = line
+        return try line.withUTF8 { try parse(bytes: $0) }
+    }
+
+    /// Parses one line's UTF-8 bytes into a person.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> Person {
+        guard let value = JSONValue.parse(bytes) else {
             throw KindredError.badInput("malformed JSON", file: nil, line: nil)
         }
-        guard let record = object as? [String: Any] else {
+        guard case .object = value else {
             throw KindredError.badInput("expected a JSON object", file: nil, line: nil)
         }
-        return try person(from: record)
+        return try person(from: value)
     }
 
-    static func optionalString(_ record: [String: Any], _ key: String, path: String? = nil) throws -> String? {
-        guard let value = record[key], !(value is NSNull) else { return nil }
-        if let text = value as? String { return text }
-        throw KindredError.badInput("expected a string", file: nil, line: nil, field: path ?? key)
+    static func optionalString(_ record: JSONValue, _ key: String, path: String? = nil) throws -> String? {
+        switch record[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw KindredError.badInput("expected a string", file: nil, line: nil, field: path ?? key)
+        }
     }
 
-    static func date(_ record: [String: Any], _ key: String, path: String) throws -> YearMonth? {
+    static func date(_ record: JSONValue, _ key: String, path: String) throws -> YearMonth? {
         guard let text = try optionalString(record, key, path: path) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces()
         if trimmed.isEmpty { return nil }
         guard let month = YearMonth(parsing: trimmed) else {
             throw KindredError.badInput("expected a date YYYY-MM", file: nil, line: nil, field: path)
@@ -39,34 +44,42 @@ public enum PeopleJSON {
         return month
     }
 
-    static func stringList(_ value: Any?, path: String) throws -> [String]? {
-        guard let value, !(value is NSNull) else { return nil }
-        if let text = value as? String {
-            return text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-        guard let array = value as? [Any] else {
+    static func stringList(_ value: JSONValue?, path: String) throws -> [String]? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            return text.split(separator: ";").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        case .array(let array)?:
+            var out: [String] = []
+            out.reserveCapacity(array.count)
+            for (index, element) in array.enumerated() {
+                guard case .string(let text) = element else {
+                    throw KindredError.badInput("expected a string", file: nil, line: nil, field: "\(path)[\(index)]")
+                }
+                out.append(text)
+            }
+            return out
+        default:
             throw KindredError.badInput("expected a list of strings", file: nil, line: nil, field: path)
         }
-        var out: [String] = []
-        out.reserveCapacity(array.count)
-        for (index, element) in array.enumerated() {
-            guard let text = element as? String else {
-                throw KindredError.badInput("expected a string", file: nil, line: nil, field: "\(path)[\(index)]")
-            }
-            out.append(text)
-        }
-        return out
     }
 
-    static func person(from record: [String: Any]) throws -> Person {
+    /// A JSON number used as an id: integers as written, others by value.
+    static func idText(_ value: Double, _ text: String) -> String {
+        if text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) { return text }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
+    static func person(from record: JSONValue) throws -> Person {
         let id: String
         switch record["id"] {
-        case let text as String: id = text
-        case let number as NSNumber where !(number is Bool) && CFGetTypeIDHelper.isNumber(number): id = number.stringValue
-        case nil, is NSNull: throw KindredError.badInput("missing id", file: nil, line: nil, field: "id")
+        case .string(let text)?: id = text
+        case .number(let value, let text)?: id = idText(value, text)
+        case nil, .null?: throw KindredError.badInput("missing id", file: nil, line: nil, field: "id")
         default: throw KindredError.badInput("expected a string or number", file: nil, line: nil, field: "id")
         }
-        if id.trimmingCharacters(in: .whitespaces).isEmpty {
+        if id.trimmingSpaces().isEmpty {
             throw KindredError.badInput("empty id", file: nil, line: nil, field: "id")
         }
         var person = Person(id: id)
@@ -75,12 +88,12 @@ public enum PeopleJSON {
         person.phone = try optionalString(record, "phone")
         person.location = try optionalString(record, "location")
         switch record["birth_year"] {
-        case nil, is NSNull: break
-        case let number as NSNumber where CFGetTypeIDHelper.isNumber(number) && number.doubleValue == number.doubleValue.rounded():
-            person.birthYear = number.intValue
-        case let text as String where Int(text.trimmingCharacters(in: .whitespaces)) != nil:
-            person.birthYear = Int(text.trimmingCharacters(in: .whitespaces))
-        case let text as String where text.trimmingCharacters(in: .whitespaces).isEmpty: break
+        case nil, .null?: break
+        case .number(let value, _)? where value == value.rounded() && abs(value) < 1e9:
+            person.birthYear = Int(value)
+        case .string(let text)? where Int(text.trimmingSpaces()) != nil:
+            person.birthYear = Int(text.trimmingSpaces())
+        case .string(let text)? where text.trimmingSpaces().isEmpty: break
         default: throw KindredError.badInput("expected a year", file: nil, line: nil, field: "birth_year")
         }
         if let year = person.birthYear, !(1850...2100).contains(year) {
@@ -89,35 +102,38 @@ public enum PeopleJSON {
         person.skills = try stringList(record["skills"], path: "skills") ?? []
         person.rawSkills = try stringList(record["skills_raw"], path: "skills_raw")
         person.dateIssues = try stringList(record["date_issues"], path: "date_issues") ?? []
-        if let positions = record["positions"], !(positions is NSNull) {
-            guard let array = positions as? [Any] else {
-                throw KindredError.badInput("expected a list of positions", file: nil, line: nil, field: "positions")
-            }
-            for (index, element) in array.enumerated() {
-                let path = "positions[\(index)]"
-                guard let item = element as? [String: Any] else {
-                    throw KindredError.badInput("expected an object", file: nil, line: nil, field: path)
+        switch record["positions"] {
+        case nil, .null?: break
+        case .array(let array)?:
+            person.positions.reserveCapacity(array.count)
+            for (index, item) in array.enumerated() {
+                guard case .object = item else {
+                    throw KindredError.badInput("expected an object", file: nil, line: nil, field: "positions[\(index)]")
                 }
-                guard let title = try optionalString(item, "title", path: path + ".title"),
-                    !title.trimmingCharacters(in: .whitespaces).isEmpty
+                func path(_ key: String) -> String { "positions[\(index)]." + key }
+                guard let title = try optionalString(item, "title", path: path("title")),
+                    !title.trimmingSpaces().isEmpty
                 else {
-                    throw KindredError.badInput("missing title", file: nil, line: nil, field: path + ".title")
+                    throw KindredError.badInput("missing title", file: nil, line: nil, field: path("title"))
                 }
                 var position = Position(title: title)
-                position.rawTitle = try optionalString(item, "title_raw", path: path + ".title_raw")
-                position.occupation = try optionalString(item, "occupation", path: path + ".occupation")
-                position.seniority = try optionalString(item, "seniority", path: path + ".seniority")
-                if let confidence = item["confidence"] as? NSNumber { position.confidence = confidence.doubleValue }
-                position.company = try optionalString(item, "company", path: path + ".company")
-                position.start = try date(item, "start", path: path + ".start")
-                position.end = try date(item, "end", path: path + ".end")
-                position.endInferred = (item["end_inferred"] as? Bool) ?? false
-                position.startImputed = (item["start_imputed"] as? Bool) ?? false
-                position.endImputed = (item["end_imputed"] as? Bool) ?? false
-                position.titleMatch = try optionalString(item, "title_match", path: path + ".title_match")
-                position.dateIssues = try stringList(item["date_issues"], path: path + ".date_issues") ?? []
+                position.rawTitle = try optionalString(item, "title_raw", path: path("title_raw"))
+                position.occupation = try optionalString(item, "occupation", path: path("occupation"))
+                position.seniority = try optionalString(item, "seniority", path: path("seniority"))
+                if case .number(let confidence, _)? = item["confidence"] { position.confidence = confidence }
+                position.company = try optionalString(item, "company", path: path("company"))
+                position.start = try date(item, "start", path: path("start"))
+                position.end = try date(item, "end", path: path("end"))
+                func flag(_ key: String) -> Bool { if case .bool(true)? = item[key] { return true } else { return false } }
+                position.endInferred = flag("end_inferred")
+                position.startImputed = flag("start_imputed")
+                position.endImputed = flag("end_imputed")
+                position.titleMatch = try optionalString(item, "title_match", path: path("title_match"))
+                position.dateIssues = try stringList(item["date_issues"], path: path("date_issues")) ?? []
                 person.positions.append(position)
             }
+        default:
+            throw KindredError.badInput("expected a list of positions", file: nil, line: nil, field: "positions")
         }
         return person
     }
@@ -152,13 +168,5 @@ public enum PeopleJSON {
         json.add("positions", raw: "[" + positions.joined(separator: ",") + "]")
         if !person.dateIssues.isEmpty { json.add("date_issues", raw: JSONText.array(person.dateIssues)) }
         return json.text
-    }
-}
-
-/// Tells JSON numbers from JSON booleans, which Foundation on Linux both hands out as NSNumber.
-enum CFGetTypeIDHelper {
-    static func isNumber(_ number: NSNumber) -> Bool {
-        let type = String(cString: number.objCType)
-        return type != "c" && type != "B"
     }
 }

@@ -101,14 +101,11 @@ public final class PeopleReader {
     /// The next record, or nil at the end of the file.
     public func next() throws -> PeopleReadItem? {
         while let bytes = try lines.nextLine() {
-            if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+            if PeopleReader.isBlank(bytes) { continue }
             recordsRead += 1
             let line = lines.lineNumber
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .quarantined(QuarantinedRecord(file: path, line: line, field: nil, reason: "invalid UTF-8", raw: Array(bytes)))
-            }
-            do {
-                let person = try schema.map { try $0.parse(text) } ?? PeopleJSON.parse(text)
+            let item = PeopleReader.parse(bytes, line: line, file: path, schema: schema)
+            if case .person(let person, _) = item {
                 if let first = seen[person.id] {
                     return .quarantined(
                         QuarantinedRecord(
@@ -116,13 +113,33 @@ public final class PeopleReader {
                             raw: Array(bytes)))
                 }
                 seen[person.id] = line
-                return .person(person, line: line)
-            } catch let error as KindredError {
-                return .quarantined(QuarantinedRecord(file: path, line: line, field: error.field, reason: error.message, raw: Array(bytes)))
             }
+            return item
         }
         return nil
     }
+
+    /// True for a line of only spaces and tabs (skipped, not a record).
+    public static func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool { bytes.allSatisfy { $0 == 32 || $0 == 9 } }
+
+    /// One record line parsed (JSON Lines, or a CSV row with `schema`): the person, or the record
+    /// quarantined with its file, line, field and reason. Thread-safe; no duplicate-id check.
+    public static func parse(_ bytes: ArraySlice<UInt8>, line: Int, file: String, schema: PeopleCSVSchema?) -> PeopleReadItem {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .quarantined(QuarantinedRecord(file: file, line: line, field: nil, reason: "invalid UTF-8", raw: Array(bytes)))
+        }
+        do {
+            let person = try schema.map { try $0.parse(text) } ?? PeopleJSON.parse(text)
+            return .person(person, line: line)
+        } catch let error as KindredError {
+            return .quarantined(QuarantinedRecord(file: file, line: line, field: error.field, reason: error.message, raw: Array(bytes)))
+        } catch {
+            return .quarantined(QuarantinedRecord(file: file, line: line, field: nil, reason: "unreadable record", raw: Array(bytes)))
+        }
+    }
+
+    /// The CSV schema read from the header (nil for JSON Lines).
+    public var csvSchema: PeopleCSVSchema? { schema }
 
     /// Closes the file early.
     public func close() { lines.close() }

@@ -31,6 +31,9 @@ public struct CleanRequest: Sendable {
     public var learnVariants = true
     /// Most frequent left-alone spellings the variant clusters are learned from.
     public var learnLimit = 50_000
+    /// Draw a seeded reservoir sample of this many clean people (their JSON lines) while writing.
+    public var sampleSize = 0
+    public var sampleSeed: UInt64 = 1
 
     public init(input: String, format: PeopleFormat? = nil, output: String, quarantine: String? = nil, catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
         self.input = input
@@ -82,6 +85,10 @@ public struct CleanOutcome: Sendable {
     public var learnedVariants = false
     /// The learned clusters of left-alone spellings, largest first.
     public var clusters: [VariantClusterer.Cluster] = []
+    /// The mappings the learned clusters added (raw spelling → its cluster's canonical title).
+    public var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
+    /// The reservoir sample (clean JSON lines, in input order) when `sampleSize` > 0.
+    public var sample: [String] = []
 
     /// True when every record read is accounted for.
     public var reconciles: Bool { read == written + quarantined }
@@ -114,6 +121,7 @@ public enum CleanStage {
         var matchSeconds = 0.0
         var chunk: [PeopleReadItem] = []
         chunk.reserveCapacity(request.chunkSize)
+        var reservoir = Reservoir<String>(capacity: request.sampleSize, seed: request.sampleSeed)
 
         func cacheTitle(_ value: String, _ match: CanonicalMatch) { titleCache[value] = match }
         func cacheSkill(_ value: String, _ match: CanonicalMatch) { skillCache[value] = match }
@@ -182,6 +190,7 @@ public enum CleanStage {
                 switch item {
                 case .person:
                     try output.write(lines[p] + "\n")
+                    if request.sampleSize > 0 { reservoir.offer(lines[p]) }
                     for (value, match) in cleanedTitles[p] { tally.record(value, match) }
                     p += 1
                     written += 1
@@ -200,6 +209,7 @@ public enum CleanStage {
         // Learning pass: every distinct title of the file is mapped once (filling the cache), then the
         // spellings left alone are clustered and each cluster's members map to its most frequent one.
         var clusters: [VariantClusterer.Cluster] = []
+        var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
         let learning = request.learnVariants && request.input != "-"
         if learning {
             var counts: [String: Int] = [:]
@@ -233,8 +243,10 @@ public enum CleanStage {
                 guard let name = titleCache[cluster.name] else { continue }
                 for (member, _) in cluster.members where member != cluster.name {
                     guard let own = titleCache[member], own.canonical != name.canonical else { continue }
-                    titleCache[member] = CanonicalMatch(
+                    let learned = CanonicalMatch(
                         canonical: name.canonical, occupation: nil, seniority: own.seniority, confidence: 0.5, method: .learned)
+                    titleCache[member] = learned
+                    learnedTitles.append((member, learned))
                 }
             }
         }
@@ -258,6 +270,8 @@ public enum CleanStage {
         outcome.threads = runner.workers
         outcome.learnedVariants = learning
         outcome.clusters = clusters
+        outcome.learnedTitles = learnedTitles.sorted { $0.raw < $1.raw }
+        outcome.sample = reservoir.itemsInOfferOrder
         guard outcome.reconciles else {
             throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), written \(written), quarantined \(quarantine.count)")
         }

@@ -4,6 +4,7 @@ import KindredCommunity
 import KindredCore
 import KindredGraph
 import KindredPeople
+import KindredProjection
 import KindredReport
 
 /// Everything a finished run reports: reconciliation, graph, clustering, profiles, evaluation.
@@ -17,6 +18,10 @@ public struct RunSummary: Sendable {
     public var clusterSeconds: Double
     public var profiles: [ClusterProfile]
     public var evaluation: Evaluation?
+    /// People clustered (the reservoir sample) and the projection of everyone onto them.
+    public var sampled = 0
+    public var selfAgreement = 0.0
+    public var projection = ProjectOutcome()
     public var totalSeconds: Double
     /// Files written, by role.
     public var files: [(String, String)]
@@ -40,6 +45,8 @@ public enum PipelineRun {
             input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog,
             pseudonymizer: pseudonymizer)
         cleanRequest.report = path("clean_report.json")
+        cleanRequest.sampleSize = config.sampleSize
+        cleanRequest.sampleSeed = config.seed
         let clean = try CleanStage.run(cleanRequest)
 
         var graphRequest = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
@@ -51,11 +58,15 @@ public enum PipelineRun {
         graphRequest.dimensions = config.dimensions
         graphRequest.candidateFactor = config.candidateFactor
         graphRequest.seed = config.seed
-        let people = try GraphStage.readPeople(path: graphRequest.input)
+        // The sample (everyone when the input is no larger), as written to clean.jsonl.
+        var people: [Person] = []
+        people.reserveCapacity(clean.sample.count)
+        for line in clean.sample { people.append(try PeopleJSON.parse(line)) }
+        if people.isEmpty { throw KindredError.badInput("no clean people to cluster (every record was quarantined)", file: input, line: nil) }
         let graphStarted = Date()
         let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
         try KGraphFormat.write(graph, to: graphRequest.output)
-        try SimilarityModel.write(to: path("model"), request: graphRequest, input: graphRequest.input)
+        try SimilarityModel.write(to: path("similarity"), request: graphRequest, input: graphRequest.input)
         let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
         let graphOutcome = GraphOutcome(
             people: people.count, features: features, vertices: graph.vertexCount, edges: graph.edgeCount,
@@ -75,10 +86,44 @@ public enum PipelineRun {
             membership: result.membership, titles: people.map { $0.currentPosition?.title }, skills: people.map(\.skills), top: 3)
         try AtomicFileWriter.write(profilesCSV(profiles), to: path("profiles.csv"))
 
+        // The model, and everyone projected onto it (the sample keeps its own clusters).
+        var parameters = ClusterModel.Parameters()
+        parameters.seed = config.seed
+        parameters.sampleSize = config.sampleSize
+        parameters.k = config.k
+        parameters.resolution = config.resolution
+        parameters.graphMethod = config.method
+        parameters.dimensions = config.dimensions
+        parameters.candidateFactor = config.candidateFactor
+        parameters.minimumSimilarity = config.minimumSimilarity
+        parameters.symmetrization = config.symmetrization
+        parameters.weights = config.weights
+        parameters.asOf = cleanRequest.dates.asOf
+        parameters.typicalTenureMonths = cleanRequest.dates.typicalTenureMonths
+        let model = ModelStage.build(
+            people: people, membership: result.membership, parameters: parameters, profiles: profiles, modularity: result.modularity,
+            catalog: catalog, learnedTitles: clean.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer,
+            inputSHA256: try ClusterModel.sha256(of: input), inputRecords: clean.read)
+        try model.write(to: path("model"))
+        let selfAgreement = ModelStage.selfAgreement(
+            people: people, membership: result.membership, model: model, method: config.projectionMethod, k: config.projectionK,
+            probes: config.probes)
+        var projectRequest = ProjectRequest(input: path("clean.jsonl"), output: path("assignments.csv"))
+        projectRequest.inputIsClean = true
+        projectRequest.failOnBadRecord = true
+        projectRequest.method = config.projectionMethod
+        projectRequest.k = config.projectionK
+        projectRequest.probes = config.probes
+        var known: [String: Int32] = [:]
+        for (v, id) in graph.ids.enumerated() { known[id] = Int32(truncatingIfNeeded: result.membership[v]) }
+        projectRequest.known = known
+        let projection = try ProjectStage.run(projectRequest, model: model, pseudonymizer: nil)
+
         var evaluation: Evaluation?
         var files = [
             ("clean people", path("clean.jsonl")), ("quarantine", path("quarantine.jsonl")), ("cleaning report", path("clean_report.md")), ("graph", path("graph.kgraph")),
-            ("clusters", path("clusters.csv")), ("cluster profiles", path("profiles.csv")),
+            ("clusters (the sample)", path("clusters.csv")), ("cluster profiles", path("profiles.csv")), ("model", path("model")),
+            ("everyone's cluster", path("assignments.csv")), ("similarity model", path("similarity")),
         ]
         if let truthPath = config.truth {
             var truth = try LabelFile.read(path: truthPath, column: config.truthColumn)
@@ -93,7 +138,7 @@ public enum PipelineRun {
         var summary = RunSummary(
             output: output, clean: clean, graph: graphOutcome, modularity: result.modularity, communities: result.communityCount,
             levels: result.levels.count, clusterSeconds: clusterSeconds, profiles: profiles, evaluation: evaluation,
-            totalSeconds: 0, files: files)
+            sampled: people.count, selfAgreement: selfAgreement, projection: projection, totalSeconds: 0, files: files)
         summary.files.append(("summary", path("summary.json")))
         summary.totalSeconds = Date().timeIntervalSince(started)
         try AtomicFileWriter.write(summaryJSON(summary) + "\n", to: path("summary.json"))
@@ -164,6 +209,12 @@ public enum PipelineRun {
         json.add("communities", s.communities)
         json.add("levels", s.levels)
         json.add("cluster_seconds", s.clusterSeconds, digits: 3)
+        var sample = JSONText()
+        sample.add("clustered", s.sampled)
+        sample.add("of", s.clean.written)
+        sample.add("self_agreement", s.selfAgreement, digits: 4)
+        json.add("sample", raw: sample.text)
+        json.add("projection", raw: ProjectStage.summaryJSON(s.projection))
         if let e = s.evaluation { json.add("evaluation", raw: evaluationJSON(e)) }
         json.add("seconds", s.totalSeconds, digits: 3)
         return json.text

@@ -1,6 +1,7 @@
 import Foundation
 import KindredCommunity
 import KindredCore
+import KindredProjection
 import KindredSimilarity
 import TOMLKit
 
@@ -30,6 +31,12 @@ import TOMLKit
 /// same_region = 0.5
 /// [cluster]
 /// resolution = 1.0
+/// [sample]
+/// size = 200000                 # people clustered (seeded reservoir sample); the rest are projected
+/// [project]
+/// method = "vote"               # vote (k-NN among the labelled sample) | centroid
+/// k = 15
+/// probes = 2                    # nearest clusters searched by the vote (0: all)
 /// ```
 public struct RunConfig: Sendable {
     public var input: String?
@@ -48,6 +55,11 @@ public struct RunConfig: Sendable {
     public var dimensions = 128
     public var candidateFactor = 2
     public var resolution = 1.0
+    /// People clustered: a seeded reservoir sample of the clean input; everyone else is projected.
+    public var sampleSize = 200_000
+    public var projectionMethod = ProjectionMethod.vote
+    public var projectionK = 15
+    public var probes = 2
 
     public init() {}
 
@@ -84,7 +96,7 @@ public struct RunConfig: Sendable {
             return i
         }
         var config = RunConfig()
-        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "metric", "cluster"]
+        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "metric", "cluster", "sample", "project"]
         for key in table.keys where !known.contains(key) {
             throw KindredError(.usage, "unknown key", file: path, field: key)
         }
@@ -156,6 +168,32 @@ public struct RunConfig: Sendable {
         }
         if let cluster = table["cluster"]?.table {
             if let r = try number(cluster, "resolution", "cluster.") { config.resolution = r }
+        }
+        if let sample = table["sample"]?.table {
+            for key in sample.keys where key != "size" { throw KindredError(.usage, "unknown key", file: path, field: "sample." + key) }
+            if let n = try integer(sample, "size", "sample.") {
+                guard n >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "sample.size") }
+                config.sampleSize = n
+            }
+        }
+        if let project = table["project"]?.table {
+            for key in project.keys where !["method", "k", "probes"].contains(key) {
+                throw KindredError(.usage, "unknown key", file: path, field: "project." + key)
+            }
+            if let m = try string(project, "method", "project.") {
+                guard let method = ProjectionMethod(rawValue: m) else {
+                    throw KindredError(.usage, "expected vote or centroid", file: path, field: "project.method")
+                }
+                config.projectionMethod = method
+            }
+            if let k = try integer(project, "k", "project.") {
+                guard k >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "project.k") }
+                config.projectionK = k
+            }
+            if let p = try integer(project, "probes", "project.") {
+                guard p >= 0 else { throw KindredError(.usage, "must be ≥ 0", file: path, field: "project.probes") }
+                config.probes = p
+            }
         }
         return config
     }

@@ -90,18 +90,7 @@ public enum SimilarityModel {
         return manifest
     }
 
-    /// SHA-256 of a file, hex, read in 1 MiB blocks.
-    static func sha256(of path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw KindredError(.io, "cannot open", file: path) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let block = try handle.read(upToCount: 1 << 20) ?? Data()
-            if block.isEmpty { break }
-            hasher.update(data: block)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256(of path: String) throws -> String { try ClusterModel.sha256(of: path) }
 }
 
 /// One answer of `kindred similar`.

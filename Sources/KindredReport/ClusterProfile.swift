@@ -7,6 +7,13 @@ public struct ClusterProfile: Sendable, Equatable {
     /// Most common skills with their counts, most common first (ties alphabetical).
     public var topSkills: [(String, Int)]
 
+    public init(cluster: Int, size: Int, topTitles: [(String, Int)], topSkills: [(String, Int)]) {
+        self.cluster = cluster
+        self.size = size
+        self.topTitles = topTitles
+        self.topSkills = topSkills
+    }
+
     public static func == (a: ClusterProfile, b: ClusterProfile) -> Bool {
         a.cluster == b.cluster && a.size == b.size && a.topTitles.map(\.0) == b.topTitles.map(\.0)
             && a.topTitles.map(\.1) == b.topTitles.map(\.1) && a.topSkills.map(\.0) == b.topSkills.map(\.0)

@@ -63,6 +63,14 @@ public struct PeopleVectorizer: Sendable {
         self.weights = weights
     }
 
+    /// A fitted vectorizer from a stored vocabulary (ascending feature texts) and its idf.
+    public init(weights: MetricWeights, vocabulary: [String], idf: [Float]) {
+        precondition(vocabulary.count == idf.count, "one idf per feature")
+        self.weights = weights
+        self.vocabulary = vocabulary
+        self.idf = idf
+    }
+
     static func titleTerms(_ person: Person, decay: Double) -> [(String, Double)] {
         var terms: [String: Double] = [:]
         var weight = 1.0
@@ -131,7 +139,11 @@ public struct PeopleVectorizer: Sendable {
 
     /// Vectors of `people` with the learned vocabulary (unknown features are ignored).
     public func transform(_ people: [Person]) -> SparseVectors {
-        let column = columnIndex
+        transform(people[...], columns: columnIndex)
+    }
+
+    /// Vectors of `people` with a column index made once by the caller (`columnIndex`).
+    public func transform(_ people: ArraySlice<Person>, columns column: [String: UInt32]) -> SparseVectors {
         var offsets = [0]
         offsets.reserveCapacity(people.count + 1)
         var columns: [UInt32] = []

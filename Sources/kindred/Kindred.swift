@@ -10,18 +10,14 @@ struct Kindred: ParsableCommand {
         commandName: "kindred",
         abstract: "Cluster people by similarity: clean records, build a k-NN graph, find communities.",
         discussion: """
-            Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`.
+            Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`; `project` assigns
+            new people to a model's clusters.
             Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 quarantined records under --strict,
             65 bad input data, 75 locked.
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, ProjectCommand.self]
     )
-}
-
-/// Kindred's version.
-enum KindredVersion {
-    static let string = "0.1.0"
 }
 
 /// Runs a command body, turning `KindredError` into a message on stderr and an exit code.

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import KindredCore
 import KindredPipeline
+import KindredProjection
 import KindredReport
 import KindredSimilarity
 
 /// `kindred run`: the whole pipeline from a TOML config and/or flags.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole job: clean → graph → cluster → cluster profiles → evaluation (when truth is given).",
+        abstract: "Run the whole job: clean → sample → graph → cluster → model → project everyone → profiles → evaluation (when truth is given).",
         discussion: "Settings come from CONFIG (TOML; paths relative to it) and flags; flags win.")
 
     @Argument(help: "Config file (TOML).") var config: String?
@@ -20,6 +21,8 @@ struct Run: ParsableCommand {
     @Option(help: "Neighbours per person.") var k: Int?
     @Option(help: "Minimum cosine similarity for an edge.") var minSimilarity: Float?
     @Option(help: "Louvain resolution γ.") var resolution: Double?
+    @Option(help: "People clustered: a seeded reservoir sample of the input (default 200000); the rest are projected.") var sample: Int?
+    @Option(help: "How everyone else is assigned: vote or centroid.") var projectMethod: String?
     @OptionGroup var key: KeyOptions
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
@@ -35,6 +38,14 @@ struct Run: ParsableCommand {
             if let k { settings.k = k }
             if let minSimilarity { settings.minimumSimilarity = minSimilarity }
             if let resolution { settings.resolution = resolution }
+            if let sample {
+                guard sample >= 1 else { throw KindredError.usage("--sample must be at least 1") }
+                settings.sampleSize = sample
+            }
+            if let projectMethod {
+                guard let m = ProjectionMethod(rawValue: projectMethod) else { throw KindredError.usage("--project-method must be vote or centroid") }
+                settings.projectionMethod = m
+            }
             if let keyFile = key.keyFile { settings.keyFile = keyFile }
             if key.demoKey { settings.demoKey = true }
             if settings.keyFile == nil && ProcessInfo.processInfo.environment["KINDRED_KEY"] == nil && settings.demoKey {
@@ -53,6 +64,7 @@ struct Run: ParsableCommand {
                 ["", "titles: \(s.clean.statistics.titlesExact) exact, \(s.clean.statistics.titlesFuzzy) fuzzy, \(s.clean.statistics.titlesUnmatched) unmatched; end dates inferred: \(s.clean.statistics.endDatesInferred)"],
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(s.communities) communities, modularity \(fixed(s.modularity)), \(s.levels) levels, \(fixed(s.clusterSeconds, 2)) s"],
+                ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
             ] + (s.evaluation.map { e in
                 [["evaluate", "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari)) against \(e.truthLabels) true labels (\(e.matched) people scored)"]]
             } ?? []), maxWidth: 110))

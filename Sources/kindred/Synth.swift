@@ -25,6 +25,7 @@ struct Synth: ParsableCommand {
     @Option(help: "Chance that an earlier job is in another family (career changers).") var crossFamilyRate = 0.05
     @Option(help: "Mean number of generic skills (Communication, Microsoft Office…) per person.") var genericSkills = 1.5
     @Option(help: "Chance that a record is written malformed (to exercise quarantine).") var malformedRate = 0.0
+    @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func validate() throws {
@@ -62,10 +63,34 @@ struct Synth: ParsableCommand {
             let peopleOut = try AtomicFileWriter(path: output)
             let truthOut = try AtomicFileWriter(path: truth)
             try truthOut.write("node,label,family\n")
-            for index in 0..<people {
-                let record = generator.record(at: index)
-                try peopleOut.write(record.line + "\n")
-                try truthOut.write(CSV.line([record.person.id, record.occupation.id, record.occupation.family]) + "\n")
+            // Records depend only on their index: chunks are generated in parallel and written in order.
+            let runner = ParallelRunner(threads: threads)
+            let chunk = 16_384
+            let block = 256
+            var start = 0
+            while start < people {
+                let n = min(chunk, people - start)
+                var lines = [String](repeating: "", count: n)
+                var truths = [String](repeating: "", count: n)
+                lines.withUnsafeMutableBufferPointer { l in
+                    truths.withUnsafeMutableBufferPointer { t in
+                        let shared = UncheckedSendable((l, t))
+                        let first = start
+                        runner.forEach(items: (n + block - 1) / block) { b, _ in
+                            let (l, t) = shared.value
+                            for i in (b * block)..<min(n, (b + 1) * block) {
+                                let record = generator.record(at: first + i)
+                                l[i] = record.line + "\n"
+                                t[i] = CSV.line([record.person.id, record.occupation.id, record.occupation.family]) + "\n"
+                            }
+                        }
+                    }
+                }
+                for i in 0..<n {
+                    try peopleOut.write(lines[i])
+                    try truthOut.write(truths[i])
+                }
+                start += n
             }
             try truthOut.commit()
             try peopleOut.commit()

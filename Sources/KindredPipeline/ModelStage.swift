@@ -1,0 +1,57 @@
+import Foundation
+import KindredClean
+import KindredCore
+import KindredPeople
+import KindredProjection
+import KindredReport
+import KindredSimilarity
+
+/// Builds the cluster model from the clustered sample: the metric's vocabulary and idf, an LSA basis
+/// fitted on the sample, the labelled sample embeddings and their centroids.
+public enum ModelStage {
+    /// The model of a clustered sample.
+    /// - Parameters:
+    ///   - people: the clean sample, in graph vertex order.
+    ///   - membership: each sample person's cluster.
+    public static func build(
+        people: [Person], membership: [UInt32], parameters: ClusterModel.Parameters, profiles: [ClusterProfile], modularity: Double,
+        catalog: OccupationCatalog, learnedTitles: [(raw: String, match: CanonicalMatch)], overridesCSV: String?,
+        pseudonymizer: Pseudonymizer, inputSHA256: String, inputRecords: Int, threads: Int? = nil
+    ) -> ClusterModel {
+        precondition(people.count == membership.count, "one cluster per sample person")
+        let (metric, _) = PeopleMetric.fit(people, weights: parameters.weights)
+        let vectors = metric.vectorizer.transform(people)
+        let lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
+        let embedding = lsa.embed(vectors, threads: threads)
+        let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
+        return ClusterModel(
+            parameters: parameters, inputSHA256: inputSHA256, inputRecords: inputRecords, samplePeople: people.count, modularity: modularity,
+            keyCheck: ClusterModel.keyCheck(pseudonymizer), vectorizer: metric.vectorizer, basis: lsa, index: index, catalog: catalog,
+            overridesCSV: overridesCSV, learnedTitles: learnedTitles, profiles: profiles)
+    }
+
+    /// Share of the sample whose projection (as out-of-sample people) gives back their own cluster.
+    /// People the projection leaves unassigned count as disagreeing.
+    public static func selfAgreement(
+        people: [Person], membership: [UInt32], model: ClusterModel, method: ProjectionMethod, k: Int, probes: Int, threads: Int? = nil
+    ) -> Double {
+        guard !people.isEmpty else { return 1 }
+        let projector = Projector(vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: method, k: k, probes: probes)
+        let runner = ParallelRunner(threads: threads)
+        let block = 512
+        let blocks = (people.count + block - 1) / block
+        var agree = [Int](repeating: 0, count: blocks)
+        let scratches = (0..<runner.workers).map { _ in projector.makeScratch() }
+        agree.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable(out)
+            runner.forEach(items: blocks) { b, worker in
+                let range = (b * block)..<min(people.count, (b + 1) * block)
+                let assignments = projector.assign(people[range], scratch: scratches[worker])
+                var count = 0
+                for (j, i) in range.enumerated() where assignments[j].cluster == Int32(truncatingIfNeeded: membership[i]) { count += 1 }
+                shared.value[b] = count
+            }
+        }
+        return Double(agree.reduce(0, +)) / Double(people.count)
+    }
+}

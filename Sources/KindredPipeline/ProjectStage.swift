@@ -1,0 +1,321 @@
+import Foundation
+import KindredClean
+import KindredCore
+import KindredPeople
+import KindredProjection
+
+/// What `kindred project` is asked to do.
+public struct ProjectRequest: Sendable {
+    /// People file (JSON Lines or CSV, optionally gzipped), or `-` for standard input.
+    public var input: String
+    public var format: PeopleFormat?
+    /// Output CSV file, or `-` for standard output; a folder when `shard` is set.
+    public var output: String
+    /// Where quarantined records go (default: beside the output; required on standard output unless
+    /// `failOnBadRecord`).
+    public var quarantine: String?
+    public var method = ProjectionMethod.vote
+    public var k = 15
+    public var probes = 2
+    public var threads: Int?
+    /// Records read per chunk (bounded memory); output order is input order whatever the chunking.
+    public var chunkSize = 16_384
+    /// Records per parallel work item (nil: 256 for centroid, 2048 for vote, whose sgemm tiles then
+    /// reuse each cluster's members across more queries).
+    public var blockSize: Int?
+    /// Only the records of this shard.
+    public var shard: Shard?
+    /// Write the CSV header line.
+    public var header = true
+    /// A bad record stops the run with its error (exit 65) instead of going to quarantine.
+    public var failOnBadRecord = false
+    /// The input is already `kindred clean` output (no cleaning, ids are pseudonyms already).
+    public var inputIsClean = false
+    /// Keep raw values in quarantine records (default: identifiers masked).
+    public var showValues = false
+    /// Distinct values each worker's cleaning caches keep (bounds memory).
+    public var cacheLimit = 50_000
+    /// Ids (pseudonyms) whose cluster is already known (the clustered sample): written as such with
+    /// confidence 1 instead of being projected.
+    public var known: [String: Int32]?
+
+    public init(input: String, output: String) {
+        self.input = input
+        self.output = output
+    }
+
+    /// The CSV path actually written.
+    public var outputPath: String {
+        guard let shard else { return output }
+        return joinPath(output, shard.partName + ".csv")
+    }
+
+    /// The quarantine path actually used.
+    public var quarantinePath: String {
+        if let quarantine { return quarantine }
+        if let shard { return joinPath(output, shard.partName + ".quarantine.jsonl") }
+        if output == "-" { return "quarantine.jsonl" }
+        var base = output
+        if base.hasSuffix(".csv") { base.removeLast(4) }
+        return base + ".quarantine.jsonl"
+    }
+}
+
+/// What projection did: read = assigned + unassigned + quarantined (records of other shards are
+/// only counted as skipped).
+public struct ProjectOutcome: Sendable {
+    public var read = 0
+    public var assigned = 0
+    public var unassigned = 0
+    public var quarantined = 0
+    public var known = 0
+    public var skippedOtherShards = 0
+    public var unassignedReasons: [String: Int] = [:]
+    public var quarantineReasons: [String: Int] = [:]
+    public var clusterSizes: [Int32: Int] = [:]
+    public var seconds = 0.0
+    public var threads = 1
+    public var method = ProjectionMethod.vote
+    public var shard: Shard?
+    public var outputPath = ""
+    public var quarantinePath: String?
+    public var reconciles: Bool { read == assigned + unassigned + quarantined }
+}
+
+/// Streams people through cleaning (with the model's dictionaries), embedding and assignment, in
+/// chunks: each chunk's records are parsed, cleaned and projected in parallel blocks, and the rows are
+/// written in input order. Memory is bounded by the model, the chunk size and the per-worker caches,
+/// whatever the input size.
+public enum ProjectStage {
+    /// Runs the projection.
+    /// - Throws: `KindredError`: `.usage` for a key that is not the model's, `.badInput` for a bad
+    ///   record under `failOnBadRecord` or an empty input, `.io` for unreadable or unwritable files.
+    public static func run(_ request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?) throws -> ProjectOutcome {
+        let started = Date()
+        guard request.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
+        let blockSize = request.blockSize ?? (request.method == .vote ? 2048 : 256)
+        guard request.chunkSize >= 1, blockSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
+        if !request.inputIsClean {
+            guard let pseudonymizer else { throw KindredError.usage("no pseudonymisation key") }
+            guard ClusterModel.keyCheck(pseudonymizer) == model.keyCheck else {
+                throw KindredError.usage(
+                    "the pseudonymisation key is not the one the model was built with (ids would not match); use the model's key (KINDRED_KEY or --key-file)")
+            }
+        }
+        if request.output == "-" && request.quarantine == nil && !request.failOnBadRecord && request.shard == nil {
+            throw KindredError.usage("on standard output, give --quarantine FILE or --bad-records fail")
+        }
+        if request.shard != nil { try makeFolder(request.output) }
+        let projector = Projector(
+            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.method, k: request.k,
+            probes: request.probes)
+        let runner = ParallelRunner(threads: request.threads)
+        let format = request.format ?? PeopleFormat.detect(path: request.input)
+        let lines = try LineReader(path: request.input)
+        defer { lines.close() }
+        var schema: PeopleCSVSchema?
+        if format == .csv {
+            guard let header = try lines.nextLine() else {
+                throw KindredError.badInput("the file is empty: expected a CSV header", file: request.input, line: nil)
+            }
+            guard let text = String(validating: header, as: UTF8.self) else {
+                throw KindredError.badInput("invalid UTF-8", file: request.input, line: 1, field: "header")
+            }
+            do { schema = try PeopleCSVSchema(header: text) } catch var error as KindredError {
+                error.file = request.input
+                error.line = 1
+                throw error
+            }
+        }
+        let output = try AtomicFileWriter(path: request.outputPath)
+        let quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
+        if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
+
+        // Per-worker state: a cleaner with bounded caches and the model's preferred mappings, and scratch.
+        var cleaners: [PersonCleaner] = []
+        if !request.inputIsClean, let pseudonymizer {
+            let overrides = try model.overridesCSV.map { text -> Overrides in
+                let temp = NSTemporaryDirectory() + "/kindred-overrides-\(getpid()).csv"
+                try AtomicFileWriter.write(text, to: temp, mode: 0o600)
+                defer { try? FileManager.default.removeItem(atPath: temp) }
+                return try Overrides.load(path: temp, catalog: model.catalog)
+            } ?? Overrides()
+            var learned: [String: CanonicalMatch] = [:]
+            for (raw, match) in model.learnedTitles { learned[raw] = match }
+            let frozenLearned = learned
+            var cleaner = PersonCleaner(
+                catalog: model.catalog, pseudonymizer: pseudonymizer,
+                dates: DateAudit(asOf: model.parameters.asOf, typicalTenureMonths: model.parameters.typicalTenureMonths))
+            cleaner.cacheLimit = request.cacheLimit
+            if overrides.count > 0 || !frozenLearned.isEmpty {
+                cleaner.preferredTitle = { raw in overrides.match(raw) ?? frozenLearned[raw] }
+            }
+            cleaners = Array(repeating: cleaner, count: runner.workers)
+        }
+        let scratches = (0..<runner.workers).map { _ in projector.makeScratch() }
+
+        var outcome = ProjectOutcome()
+        outcome.threads = runner.workers
+        outcome.method = request.method
+        outcome.shard = request.shard
+        outcome.outputPath = request.outputPath
+        outcome.quarantinePath = quarantine == nil ? nil : request.quarantinePath
+        let shard = request.shard
+        let file = request.input
+        var chunk: [[UInt8]] = []
+        var chunkLines: [Int] = []
+        chunk.reserveCapacity(request.chunkSize)
+        chunkLines.reserveCapacity(request.chunkSize)
+
+        enum Result { case row(String, Assignment, known: Bool), quarantined(QuarantinedRecord) }
+        func flush() throws {
+            let n = chunk.count
+            guard n > 0 else { return }
+            let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
+            results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false))
+            defer { results.deinitialize(); results.deallocate() }
+            let blocks = (n + blockSize - 1) / blockSize
+            let (records, numbers, known, clean) = (chunk, chunkLines, request.known, request.inputIsClean)
+            cleaners.withUnsafeMutableBufferPointer { cleaners in
+                let shared = UncheckedSendable((results, cleaners))
+                runner.forEach(items: blocks) { block, worker in
+                    let (results, cleaners) = shared.value
+                    let range = (block * blockSize)..<min(n, (block + 1) * blockSize)
+                    var people: [Person] = []
+                    var slots: [Int] = []
+                    people.reserveCapacity(range.count)
+                    for i in range {
+                        switch PeopleReader.parse(records[i][...], line: numbers[i], file: file, schema: schema) {
+                        case .person(let person, _):
+                            people.append(clean ? person : cleaners[worker].clean(person))
+                            slots.append(i)
+                        case .quarantined(let record):
+                            results[i] = .quarantined(record)
+                        }
+                    }
+                    let assignments = projector.assign(people[...], scratch: scratches[worker])
+                    for (j, i) in slots.enumerated() {
+                        let id = people[j].id
+                        if let label = known?[id] {
+                            let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
+                            results[i] = .row(ProjectStage.row(id: id, a), a, known: true)
+                        } else {
+                            results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false)
+                        }
+                    }
+                }
+            }
+            for i in 0..<n {
+                outcome.read += 1
+                switch results[i] {
+                case .row(let text, let a, let known):
+                    try output.write(text)
+                    if let c = a.cluster {
+                        outcome.assigned += 1
+                        outcome.clusterSizes[c, default: 0] += 1
+                        if known { outcome.known += 1 }
+                    } else {
+                        outcome.unassigned += 1
+                        outcome.unassignedReasons[(a.reason ?? .noFeatures).rawValue, default: 0] += 1
+                    }
+                case .quarantined(let record):
+                    if request.failOnBadRecord {
+                        output.abandon()
+                        throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
+                    }
+                    try quarantine!.append(request.showValues ? record : Redaction.redact(record))
+                    outcome.quarantined += 1
+                    let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
+                    outcome.quarantineReasons[key, default: 0] += 1
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+            chunkLines.removeAll(keepingCapacity: true)
+        }
+
+        var sawRecord = false
+        while let bytes = try lines.nextLine() {
+            if PeopleReader.isBlank(bytes) { continue }
+            sawRecord = true
+            if let shard, !shard.owns(bytes) {
+                outcome.skippedOtherShards += 1
+                continue
+            }
+            chunk.append(Array(bytes))
+            chunkLines.append(lines.lineNumber)
+            if chunk.count >= request.chunkSize { try flush() }
+        }
+        try flush()
+        if !sawRecord {
+            output.abandon()
+            throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
+        }
+        guard outcome.reconciles else {
+            throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), assigned \(outcome.assigned), unassigned \(outcome.unassigned), quarantined \(outcome.quarantined)")
+        }
+        try quarantine?.commit()
+        try output.commit()
+        outcome.seconds = Date().timeIntervalSince(started)
+        if let shard {
+            // The part is published; its marker says so, and the last shard to finish marks the whole.
+            let marker = joinPath(request.output, "_SUCCESS-" + shard.partName)
+            try AtomicFileWriter.write(summaryJSON(outcome) + "\n", to: marker)
+            let all = (0..<shard.count).allSatisfy { i in
+                FileManager.default.fileExists(atPath: joinPath(request.output, "_SUCCESS-" + (try! Shard(index: i, count: shard.count)).partName))
+            }
+            if all { try AtomicFileWriter.write("{\"shards\":\(shard.count)}\n", to: joinPath(request.output, "_SUCCESS")) }
+        }
+        return outcome
+    }
+
+    /// One output row: `id,cluster,confidence,second_cluster,reason`.
+    static func row(id: String, _ a: Assignment) -> String {
+        var line = CSV.escape(id)
+        line += ","
+        if let c = a.cluster {
+            line += String(c)
+            line += ","
+            line += fixed4(a.confidence)
+            line += ","
+            if let s = a.second { line += String(s) }
+            line += ",\n"
+        } else {
+            line += "unassigned,,,"
+            line += a.reason?.rawValue ?? ""
+            line += "\n"
+        }
+        return line
+    }
+
+    /// `x` in [0, 1] with four decimals (no locale, no Foundation formatting in the hot path).
+    static func fixed4(_ x: Float) -> String {
+        let scaled = Int((Double(min(max(x, 0), 1)) * 10_000).rounded())
+        let whole = scaled / 10_000
+        let fraction = scaled % 10_000
+        let digits = String(fraction)
+        return String(whole) + "." + String(repeating: "0", count: 4 - digits.count) + digits
+    }
+
+    /// The outcome as one JSON object (counts only; no people).
+    public static func summaryJSON(_ o: ProjectOutcome) -> String {
+        var j = JSONText()
+        j.add("read", o.read)
+        j.add("assigned", o.assigned)
+        j.add("unassigned", o.unassigned)
+        j.add("quarantined", o.quarantined)
+        j.add("reconciles", o.reconciles)
+        if o.known > 0 { j.add("known_from_sample", o.known) }
+        if let shard = o.shard {
+            j.add("shard", shard.description)
+            j.add("skipped_other_shards", o.skippedOtherShards)
+        }
+        j.add("unassigned_reasons", counts: o.unassignedReasons)
+        j.add("quarantine_reasons", counts: o.quarantineReasons)
+        j.add("clusters", o.clusterSizes.count)
+        j.add("method", o.method.rawValue)
+        j.add("threads", o.threads)
+        j.add("seconds", o.seconds, digits: 3)
+        j.add("people_per_second", o.seconds > 0 ? Double(o.read) / o.seconds : 0, digits: 0)
+        return j.text
+    }
+}

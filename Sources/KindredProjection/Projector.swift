@@ -1,0 +1,346 @@
+import CBLAS
+import KindredCore
+import KindredPeople
+import KindredSimilarity
+
+/// Projects clean people onto a clustered sample: TF-IDF vector with the model's vocabulary and idf,
+/// embedding with its LSA basis (unit length), then the nearest centroid or a k-NN vote among the
+/// labelled sample (OpenBLAS `sgemm` tiles). No I/O; one block of people per call, so callers run
+/// blocks in parallel, each with its own `ProjectorScratch`.
+///
+/// Every person's answer depends only on that person and the model, never on the block it came in,
+/// the thread count or the shard: ties go to the smaller cluster id and, among neighbours, to the
+/// smaller sample row.
+public struct Projector: Sendable {
+    public let vectorizer: PeopleVectorizer
+    public let basis: LSAModel
+    public let index: ProjectionIndex
+    public let method: ProjectionMethod
+    /// Neighbours that vote (vote method).
+    public let k: Int
+    /// Nearest clusters whose members are searched (vote method); 0 searches every cluster (exact).
+    public let probes: Int
+    let columns: [String: UInt32]
+
+    public init(vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = 15, probes: Int = 2) {
+        precondition(basis.dimensions == index.dimensions, "basis and index dimensions differ")
+        precondition(basis.featureCount == vectorizer.vocabulary.count, "basis rows must match the vocabulary")
+        self.vectorizer = vectorizer
+        self.basis = basis
+        self.index = index
+        self.method = method
+        self.k = max(1, k)
+        self.probes = probes <= 0 ? index.clusterCount : min(probes, index.clusterCount)
+        columns = vectorizer.columnIndex
+    }
+
+    /// A scratch area for one worker (buffers grow to the largest block seen, then stay).
+    public func makeScratch() -> ProjectorScratch { ProjectorScratch() }
+
+    /// The assignments of `people`, in their order.
+    public func assign(_ people: ArraySlice<Person>, scratch: ProjectorScratch) -> [Assignment] {
+        let b = people.count
+        guard b > 0 else { return [] }
+        let d = index.dimensions
+        let clusters = index.clusterCount
+        var out = [Assignment](repeating: .unassigned(.noFeatures), count: b)
+        let vectors = vectorizer.transform(people, columns: columns)
+        scratch.reserve(block: b, dimensions: d, clusters: clusters, k: k + Projector.slack, probes: probes)
+        let e = scratch.embedding
+        // 1. Embed: row · basis, scaled to unit length.
+        var live = [Bool](repeating: false, count: b)
+        basis.basis.withUnsafeBufferPointer { v in
+            for (r, person) in people.enumerated() {
+                let row = e + r * d
+                row.update(repeating: 0, count: d)
+                let start = vectors.offsets[r]
+                let end = vectors.offsets[r + 1]
+                if start == end {
+                    let hasAny = !person.skills.isEmpty || person.positions.contains { !$0.title.isEmpty }
+                    out[r] = .unassigned(hasAny ? .unknownFeatures : .noFeatures)
+                    continue
+                }
+                for i in start..<end {
+                    let w = vectors.values[i]
+                    let base = Int(vectors.columns[i]) * d
+                    for c in 0..<d { row[c] += w * v[base + c] }
+                }
+                var norm: Float = 0
+                for c in 0..<d { norm += row[c] * row[c] }
+                if norm <= 0 {
+                    out[r] = .unassigned(.unknownFeatures)
+                    continue
+                }
+                let scale = 1 / norm.squareRoot()
+                for c in 0..<d { row[c] *= scale }
+                live[r] = true
+            }
+        }
+        guard clusters > 0 else {
+            for r in 0..<b where live[r] { out[r] = .unassigned(.noSimilarPeople) }
+            return out
+        }
+        // 2. Scores against every centroid, each an exact fixed-order dot product (so the nearest
+        //    clusters and the probe lists never depend on the block a person came in).
+        let s = scratch.scores
+        index.centroids.withUnsafeBufferPointer { c in
+            for r in 0..<b where live[r] {
+                let row = e + r * d
+                for j in 0..<clusters { s[r * clusters + j] = Projector.dot(row, c.baseAddress! + j * d, d) }
+            }
+        }
+        switch method {
+        case .centroid:
+            for r in 0..<b where live[r] {
+                let row = s + r * clusters
+                var best = 0
+                var second = -1
+                for c in 1..<clusters {
+                    if row[c] > row[best] {
+                        second = best
+                        best = c
+                    } else if second < 0 || row[c] > row[second] {
+                        second = c
+                    }
+                }
+                if row[best] <= 0 {
+                    out[r] = .unassigned(.noSimilarPeople)
+                } else {
+                    out[r] = Assignment(
+                        cluster: index.clusterIDs[best], confidence: min(row[best], 1),
+                        second: second >= 0 && row[second] > 0 ? index.clusterIDs[second] : nil, reason: nil)
+                }
+            }
+        case .vote:
+            vote(block: b, live: live, scratch: scratch, into: &out)
+        }
+        return out
+    }
+
+    /// The k-NN vote: each live row searches the members of its `probes` nearest clusters.
+    private func vote(block b: Int, live: [Bool], scratch: ProjectorScratch, into out: inout [Assignment]) {
+        let d = index.dimensions
+        let clusters = index.clusterCount
+        let p = probes
+        let s = scratch.scores
+        // Probe lists: the p best clusters of each row (score desc, id asc), bucketed by cluster.
+        let probeList = scratch.probeList
+        var counts = [Int](repeating: 0, count: clusters + 1)
+        for r in 0..<b where live[r] {
+            let row = s + r * clusters
+            let chosen = probeList + r * p
+            var filled = 0
+            for c in 0..<clusters {
+                let score = row[c]
+                if filled == p && score <= row[Int(chosen[p - 1])] { continue }
+                var pos = min(filled, p - 1)
+                if filled < p { filled += 1 }
+                while pos > 0 && score > row[Int(chosen[pos - 1])] {
+                    chosen[pos] = chosen[pos - 1]
+                    pos -= 1
+                }
+                chosen[pos] = Int32(c)
+            }
+            for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
+        }
+        for c in 0..<clusters { counts[c + 1] += counts[c] }
+        let rowsOf = scratch.rowsOfCluster
+        var cursor = counts
+        for r in 0..<b where live[r] {
+            for j in 0..<p {
+                let c = Int(probeList[r * p + j])
+                rowsOf[cursor[c]] = Int32(r)
+                cursor[c] += 1
+            }
+        }
+        // Top-k' per row by sgemm score (k' = k + slack), kept sorted, best first; re-scored exactly below.
+        let kk = k + Projector.slack
+        let topScore = scratch.topScores
+        let topRow = scratch.topRows
+        topScore.update(repeating: -.infinity, count: b * kk)
+        topRow.update(repeating: .max, count: b * kk)
+        let gathered = scratch.gathered
+        let tile = scratch.tile
+        let tileColumns = ProjectorScratch.tileColumns
+        let e = scratch.embedding
+        index.members.withUnsafeBufferPointer { m in
+            for c in 0..<clusters {
+                let m0 = counts[c]
+                let queries = counts[c + 1] - m0
+                guard queries > 0 else { continue }
+                for q in 0..<queries {
+                    (gathered + q * d).update(from: e + Int(rowsOf[m0 + q]) * d, count: d)
+                }
+                var start = index.memberOffsets[c]
+                let end = index.memberOffsets[c + 1]
+                while start < end {
+                    let width = min(tileColumns, end - start)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(queries), Int32(width), Int32(d), 1,
+                                gathered, Int32(d), m.baseAddress! + start * d, Int32(d), 0, tile, Int32(width))
+                    for q in 0..<queries {
+                        let r = Int(rowsOf[m0 + q])
+                        let scores = topScore + r * kk
+                        let rows = topRow + r * kk
+                        let line = tile + q * width
+                        for j in 0..<width {
+                            let score = line[j]
+                            let member = UInt32(start + j)
+                            // Rows are offered in ascending member order within a cluster, but clusters in
+                            // any order: compare (score, row) fully.
+                            let last = kk - 1
+                            if score < scores[last] || (score == scores[last] && member > rows[last]) { continue }
+                            var pos = last
+                            while pos > 0 && (score > scores[pos - 1] || (score == scores[pos - 1] && member < rows[pos - 1])) {
+                                scores[pos] = scores[pos - 1]
+                                rows[pos] = rows[pos - 1]
+                                pos -= 1
+                            }
+                            scores[pos] = score
+                            rows[pos] = member
+                        }
+                    }
+                    start += width
+                }
+            }
+        }
+        // Exact re-scoring: sgemm's last bits depend on how queries were grouped into tiles, so the
+        // final k neighbours are chosen by exact dot products among every candidate within `epsilon`
+        // of the k-th sgemm score (a row whose list is full of such near-ties is searched exactly).
+        let weights = scratch.clusterWeights
+        var exact: [(Float, UInt32)] = []
+        var touched: [Int] = []
+        index.members.withUnsafeBufferPointer { m in
+            for r in 0..<b where live[r] {
+                let query = e + r * d
+                let scores = topScore + r * kk
+                let rows = topRow + r * kk
+                exact.removeAll(keepingCapacity: true)
+                let kth = scores[k - 1]
+                if scores[kk - 1] != -.infinity && scores[kk - 1] >= kth - Projector.epsilon {
+                    // Saturated with near-ties: every member of the probed clusters, exactly.
+                    for j in 0..<p {
+                        let c = Int(probeList[r * p + j])
+                        for member in index.memberOffsets[c]..<index.memberOffsets[c + 1] {
+                            exact.append((Projector.dot(query, m.baseAddress! + member * d, d), UInt32(member)))
+                        }
+                    }
+                } else {
+                    for j in 0..<kk where rows[j] != .max && scores[j] >= kth - Projector.epsilon {
+                        exact.append((Projector.dot(query, m.baseAddress! + Int(rows[j]) * d, d), rows[j]))
+                    }
+                }
+                exact.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                var total: Float = 0
+                touched.removeAll(keepingCapacity: true)
+                for (score, member) in exact.prefix(k) where score > 0 {
+                    let c = clusterOfMember(Int(member))
+                    if weights[c] == 0 { touched.append(c) }
+                    weights[c] += score
+                    total += score
+                }
+                if total <= 0 {
+                    out[r] = .unassigned(.noSimilarPeople)
+                    continue
+                }
+                var best = -1
+                var second = -1
+                touched.sort()
+                for c in touched {
+                    if best < 0 || weights[c] > weights[best] {
+                        second = best
+                        best = c
+                    } else if second < 0 || weights[c] > weights[second] {
+                        second = c
+                    }
+                }
+                out[r] = Assignment(
+                    cluster: index.clusterIDs[best], confidence: min(weights[best] / total, 1),
+                    second: second >= 0 ? index.clusterIDs[second] : nil, reason: nil)
+                for c in touched { weights[c] = 0 }
+            }
+        }
+    }
+
+    /// Extra sgemm candidates kept per row for the exact re-scoring.
+    static let slack = 16
+    /// Candidates this close to the k-th sgemm score are re-scored (sgemm's rounding is ~1e-6).
+    static let epsilon: Float = 1e-4
+
+    /// a · b over d floats in a fixed order (8 lanes, then the tail; lanes summed in order): the same
+    /// bits for the same vectors, wherever it is called.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= d {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += x * y
+            i += 8
+        }
+        var sum: Float = 0
+        for lane in 0..<8 { sum += acc[lane] }
+        while i < d {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// The cluster (position) a member row belongs to.
+    func clusterOfMember(_ row: Int) -> Int {
+        var lo = 0
+        var hi = index.clusterCount - 1
+        let offsets = index.memberOffsets
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if offsets[mid] <= row { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+}
+
+/// Per-worker buffers of `Projector.assign` (allocated once, grown when a block needs more).
+public final class ProjectorScratch: @unchecked Sendable {
+    static let tileColumns = 2048
+    private(set) var embedding = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var scores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var probeList = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var rowsOfCluster = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private(set) var topScores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var topRows = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    private(set) var gathered = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var tile = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var clusterWeights = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var block = 0
+    private var shape = (d: 0, clusters: 0, k: 0, probes: 0)
+
+    init() {}
+
+    func reserve(block b: Int, dimensions d: Int, clusters: Int, k: Int, probes: Int) {
+        guard b > block || shape != (d, clusters, k, probes) else { return }
+        release()
+        block = max(b, block)
+        shape = (d, clusters, k, probes)
+        let n = block
+        embedding = .allocate(capacity: max(1, n * d))
+        scores = .allocate(capacity: max(1, n * clusters))
+        probeList = .allocate(capacity: max(1, n * probes))
+        rowsOfCluster = .allocate(capacity: max(1, n * probes))
+        topScores = .allocate(capacity: max(1, n * k))
+        topRows = .allocate(capacity: max(1, n * k))
+        gathered = .allocate(capacity: max(1, n * d))
+        tile = .allocate(capacity: max(1, n * ProjectorScratch.tileColumns))
+        clusterWeights = .allocate(capacity: max(1, clusters))
+        clusterWeights.initialize(repeating: 0, count: max(1, clusters))
+    }
+
+    private func release() {
+        for p in [embedding, scores, gathered, tile, topScores, clusterWeights] { p.deallocate() }
+        probeList.deallocate()
+        rowsOfCluster.deallocate()
+        topRows.deallocate()
+    }
+
+    deinit { release() }
+}
