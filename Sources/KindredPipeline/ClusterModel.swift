@@ -143,13 +143,6 @@ public struct ClusterModel: Sendable {
 
     func manifestJSON(files: [(String, String)]) -> String {
         let p = parameters
-        var weights = JSONText()
-        weights.add("skills", p.weights.skills)
-        weights.add("titles", p.weights.titles)
-        weights.add("title_recency_decay", p.weights.titleRecencyDecay)
-        weights.add("tempo", p.weights.tempo)
-        weights.add("location", p.weights.location)
-        weights.add("same_region", p.weights.sameRegion)
         var parameters = JSONText()
         parameters.add("seed", Int(p.seed))
         parameters.add("sample_size", p.sampleSize)
@@ -160,7 +153,7 @@ public struct ClusterModel: Sendable {
         parameters.add("candidates", p.candidateFactor)
         parameters.add("min_similarity", Double(p.minimumSimilarity))
         parameters.add("symmetrization", p.symmetrization.rawValue)
-        parameters.add("weights", raw: weights.text)
+        parameters.add("weights", raw: SimilarityModel.weightsJSON(p.weights))
         parameters.add("as_of", p.asOf.description)
         if let t = p.typicalTenureMonths { parameters.add("typical_tenure_months", t) }
         var input = JSONText()

@@ -15,13 +15,6 @@ public enum SimilarityModel {
     public static func write(to folder: String, request: GraphRequest, input: String) throws {
         try makeFolder(folder)
         let absolute = URL(fileURLWithPath: input).standardizedFileURL.path
-        var weights = JSONText()
-        weights.add("skills", request.weights.skills)
-        weights.add("titles", request.weights.titles)
-        weights.add("title_recency_decay", request.weights.titleRecencyDecay)
-        weights.add("tempo", request.weights.tempo)
-        weights.add("location", request.weights.location)
-        weights.add("same_region", request.weights.sameRegion)
         var j = JSONText()
         j.add("format", format)
         j.add("format_version", formatVersion)
@@ -32,8 +25,20 @@ public enum SimilarityModel {
         j.add("seed", Int(request.seed))
         j.add("k", request.k)
         j.add("candidate_factor", request.candidateFactor)
-        j.add("weights", raw: weights.text)
+        j.add("weights", raw: weightsJSON(request.weights))
         try AtomicFileWriter.write(j.text + "\n", to: joinPath(folder, "manifest.json"))
+    }
+
+    /// The metric weights as a JSON object (the keys of TOML `[metric]`).
+    static func weightsJSON(_ w: MetricWeights) -> String {
+        var weights = JSONText()
+        weights.add("skills", w.skills)
+        weights.add("titles", w.titles)
+        weights.add("title_recency_decay", w.titleRecencyDecay)
+        weights.add("tempo", w.tempo)
+        weights.add("location", w.location)
+        weights.add("same_region", w.sameRegion)
+        return weights.text
     }
 
     /// What a model says.
