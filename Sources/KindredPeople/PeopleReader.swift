@@ -81,20 +81,24 @@ public final class PeopleReader {
         self.path = path
         self.format = format ?? PeopleFormat.detect(path: path)
         lines = try LineReader(path: path)
-        if self.format == .csv {
-            guard let header = try lines.nextLine() else {
-                throw KindredError.badInput("the file is empty: expected a CSV header", file: path, line: nil)
-            }
-            guard let text = String(validating: header, as: UTF8.self) else {
-                throw KindredError.badInput("invalid UTF-8", file: path, line: 1, field: "header")
-            }
-            do {
-                schema = try PeopleCSVSchema(header: text)
-            } catch var error as KindredError {
-                error.file = path
-                error.line = 1
-                throw error
-            }
+        if self.format == .csv { schema = try PeopleReader.readHeader(lines, path: path) }
+    }
+
+    /// Reads a CSV people file's header line into its schema.
+    /// - Throws: `KindredError` naming the file and line 1 when the header is missing, not UTF-8 or unusable.
+    public static func readHeader(_ lines: LineReader, path: String) throws -> PeopleCSVSchema {
+        guard let header = try lines.nextLine() else {
+            throw KindredError.badInput("the file is empty: expected a CSV header", file: path, line: nil)
+        }
+        guard let text = String(validating: header, as: UTF8.self) else {
+            throw KindredError.badInput("invalid UTF-8", file: path, line: 1, field: "header")
+        }
+        do {
+            return try PeopleCSVSchema(header: text)
+        } catch var error as KindredError {
+            error.file = path
+            error.line = 1
+            throw error
         }
     }
 

@@ -113,20 +113,7 @@ public enum ProjectStage {
         let format = request.format ?? PeopleFormat.detect(path: request.input)
         let lines = try LineReader(path: request.input)
         defer { lines.close() }
-        var schema: PeopleCSVSchema?
-        if format == .csv {
-            guard let header = try lines.nextLine() else {
-                throw KindredError.badInput("the file is empty: expected a CSV header", file: request.input, line: nil)
-            }
-            guard let text = String(validating: header, as: UTF8.self) else {
-                throw KindredError.badInput("invalid UTF-8", file: request.input, line: 1, field: "header")
-            }
-            do { schema = try PeopleCSVSchema(header: text) } catch var error as KindredError {
-                error.file = request.input
-                error.line = 1
-                throw error
-            }
-        }
+        let schema = format == .csv ? try PeopleReader.readHeader(lines, path: request.input) : nil
         let output = try AtomicFileWriter(path: request.outputPath)
         let quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
         if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
