@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // OpenBLAS, through pkg-config "openblas" (not "blas", which follows Debian's alternatives).
@@ -57,15 +58,15 @@ let package = Package(
             dependencies: ["KindredSimilarity", "KindredPeople", "KindredCore", "CBLAS"],
             linkerSettings: mathLib
         ),
-        // Per-cluster summaries and evaluation reports (text, CSV, JSON).
+        // Per-cluster summaries, the self-contained HTML report (inline SVG) and its 2-D map. No I/O.
         .target(name: "KindredReport", dependencies: ["KindredCore"], linkerSettings: mathLib),
-        // Config (TOML) and the end-to-end run.
+        // Config (TOML + environment), the end-to-end run, refresh (stable ids, diff), run catalog (SQLite), lock.
         .target(
             name: "KindredPipeline",
             dependencies: [
                 "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople", "KindredClean",
                 "KindredSimilarity", "KindredProjection", "KindredReport", .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             linkerSettings: mathLib
         ),
@@ -102,6 +103,7 @@ let package = Package(
             name: "KindredProjectionTests",
             dependencies: ["KindredProjection", "KindredPipeline", "KindredSimilarity", "KindredPeople", "KindredCore"]
         ),
+        .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
         .testTarget(
             name: "KindredCLITests",
             dependencies: ["kindred", "KindredCore"],

@@ -16,6 +16,8 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         case partial
         /// Another run holds the lock (exit 75).
         case locked
+        /// The job was asked to stop (SIGTERM, SIGINT or its maximum run time) and did (exit 1).
+        case stopped
         /// A bug or an unexpected state (exit 1).
         case internalFailure
     }
@@ -48,6 +50,17 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         if let field { parts.append("field '\(field)'") }
         parts.append(message)
         return parts.joined(separator: ": ")
+    }
+
+    /// The process exit status for this error: 2 usage, 65 bad data, 3 partial, 75 locked, 1 otherwise.
+    public var exitStatus: Int32 {
+        switch code {
+        case .usage: return 2
+        case .badInput: return 65
+        case .io, .internalFailure, .stopped: return 1
+        case .partial: return 3
+        case .locked: return 75
+        }
     }
 
     /// Shorthand for a bad-input error at a position in a file.

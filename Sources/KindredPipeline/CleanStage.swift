@@ -126,6 +126,7 @@ public enum CleanStage {
         func cacheTitle(_ value: String, _ match: CanonicalMatch) { titleCache[value] = match }
         func cacheSkill(_ value: String, _ match: CanonicalMatch) { skillCache[value] = match }
         func flush() throws {
+            try StopControl.check()
             let people: [Person] = chunk.compactMap { if case .person(let p, _) = $0 { return p } else { return nil } }
             // 1. Distinct values not seen before, in first-seen order.
             var newTitles: [String] = []

@@ -6,6 +6,7 @@ import KindredGraph
 import KindredPeople
 import KindredProjection
 import KindredReport
+import Crypto
 
 /// Everything a finished run reports: reconciliation, graph, clustering, profiles, evaluation.
 public struct RunSummary: Sendable {
@@ -16,6 +17,7 @@ public struct RunSummary: Sendable {
     public var communities: Int
     public var levels: Int
     public var clusterSeconds: Double
+    /// Profiles of the clustered sample, with stable cluster ids, largest first.
     public var profiles: [ClusterProfile]
     public var evaluation: Evaluation?
     /// People clustered (the reservoir sample) and the projection of everyone onto them.
@@ -23,24 +25,58 @@ public struct RunSummary: Sendable {
     public var selfAgreement = 0.0
     public var projection = ProjectOutcome()
     public var totalSeconds: Double
-    /// Files written, by role.
+    /// Files written, by role (relative to the run folder).
     public var files: [(String, String)]
+    /// Seconds per stage, in order (kept out of the output files, which must not depend on time).
+    public var timings: [(String, Double)] = []
+    /// The stable cluster ids and people assigned to each (everyone, not just the sample).
+    public var clusterSizes: [(Int32, Int)] = []
+    /// Above every cluster id handed out so far.
+    public var nextClusterID: Int32 = 0
+    /// What changed since the previous run, when there was one.
+    public var diff: RunDiff?
+    /// ARI of the partition against reclusterings of the sample with other seeds.
+    public var stability: [(seed: UInt64, ari: Double)] = []
+    /// Whether the clustering started from the previous run's partition, and how many sample people it knew.
+    public var warmStarted = 0
+    public var keyCheck = ""
+    public var inputSHA256 = ""
 }
 
-/// The whole job: clean → graph → cluster → per-cluster profiles → evaluation (when truth is given).
+/// The whole job: clean → sample → graph → cluster (warm-started from the previous run) → stable
+/// ids → model → project everyone → diff → profiles, evaluation and the HTML report.
 public enum PipelineRun {
-    /// Runs the pipeline into `config.output` (created if missing). Each file is written atomically.
-    /// - Throws: `KindredError` for bad configuration or input.
-    public static func run(_ config: RunConfig, environment: [String: String]) throws -> RunSummary {
+    /// Runs the pipeline, writing every output (atomically) into `folder`, which must exist.
+    /// `previous` is the run to refresh from. Checks `StopControl` between stages and chunks.
+    /// - Throws: `KindredError` for bad configuration or input, or when asked to stop.
+    public static func run(
+        _ config: RunConfig, into folder: String, previous: PreviousRun?, runKey: String, environment: [String: String], log: RunLog = .silent
+    ) throws -> RunSummary {
         let started = Date()
+        var timings: [(String, Double)] = []
+        var stageStarted = Date()
+        let stageNames = ["clean", "graph", "cluster", "model", "project", "compare", "report"]
+        func stage(_ name: String) throws {
+            try StopControl.check()
+            log.progress(step: stageNames.firstIndex(of: name) ?? 0, of: stageNames.count, name)
+            stageStarted = Date()
+        }
+        func done(_ name: String, _ message: String, _ fields: [(String, RunLog.Value)] = []) {
+            let seconds = Date().timeIntervalSince(stageStarted)
+            timings.append((name, seconds))
+            log.info("stage_done", "\(name): \(message) (\(String(format: "%.2f", seconds)) s)", [("stage", .string(name)), ("seconds", .double(seconds))] + fields)
+        }
         guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
-        guard let output = config.output else { throw KindredError.usage("no output folder: give --output or `output` in the config") }
         guard let catalogPath = config.catalog else { throw KindredError.usage("no catalogue: give --catalog or `catalog` in the config") }
         let pseudonymizer = try Pseudonymizer.resolve(keyFile: config.keyFile, environment: environment, allowDemoKey: config.demoKey)
+        let keyCheck = ClusterModel.keyCheck(pseudonymizer)
+        if let previous, previous.keyCheck != keyCheck {
+            throw KindredError(.usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none", file: previous.folder)
+        }
         let catalog = try OccupationCatalog.load(path: catalogPath)
-        try makeFolder(output)
-        func path(_ name: String) -> String { output + "/" + name }
+        func path(_ name: String) -> String { joinPath(folder, name) }
 
+        try stage("clean")
         var cleanRequest = CleanRequest(
             input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog,
             pseudonymizer: pseudonymizer)
@@ -48,7 +84,10 @@ public enum PipelineRun {
         cleanRequest.sampleSize = config.sampleSize
         cleanRequest.sampleSeed = config.seed
         let clean = try CleanStage.run(cleanRequest)
+        done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
+             [("read", .int(clean.read)), ("written", .int(clean.written)), ("quarantined", .int(clean.quarantined))])
 
+        try stage("graph")
         var graphRequest = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
         graphRequest.k = config.k
         graphRequest.minimumSimilarity = config.minimumSimilarity
@@ -66,27 +105,59 @@ public enum PipelineRun {
         let graphStarted = Date()
         let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
         try KGraphFormat.write(graph, to: graphRequest.output)
-        try SimilarityModel.write(to: path("similarity"), request: graphRequest, input: graphRequest.input)
+        try SimilarityModel.write(to: path("similarity"), request: graphRequest, input: graphRequest.input, recordAs: "../clean.jsonl")
         let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
         let graphOutcome = GraphOutcome(
             people: people.count, features: features, vertices: graph.vertexCount, edges: graph.edgeCount,
             minimumDegree: degrees.min() ?? 0, meanDegree: degrees.isEmpty ? 0 : Double(degrees.reduce(0, +)) / Double(degrees.count),
             maximumDegree: degrees.max() ?? 0, isolated: degrees.filter { $0 == 0 }.count,
             seconds: Date().timeIntervalSince(graphStarted))
+        done("graph", "\(graph.vertexCount) people, \(graph.edgeCount) edges", [("vertices", .int(graph.vertexCount)), ("edges", .int(graph.edgeCount))])
 
+        try stage("cluster")
         var options = LouvainOptions()
         options.resolution = config.resolution
         options.seed = config.seed
+        var warm = 0
+        if let previous {
+            // Warm start: each sample person starts in their previous cluster (new people alone).
+            var initial = [UInt32](repeating: UInt32.max, count: graph.vertexCount)
+            for (v, id) in graph.ids.enumerated() {
+                if case .some(.some(let c)) = previous.cluster(of: id) {
+                    initial[v] = UInt32(bitPattern: c)
+                    warm += 1
+                }
+            }
+            if warm > 0 { options.initialMembership = initial }
+        }
         let clusterStarted = Date()
         let result = try ClusterStage.cluster(graph, options: options)
         let clusterSeconds = Date().timeIntervalSince(clusterStarted)
-        try LabelFile.writePartition(ids: graph.ids, membership: result.membership, to: path("clusters.csv"))
-
-        let profiles = ClusterProfiler.profiles(
+        // Stable ids: match the new communities to the previous run's clusters over the sample.
+        var matches: [ClusterMatching.Match] = []
+        let stable: [Int32]
+        let nextClusterID: Int32
+        if let previous {
+            var overlap = ClusterMatching.Overlap()
+            for (v, id) in graph.ids.enumerated() {
+                if case .some(.some(let c)) = previous.cluster(of: id) { overlap.add(previous: c, current: Int32(result.membership[v])) }
+            }
+            matches = ClusterMatching.match(overlap, minimumJaccard: config.minimumJaccard)
+            (stable, nextClusterID) = ClusterMatching.stableIDs(count: result.communityCount, matches: matches, nextID: previous.nextClusterID)
+        } else {
+            stable = (0..<result.communityCount).map { Int32($0) }
+            nextClusterID = Int32(result.communityCount)
+        }
+        let membership = result.membership.map { UInt32(bitPattern: stable[Int($0)]) }
+        try LabelFile.writePartition(ids: graph.ids, membership: membership, to: path("clusters.csv"))
+        var profiles = ClusterProfiler.profiles(
             membership: result.membership, titles: people.map { $0.currentPosition?.title }, skills: people.map(\.skills), top: 3)
+        for i in profiles.indices { profiles[i].cluster = Int(stable[i]) }
         try AtomicFileWriter.write(profilesCSV(profiles), to: path("profiles.csv"))
+        done("cluster", "\(result.communityCount) clusters, modularity \(String(format: "%.4f", result.modularity))" + (previous == nil ? "" : ", warm start from \(warm) people, \(matches.count) ids kept"),
+             [("clusters", .int(result.communityCount)), ("modularity", .double(result.modularity)), ("warm_start_people", .int(warm))])
 
-        // The model, and everyone projected onto it (the sample keeps its own clusters).
+        try stage("model")
         var parameters = ClusterModel.Parameters()
         parameters.seed = config.seed
         parameters.sampleSize = config.sampleSize
@@ -100,14 +171,18 @@ public enum PipelineRun {
         parameters.weights = config.weights
         parameters.asOf = cleanRequest.dates.asOf
         parameters.typicalTenureMonths = cleanRequest.dates.typicalTenureMonths
+        let inputSHA256 = try ClusterModel.sha256(of: input)
         let model = ModelStage.build(
-            people: people, membership: result.membership, parameters: parameters, profiles: profiles, modularity: result.modularity,
+            people: people, membership: membership, parameters: parameters, profiles: profiles, modularity: result.modularity,
             catalog: catalog, learnedTitles: clean.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer,
-            inputSHA256: try ClusterModel.sha256(of: input), inputRecords: clean.read)
+            inputSHA256: inputSHA256, inputRecords: clean.read)
         try model.write(to: path("model"))
         let selfAgreement = ModelStage.selfAgreement(
-            people: people, membership: result.membership, model: model, method: config.projectionMethod, k: config.projectionK,
+            people: people, membership: membership, model: model, method: config.projectionMethod, k: config.projectionK,
             probes: config.probes)
+        done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
+
+        try stage("project")
         var projectRequest = ProjectRequest(input: path("clean.jsonl"), output: path("assignments.csv"))
         projectRequest.inputIsClean = true
         projectRequest.failOnBadRecord = true
@@ -115,33 +190,80 @@ public enum PipelineRun {
         projectRequest.k = config.projectionK
         projectRequest.probes = config.probes
         var known: [String: Int32] = [:]
-        for (v, id) in graph.ids.enumerated() { known[id] = Int32(truncatingIfNeeded: result.membership[v]) }
+        for (v, id) in graph.ids.enumerated() { known[id] = Int32(bitPattern: membership[v]) }
         projectRequest.known = known
         let projection = try ProjectStage.run(projectRequest, model: model, pseudonymizer: nil)
+        done("project", "\(projection.assigned) assigned, \(projection.unassigned) unassigned",
+             [("assigned", .int(projection.assigned)), ("unassigned", .int(projection.unassigned))])
 
+        try stage("compare")
+        let everyone = try AssignmentsFile.read(path: path("assignments.csv"))
+        var sizes: [Int32: Int] = [:]
+        for c in everyone.clusters { if let c { sizes[c, default: 0] += 1 } }
+        for id in stable where sizes[id] == nil { sizes[id] = 0 }
+        let clusterSizes = sizes.keys.sorted().map { ($0, sizes[$0]!) }
+        var diff: RunDiff?
+        if let previous {
+            let hashes = try PreviousRun.recordHashes(path: path("clean.jsonl"))
+            let d = RunDiff.compute(
+                previous: previous, ids: everyone.ids, clusters: everyone.clusters, clusterIDs: Set(stable), recordHashes: hashes, matches: matches)
+            try AtomicFileWriter.write(d.json() + "\n", to: path("diff.json"))
+            try AtomicFileWriter.write(d.movedCSV(), to: path("moved.csv"))
+            diff = d
+        }
+        // Stability: the same sample clustered from scratch with other seeds.
+        var stability: [(seed: UInt64, ari: Double)] = []
+        for offset in 0..<config.stabilitySeeds {
+            try StopControl.check()
+            var other = LouvainOptions()
+            other.resolution = config.resolution
+            other.seed = config.seed &+ UInt64(offset + 1)
+            let again = try ClusterStage.cluster(graph, options: other)
+            stability.append((other.seed, PartitionComparison.adjustedRandIndex(result.membership, again.membership)))
+        }
+        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "no previous run",
+             [("moved", .int(diff?.moved.count ?? 0))])
+
+        try stage("report")
         var evaluation: Evaluation?
         var files = [
-            ("clean people", path("clean.jsonl")), ("quarantine", path("quarantine.jsonl")), ("cleaning report", path("clean_report.md")), ("graph", path("graph.kgraph")),
-            ("clusters (the sample)", path("clusters.csv")), ("cluster profiles", path("profiles.csv")), ("model", path("model")),
-            ("everyone's cluster", path("assignments.csv")), ("similarity model", path("similarity")),
+            ("clean people", "clean.jsonl"), ("quarantine", "quarantine.jsonl"), ("cleaning report", "clean_report.md"), ("graph", "graph.kgraph"),
+            ("clusters (the sample)", "clusters.csv"), ("cluster profiles", "profiles.csv"), ("model", "model/"),
+            ("everyone's cluster", "assignments.csv"), ("similarity model", "similarity/"),
         ]
+        if diff != nil { files += [("what changed", "diff.json"), ("people who moved", "moved.csv")] }
         if let truthPath = config.truth {
             var truth = try LabelFile.read(path: truthPath, column: config.truthColumn)
             truth = truth.map { (pseudonymizer.pseudonym(for: $0.node), $0.label) }
-            let clusters = zip(graph.ids, result.membership).map { (node: $0.0, label: String($0.1)) }
+            let clusters = zip(graph.ids, membership).map { (node: $0.0, label: String($0.1)) }
             var scored = EvaluateStage.evaluate(clusters: clusters, truth: truth)
             scored.modularity = result.modularity
             evaluation = scored
             try AtomicFileWriter.write(evaluationJSON(scored) + "\n", to: path("evaluation.json"))
-            files.append(("evaluation", path("evaluation.json")))
+            files.append(("evaluation", "evaluation.json"))
         }
         var summary = RunSummary(
-            output: output, clean: clean, graph: graphOutcome, modularity: result.modularity, communities: result.communityCount,
+            output: folder, clean: clean, graph: graphOutcome, modularity: result.modularity, communities: result.communityCount,
             levels: result.levels.count, clusterSeconds: clusterSeconds, profiles: profiles, evaluation: evaluation,
             sampled: people.count, selfAgreement: selfAgreement, projection: projection, totalSeconds: 0, files: files)
-        summary.files.append(("summary", path("summary.json")))
-        summary.totalSeconds = Date().timeIntervalSince(started)
+        summary.clusterSizes = clusterSizes
+        summary.nextClusterID = nextClusterID
+        summary.diff = diff
+        summary.stability = stability
+        summary.warmStarted = warm
+        summary.keyCheck = keyCheck
+        summary.inputSHA256 = inputSHA256
+        let reportData = ReportBuilder.data(
+            summary: summary, runKey: runKey, configHash: sha256Hex(config.canonicalText()), people: people, membership: membership, model: model,
+            typicalMembers: config.typicalMembers, ids: graph.ids)
+        try AtomicFileWriter.write(HTMLReport.render(reportData), to: path("report.html"))
+        summary.files.append(("report", "report.html"))
+        summary.files.append(("summary", "summary.json"))
         try AtomicFileWriter.write(summaryJSON(summary) + "\n", to: path("summary.json"))
+        done("report", "report.html written")
+        summary.timings = timings
+        summary.totalSeconds = Date().timeIntervalSince(started)
+        log.finishProgress()
         return summary
     }
 
@@ -203,20 +325,58 @@ public enum PipelineRun {
         graph.add("mean_degree", s.graph.meanDegree, digits: 2)
         graph.add("max_degree", s.graph.maximumDegree)
         graph.add("isolated", s.graph.isolated)
-        graph.add("seconds", s.graph.seconds, digits: 3)
         json.add("graph", raw: graph.text)
         json.add("modularity", s.modularity)
         json.add("communities", s.communities)
         json.add("levels", s.levels)
-        json.add("cluster_seconds", s.clusterSeconds, digits: 3)
         var sample = JSONText()
         sample.add("clustered", s.sampled)
         sample.add("of", s.clean.written)
         sample.add("self_agreement", s.selfAgreement, digits: 4)
         json.add("sample", raw: sample.text)
-        json.add("projection", raw: ProjectStage.summaryJSON(s.projection))
+        json.add("projection", raw: ProjectStage.summaryJSON(s.projection, timings: false))
         if let e = s.evaluation { json.add("evaluation", raw: evaluationJSON(e)) }
-        json.add("seconds", s.totalSeconds, digits: 3)
+        var clusters = JSONText()
+        for (id, size) in s.clusterSizes { clusters.add(String(id), size) }
+        json.add("cluster_sizes", raw: clusters.text)
+        json.add("next_cluster_id", Int(s.nextClusterID))
+        json.add("stability_ari", raw: "[" + s.stability.map { "{\"seed\":\($0.seed),\"ari\":\(JSONText.number($0.ari, digits: 4))}" }.joined(separator: ",") + "]")
+        if let d = s.diff {
+            var refresh = JSONText()
+            refresh.add("previous_run", d.previousKey)
+            refresh.add("warm_start_people", s.warmStarted)
+            refresh.add("ids_kept_share", d.idsKept, digits: 4)
+            refresh.add("moved", d.moved.count)
+            refresh.add("ari_vs_previous", d.changes.ari, digits: 4)
+            json.add("refresh", raw: refresh.text)
+        }
         return json.text
+    }
+}
+
+/// Hex SHA-256 of a text.
+func sha256Hex(_ text: String) -> String {
+    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+}
+
+/// Reads `assignments.csv` (`id,cluster,…`; `unassigned` for none).
+public enum AssignmentsFile {
+    public static func read(path: String) throws -> (ids: [String], clusters: [Int32?]) {
+        var ids: [String] = []
+        var clusters: [Int32?] = []
+        let reader = try LineReader(path: path)
+        while let line = try reader.nextString() {
+            if reader.lineNumber == 1 || line.isEmpty { continue }
+            let fields = try CSV.fields(of: line)
+            guard fields.count >= 2 else { throw KindredError.badInput("expected id,cluster,…", file: path, line: reader.lineNumber) }
+            if fields[1] == "unassigned" {
+                clusters.append(nil)
+            } else {
+                guard let c = Int32(fields[1]) else { throw KindredError.badInput("not a cluster id", file: path, line: reader.lineNumber, field: "cluster") }
+                clusters.append(c)
+            }
+            ids.append(fields[0])
+        }
+        return (ids, clusters)
     }
 }

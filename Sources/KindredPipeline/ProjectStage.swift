@@ -156,6 +156,7 @@ public enum ProjectStage {
 
         enum Result { case row(String, Assignment, known: Bool), quarantined(QuarantinedRecord) }
         func flush() throws {
+            try StopControl.check()
             let n = chunk.count
             guard n > 0 else { return }
             let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
@@ -284,7 +285,8 @@ public enum ProjectStage {
     }
 
     /// The outcome as one JSON object (counts only; no people).
-    public static func summaryJSON(_ o: ProjectOutcome) -> String {
+    /// `timings: false` leaves out threads, seconds and speed (for files that must not depend on the machine).
+    public static func summaryJSON(_ o: ProjectOutcome, timings: Bool = true) -> String {
         var j = JSONText()
         j.add("read", o.read)
         j.add("assigned", o.assigned)
@@ -300,9 +302,11 @@ public enum ProjectStage {
         j.add("quarantine_reasons", counts: o.quarantineReasons)
         j.add("clusters", o.clusterSizes.count)
         j.add("method", o.method.rawValue)
-        j.add("threads", o.threads)
-        j.add("seconds", o.seconds, digits: 3)
-        j.add("people_per_second", o.seconds > 0 ? Double(o.read) / o.seconds : 0, digits: 0)
+        if timings {
+            j.add("threads", o.threads)
+            j.add("seconds", o.seconds, digits: 3)
+            j.add("people_per_second", o.seconds > 0 ? Double(o.read) / o.seconds : 0, digits: 0)
+        }
         return j.text
     }
 }

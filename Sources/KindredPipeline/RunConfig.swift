@@ -37,7 +37,16 @@ import TOMLKit
 /// method = "vote"               # vote (k-NN among the labelled sample) | centroid
 /// k = 15
 /// probes = 2                    # nearest clusters searched by the vote (0: all)
+/// [refresh]
+/// min_jaccard = 0.5             # a new cluster keeps an old id when their Jaccard index is at least this
+/// [report]
+/// stability_seeds = 2           # extra seeds clustered to measure stability (0: none)
+/// typical_members = 5
 /// ```
+///
+/// Top-level `run_key` names the run's folder, `previous` picks the run to refresh from (`auto`,
+/// `none`, a run key or a run folder) and `max_runtime` stops the job after a while (`2h`).
+/// Every key can also come from the environment: `KINDRED_SEED`, `KINDRED_GRAPH_K`, …
 public struct RunConfig: Sendable {
     public var input: String?
     public var output: String?
@@ -61,11 +70,70 @@ public struct RunConfig: Sendable {
     public var projectionK = 15
     public var probes = 2
 
+    /// Names the run's folder (`OUTPUT/runs/KEY`), e.g. the schedule's date. Letters, digits, `.`, `_`, `-`.
+    public var runKey: String?
+    /// The run to refresh from: `auto` (the catalog's last good run, the default), `none`, a run key
+    /// in the catalog, or a run folder.
+    public var previous: String?
+    /// Stop after this many seconds (cleanly, keeping the previous outputs).
+    public var maximumRuntime: Double?
+    /// Refresh: a new cluster keeps an old id when their members' Jaccard index is at least this.
+    public var minimumJaccard = 0.5
+    /// Report: extra clusterings of the sample with other seeds, to measure stability (0: none).
+    public var stabilitySeeds = 2
+    /// Report: most typical members listed per cluster (pseudonymous ids).
+    public var typicalMembers = 5
+
     public init() {}
+
+    /// The kind of value a config key holds (for the file and for environment variables).
+    enum ValueKind { case path, string, integer, number, bool, duration }
+
+    /// Every key `kindred run` reads: `(section, key, kind)`; section "" is the top level. The
+    /// environment variable for a key is `KINDRED_KEY` or `KINDRED_SECTION_KEY`, upper-cased.
+    static let schema: [(section: String, key: String, kind: ValueKind)] = [
+        ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
+        ("", "seed", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
+        ("clean", "key_file", .path), ("clean", "demo_key", .bool),
+        ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
+        ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
+        ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
+        ("metric", "skills", .number), ("metric", "titles", .number), ("metric", "title_recency_decay", .number),
+        ("metric", "tempo", .number), ("metric", "location", .number), ("metric", "same_region", .number),
+        ("cluster", "resolution", .number),
+        ("sample", "size", .integer),
+        ("project", "method", .string), ("project", "k", .integer), ("project", "probes", .integer),
+        ("refresh", "min_jaccard", .number),
+        ("report", "stability_seeds", .integer), ("report", "typical_members", .integer),
+    ]
+
+    /// The environment variable that overrides `section.key`.
+    public static func environmentName(section: String, key: String) -> String {
+        ("KINDRED_" + (section.isEmpty ? key : section + "_" + key)).uppercased()
+    }
+
+    /// The environment variables `kindred run` reads, one per config key.
+    public static var environmentNames: [String] { schema.map { environmentName(section: $0.section, key: $0.key) } }
 
     /// Reads a TOML config; relative paths are resolved against the file's folder.
     /// - Throws: `KindredError` (`.usage`) naming the file and the key at fault.
     public static func load(path: String) throws -> RunConfig {
+        var config = RunConfig()
+        try config.apply(file: path)
+        return config
+    }
+
+    /// A config from an optional file, then environment variables (`KINDRED_SEED`, `KINDRED_GRAPH_K`,
+    /// …; paths relative to the working folder) over it. Flags are applied by the caller, over both.
+    public static func load(path: String?, environment: [String: String]) throws -> RunConfig {
+        var config = RunConfig()
+        if let path { try config.apply(file: path) }
+        try config.apply(environment: environment)
+        return config
+    }
+
+    /// Applies a TOML file's keys.
+    public mutating func apply(file path: String) throws {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw KindredError(.usage, "cannot read the config file", file: path)
         }
@@ -77,124 +145,205 @@ public struct RunConfig: Sendable {
         } catch {
             throw KindredError(.usage, "invalid TOML", file: path)
         }
+        let sections = Set(RunConfig.schema.map(\.section).filter { !$0.isEmpty })
+        for key in table.keys {
+            if sections.contains(key) {
+                guard let sub = table[key]?.table else { throw KindredError(.usage, "expected a [\(key)] table", file: path, field: key) }
+                for inner in sub.keys where !RunConfig.schema.contains(where: { $0.section == key && $0.key == inner }) {
+                    throw KindredError(.usage, "unknown key", file: path, field: key + "." + inner)
+                }
+            } else if !RunConfig.schema.contains(where: { $0.section.isEmpty && $0.key == key }) {
+                throw KindredError(.usage, "unknown key", file: path, field: key)
+            }
+        }
         let folder = AtomicFileWriter.folder(of: path)
-        func resolve(_ value: String) -> String { joinPath(folder, value) }
-        func string(_ table: TOMLTable, _ key: String, _ section: String) throws -> String? {
-            guard let value = table[key] else { return nil }
-            guard let text = value.string else { throw KindredError(.usage, "expected a string", file: path, field: section + key) }
-            return text
+        try apply(source: path, folder: folder) { section, key in
+            let holder = section.isEmpty ? table : table[section]?.table
+            guard let value = holder?[key] else { return nil }
+            if let s = value.string { return .string(s) }
+            if let b = value.bool { return .bool(b) }
+            if let i = value.int { return .integer(i) }
+            if let d = value.double { return .number(d) }
+            return .other
         }
-        func number(_ table: TOMLTable, _ key: String, _ section: String) throws -> Double? {
-            guard let value = table[key] else { return nil }
-            if let d = value.double { return d }
-            if let i = value.int { return Double(i) }
-            throw KindredError(.usage, "expected a number", file: path, field: section + key)
+    }
+
+    /// Applies `KINDRED_*` environment variables (one per config key; see `environmentNames`).
+    public mutating func apply(environment: [String: String]) throws {
+        try apply(source: "environment", folder: ".") { section, key in
+            guard let text = environment[RunConfig.environmentName(section: section, key: key)] else { return nil }
+            return .text(text)
         }
-        func integer(_ table: TOMLTable, _ key: String, _ section: String) throws -> Int? {
-            guard let value = table[key] else { return nil }
-            guard let i = value.int else { throw KindredError(.usage, "expected an integer", file: path, field: section + key) }
-            return i
+    }
+
+    /// A raw value as read: typed (TOML) or text (environment).
+    enum RawValue { case string(String), bool(Bool), integer(Int), number(Double), text(String), other }
+
+    private mutating func apply(source: String, folder: String, value: (String, String) -> RawValue?) throws {
+        func fail(_ section: String, _ key: String, _ message: String) -> KindredError {
+            if source == "environment" {
+                return KindredError(.usage, message, file: "environment", field: RunConfig.environmentName(section: section, key: key))
+            }
+            return KindredError(.usage, message, file: source, field: section.isEmpty ? key : section + "." + key)
         }
-        var config = RunConfig()
-        let known: Set<String> = ["input", "output", "catalog", "truth", "truth_column", "seed", "clean", "graph", "metric", "cluster", "sample", "project"]
-        for key in table.keys where !known.contains(key) {
-            throw KindredError(.usage, "unknown key", file: path, field: key)
-        }
-        config.input = try string(table, "input", "").map(resolve)
-        config.output = try string(table, "output", "").map(resolve)
-        config.catalog = try string(table, "catalog", "").map(resolve)
-        config.truth = try string(table, "truth", "").map(resolve)
-        config.truthColumn = try string(table, "truth_column", "")
-        if let seed = try integer(table, "seed", "") {
-            guard seed >= 0 else { throw KindredError(.usage, "must be ≥ 0", file: path, field: "seed") }
-            config.seed = UInt64(seed)
-        }
-        if let clean = table["clean"]?.table {
-            config.keyFile = try string(clean, "key_file", "clean.").map(resolve)
-            if let demo = clean["demo_key"] {
-                guard let flag = demo.bool else { throw KindredError(.usage, "expected true or false", file: path, field: "clean.demo_key") }
-                config.demoKey = flag
+        func string(_ section: String, _ key: String) throws -> String? {
+            switch value(section, key) {
+            case nil: return nil
+            case .string(let s)?, .text(let s)?: return s
+            default: throw fail(section, key, "expected a string")
             }
         }
-        if let graph = table["graph"]?.table {
-            if let k = try integer(graph, "k", "graph.") { config.k = k }
-            if let s = try number(graph, "min_similarity", "graph.") { config.minimumSimilarity = Float(s) }
-            if let s = try string(graph, "symmetrization", "graph.") {
-                guard let mode = Symmetrization(rawValue: s) else {
-                    throw KindredError(.usage, "expected max, mean or mutual", file: path, field: "graph.symmetrization")
+        func path(_ section: String, _ key: String) throws -> String? { try string(section, key).map { joinPath(folder, $0) } }
+        func number(_ section: String, _ key: String) throws -> Double? {
+            switch value(section, key) {
+            case nil: return nil
+            case .number(let d)?: return d
+            case .integer(let i)?: return Double(i)
+            case .text(let t)?:
+                guard let d = Double(t.trimmingSpaces()), d.isFinite else { throw fail(section, key, "expected a number") }
+                return d
+            default: throw fail(section, key, "expected a number")
+            }
+        }
+        func integer(_ section: String, _ key: String) throws -> Int? {
+            switch value(section, key) {
+            case nil: return nil
+            case .integer(let i)?: return i
+            case .text(let t)?:
+                guard let i = Int(t.trimmingSpaces()) else { throw fail(section, key, "expected an integer") }
+                return i
+            default: throw fail(section, key, "expected an integer")
+            }
+        }
+        func bool(_ section: String, _ key: String) throws -> Bool? {
+            switch value(section, key) {
+            case nil: return nil
+            case .bool(let b)?: return b
+            case .text(let t)?:
+                switch t.trimmingSpaces().lowercased() {
+                case "true", "1", "yes": return true
+                case "false", "0", "no": return false
+                default: throw fail(section, key, "expected true or false")
                 }
-                config.symmetrization = mode
-            }
-            // Older spelling of the [metric] weights, still read.
-            if let w = try number(graph, "skills_weight", "graph.") { config.weights.skills = w }
-            if let w = try number(graph, "titles_weight", "graph.") { config.weights.titles = w }
-            if let w = try number(graph, "title_recency_decay", "graph.") { config.weights.titleRecencyDecay = w }
-            if let m = try string(graph, "method", "graph.") {
-                guard let method = SearchMethod(rawValue: m) else {
-                    throw KindredError(.usage, "expected sparse, dense or approximate", file: path, field: "graph.method")
-                }
-                config.method = method
-            }
-            if let d = try integer(graph, "dimensions", "graph.") {
-                guard d >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "graph.dimensions") }
-                config.dimensions = d
-            }
-            if let c = try integer(graph, "candidates", "graph.") {
-                guard c >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "graph.candidates") }
-                config.candidateFactor = c
-            }
-            let knownGraph: Set<String> = [
-                "k", "min_similarity", "symmetrization", "skills_weight", "titles_weight", "title_recency_decay", "method", "dimensions",
-                "candidates",
-            ]
-            for key in graph.keys where !knownGraph.contains(key) {
-                throw KindredError(.usage, "unknown key", file: path, field: "graph." + key)
+            default: throw fail(section, key, "expected true or false")
             }
         }
-        if let metric = table["metric"]?.table {
-            let knownMetric: Set<String> = ["skills", "titles", "title_recency_decay", "tempo", "location", "same_region"]
-            for key in metric.keys where !knownMetric.contains(key) {
-                throw KindredError(.usage, "unknown key", file: path, field: "metric." + key)
-            }
-            if let w = try number(metric, "skills", "metric.") { config.weights.skills = w }
-            if let w = try number(metric, "titles", "metric.") { config.weights.titles = w }
-            if let w = try number(metric, "title_recency_decay", "metric.") { config.weights.titleRecencyDecay = w }
-            if let w = try number(metric, "tempo", "metric.") { config.weights.tempo = w }
-            if let w = try number(metric, "location", "metric.") { config.weights.location = w }
-            if let w = try number(metric, "same_region", "metric.") { config.weights.sameRegion = w }
+        func atLeast(_ v: Int?, _ minimum: Int, _ section: String, _ key: String) throws -> Int? {
+            guard let v else { return nil }
+            guard v >= minimum else { throw fail(section, key, "must be ≥ \(minimum)") }
+            return v
         }
-        if let problem = config.weights.problem() {
-            throw KindredError(.usage, problem.message, file: path, field: "metric." + problem.field)
+
+        if let v = try path("", "input") { input = v }
+        if let v = try path("", "output") { output = v }
+        if let v = try path("", "catalog") { catalog = v }
+        if let v = try path("", "truth") { truth = v }
+        if let v = try string("", "truth_column") { truthColumn = v }
+        if let v = try atLeast(integer("", "seed"), 0, "", "seed") { seed = UInt64(v) }
+        if let v = try string("", "run_key") {
+            guard RunConfig.isValidRunKey(v) else { throw fail("", "run_key", "a run key is 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
+            runKey = v
         }
-        if let cluster = table["cluster"]?.table {
-            if let r = try number(cluster, "resolution", "cluster.") { config.resolution = r }
+        if let v = try string("", "previous") { previous = v }
+        switch value("", "max_runtime") {
+        case nil: break
+        case .integer(let i)?: maximumRuntime = Double(i)
+        case .number(let d)?: maximumRuntime = d
+        case .string(let t)?, .text(let t)?:
+            guard let d = StopControl.parseDuration(t) else { throw fail("", "max_runtime", "expected a duration: seconds, or 45m, 2h, 1d") }
+            maximumRuntime = d
+        default: throw fail("", "max_runtime", "expected a duration: seconds, or 45m, 2h, 1d")
         }
-        if let sample = table["sample"]?.table {
-            for key in sample.keys where key != "size" { throw KindredError(.usage, "unknown key", file: path, field: "sample." + key) }
-            if let n = try integer(sample, "size", "sample.") {
-                guard n >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "sample.size") }
-                config.sampleSize = n
-            }
+        if let d = maximumRuntime, !(d > 0) { throw fail("", "max_runtime", "must be > 0") }
+        if let v = try path("clean", "key_file") { keyFile = v }
+        if let v = try bool("clean", "demo_key") { demoKey = v }
+        if let v = try atLeast(integer("graph", "k"), 1, "graph", "k") { k = v }
+        if let v = try number("graph", "min_similarity") { minimumSimilarity = Float(v) }
+        if let v = try string("graph", "symmetrization") {
+            guard let mode = Symmetrization(rawValue: v) else { throw fail("graph", "symmetrization", "expected max, mean or mutual") }
+            symmetrization = mode
         }
-        if let project = table["project"]?.table {
-            for key in project.keys where !["method", "k", "probes"].contains(key) {
-                throw KindredError(.usage, "unknown key", file: path, field: "project." + key)
-            }
-            if let m = try string(project, "method", "project.") {
-                guard let method = ProjectionMethod(rawValue: m) else {
-                    throw KindredError(.usage, "expected vote or centroid", file: path, field: "project.method")
-                }
-                config.projectionMethod = method
-            }
-            if let k = try integer(project, "k", "project.") {
-                guard k >= 1 else { throw KindredError(.usage, "must be ≥ 1", file: path, field: "project.k") }
-                config.projectionK = k
-            }
-            if let p = try integer(project, "probes", "project.") {
-                guard p >= 0 else { throw KindredError(.usage, "must be ≥ 0", file: path, field: "project.probes") }
-                config.probes = p
-            }
+        // Older spelling of the [metric] weights, still read.
+        if let w = try number("graph", "skills_weight") { weights.skills = w }
+        if let w = try number("graph", "titles_weight") { weights.titles = w }
+        if let w = try number("graph", "title_recency_decay") { weights.titleRecencyDecay = w }
+        if let v = try string("graph", "method") {
+            guard let m = SearchMethod(rawValue: v) else { throw fail("graph", "method", "expected sparse, dense or approximate") }
+            method = m
         }
-        return config
+        if let v = try atLeast(integer("graph", "dimensions"), 1, "graph", "dimensions") { dimensions = v }
+        if let v = try atLeast(integer("graph", "candidates"), 1, "graph", "candidates") { candidateFactor = v }
+        if let w = try number("metric", "skills") { weights.skills = w }
+        if let w = try number("metric", "titles") { weights.titles = w }
+        if let w = try number("metric", "title_recency_decay") { weights.titleRecencyDecay = w }
+        if let w = try number("metric", "tempo") { weights.tempo = w }
+        if let w = try number("metric", "location") { weights.location = w }
+        if let w = try number("metric", "same_region") { weights.sameRegion = w }
+        if let problem = weights.problem() { throw fail("metric", problem.field, problem.message) }
+        if let v = try number("cluster", "resolution") { resolution = v }
+        if let v = try atLeast(integer("sample", "size"), 1, "sample", "size") { sampleSize = v }
+        if let v = try string("project", "method") {
+            guard let m = ProjectionMethod(rawValue: v) else { throw fail("project", "method", "expected vote or centroid") }
+            projectionMethod = m
+        }
+        if let v = try atLeast(integer("project", "k"), 1, "project", "k") { projectionK = v }
+        if let v = try atLeast(integer("project", "probes"), 0, "project", "probes") { probes = v }
+        if let v = try number("refresh", "min_jaccard") {
+            guard v > 0 && v <= 1 else { throw fail("refresh", "min_jaccard", "must be in (0, 1]") }
+            minimumJaccard = v
+        }
+        if let v = try atLeast(integer("report", "stability_seeds"), 0, "report", "stability_seeds") { stabilitySeeds = v }
+        if let v = try atLeast(integer("report", "typical_members"), 0, "report", "typical_members") { typicalMembers = v }
+    }
+
+    /// 1–100 characters of `[A-Za-z0-9._-]`, not starting with `.`.
+    public static func isValidRunKey(_ key: String) -> Bool {
+        guard !key.isEmpty, key.utf8.count <= 100, key.first != "." else { return false }
+        return key.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 46 || c == 95 || c == 45
+        }
+    }
+
+    /// The settings that decide the results, one `key = value` per line in a fixed order (paths as
+    /// given). Its SHA-256 is the run's config hash; the run key, output and time limit are left out.
+    public func canonicalText() -> String {
+        func q(_ s: String?) -> String { s.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "\"\"" }
+        var lines: [String] = []
+        lines.append("input = \(q(input))")
+        lines.append("catalog = \(q(catalog))")
+        lines.append("truth = \(q(truth))")
+        lines.append("truth_column = \(q(truthColumn))")
+        lines.append("seed = \(seed)")
+        lines.append("[clean]")
+        lines.append("key_file = \(q(keyFile))")
+        lines.append("demo_key = \(demoKey)")
+        lines.append("[graph]")
+        lines.append("k = \(k)")
+        lines.append("min_similarity = \(minimumSimilarity)")
+        lines.append("symmetrization = \(q(symmetrization.rawValue))")
+        lines.append("method = \(q(method.rawValue))")
+        lines.append("dimensions = \(dimensions)")
+        lines.append("candidates = \(candidateFactor)")
+        lines.append("[metric]")
+        lines.append("skills = \(weights.skills)")
+        lines.append("titles = \(weights.titles)")
+        lines.append("title_recency_decay = \(weights.titleRecencyDecay)")
+        lines.append("tempo = \(weights.tempo)")
+        lines.append("location = \(weights.location)")
+        lines.append("same_region = \(weights.sameRegion)")
+        lines.append("[cluster]")
+        lines.append("resolution = \(resolution)")
+        lines.append("[sample]")
+        lines.append("size = \(sampleSize)")
+        lines.append("[project]")
+        lines.append("method = \(q(projectionMethod.rawValue))")
+        lines.append("k = \(projectionK)")
+        lines.append("probes = \(probes)")
+        lines.append("[refresh]")
+        lines.append("min_jaccard = \(minimumJaccard)")
+        lines.append("[report]")
+        lines.append("stability_seeds = \(stabilitySeeds)")
+        lines.append("typical_members = \(typicalMembers)")
+        return lines.joined(separator: "\n") + "\n"
     }
 }

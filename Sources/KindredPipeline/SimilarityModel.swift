@@ -12,9 +12,11 @@ public enum SimilarityModel {
     public static let formatVersion = 1
 
     /// Writes the manifest (atomically) into `folder`.
-    public static func write(to folder: String, request: GraphRequest, input: String) throws {
+    /// `recordAs` is the people path written into the manifest (relative paths are read against the
+    /// model folder); by default the input's absolute path.
+    public static func write(to folder: String, request: GraphRequest, input: String, recordAs: String? = nil) throws {
         try makeFolder(folder)
-        let absolute = URL(fileURLWithPath: input).standardizedFileURL.path
+        let absolute = recordAs ?? URL(fileURLWithPath: input).standardizedFileURL.path
         var j = JSONText()
         j.add("format", format)
         j.add("format_version", formatVersion)
@@ -83,8 +85,9 @@ public enum SimilarityModel {
         let weights = MetricWeights(
             skills: try weight("skills", 1), titles: try weight("titles", 1), titleRecencyDecay: try weight("title_recency_decay", 0.5),
             tempo: try weight("tempo", 0), location: try weight("location", 0), sameRegion: try weight("same_region", 0.5))
+        let recorded = try field("people", String.self)
         let manifest = Manifest(
-            people: try field("people", String.self), peopleSHA256: try field("people_sha256", String.self), method: method,
+            people: joinPath(folder, recorded), peopleSHA256: try field("people_sha256", String.self), method: method,
             dimensions: try field("dimensions", Int.self), seed: UInt64(max(0, try field("seed", Int.self))), weights: weights)
         guard FileManager.default.fileExists(atPath: manifest.people) else {
             throw KindredError(.io, "the model's people file is gone", file: manifest.people)

@@ -12,11 +12,12 @@ struct Kindred: ParsableCommand {
         discussion: """
             Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`; `project` assigns
             new people to a model's clusters.
-            Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 quarantined records under --strict,
-            65 bad input data, 75 locked.
+            Exit codes: 0 ok, 1 failure (also stopped by SIGTERM or --max-runtime), 2 usage or config
+            error, 3 quarantined records under --strict, 65 bad input data (retrying will not help),
+            75 another run holds the output folder's lock (retry later).
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, ProjectCommand.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, ProjectCommand.self]
     )
 }
 
@@ -33,14 +34,7 @@ func guarded(_ body: () throws -> Void) throws {
 
 /// The one mapping from error codes to exit statuses.
 func exitCode(for code: KindredError.Code) -> Int32 {
-    switch code {
-    case .usage: return 2
-    case .badInput: return 65
-    case .io: return 1
-    case .partial: return 3
-    case .locked: return 75
-    case .internalFailure: return 1
-    }
+    KindredError(code, "").exitStatus
 }
 
 /// Writes a line to stderr (progress and notes; stdout carries results).

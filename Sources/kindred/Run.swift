@@ -9,8 +9,15 @@ import KindredSimilarity
 /// `kindred run`: the whole pipeline from a TOML config and/or flags.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole job: clean → sample → graph → cluster → model → project everyone → profiles → evaluation (when truth is given).",
-        discussion: "Settings come from CONFIG (TOML; paths relative to it) and flags; flags win.")
+        abstract: "Run the whole job: clean → sample → graph → cluster → model → project everyone → diff → report.",
+        discussion: """
+            Settings come from CONFIG (TOML; paths relative to it), then environment variables (KINDRED_SEED,
+            KINDRED_GRAPH_K, …: one per config key, KINDRED_SECTION_KEY), then flags; flags win.
+            Outputs go to OUTPUT/runs/KEY/ (KEY from --run-key, default "default"), written to a staging folder and
+            published in one step with manifest.json last; OUTPUT/latest points at the newest good run and
+            OUTPUT/catalog.sqlite lists every run (`kindred runs`). The clustering warm-starts from the previous
+            good run and keeps its cluster ids (diff.json, moved.csv). One run per output folder at a time.
+            """)
 
     @Argument(help: "Config file (TOML).") var config: String?
     @Option(help: "People file (JSON Lines or CSV).") var input: String?
@@ -23,12 +30,18 @@ struct Run: ParsableCommand {
     @Option(help: "Louvain resolution γ.") var resolution: Double?
     @Option(help: "People clustered: a seeded reservoir sample of the input (default 200000); the rest are projected.") var sample: Int?
     @Option(help: "How everyone else is assigned: vote or centroid.") var projectMethod: String?
+    @Option(help: "Names the run's folder OUTPUT/runs/KEY (e.g. the schedule's date); same inputs, config and key give the same bytes.") var runKey: String?
+    @Option(help: "Run to refresh from: auto (the catalog's last good run), none, a run key or a run folder.") var previous: String?
+    @Option(help: "Wait up to this many seconds for another run on the same output folder (default 0: exit 75 at once).") var lockWait: Double?
+    @Option(help: "Stop cleanly after this long: seconds or 45m, 2h (exit 1, previous outputs kept).") var maxRuntime: String?
+    @Option(help: "Messages on stderr: text or json (JSON Lines).") var logFormat: String?
     @OptionGroup var key: KeyOptions
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func run() throws {
         try guarded {
-            var settings = try config.map { try RunConfig.load(path: $0) } ?? RunConfig()
+            let environment = ProcessInfo.processInfo.environment
+            var settings = try RunConfig.load(path: config, environment: environment)
             if let input { settings.input = input }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
@@ -46,18 +59,46 @@ struct Run: ParsableCommand {
                 guard let m = ProjectionMethod(rawValue: projectMethod) else { throw KindredError.usage("--project-method must be vote or centroid") }
                 settings.projectionMethod = m
             }
+            if let runKey {
+                guard RunConfig.isValidRunKey(runKey) else { throw KindredError.usage("--run-key: 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
+                settings.runKey = runKey
+            }
+            if let previous { settings.previous = previous }
+            if let maxRuntime {
+                guard let seconds = StopControl.parseDuration(maxRuntime) else { throw KindredError.usage("--max-runtime: expected seconds or a duration such as 45m, 2h") }
+                settings.maximumRuntime = seconds
+            }
+            var wait = 0.0
+            if let text = lockWait.map({ String($0) }) ?? environment["KINDRED_LOCK_WAIT"] {
+                guard let w = Double(text), w >= 0, w.isFinite else { throw KindredError.usage("--lock-wait (or KINDRED_LOCK_WAIT) must be a number of seconds ≥ 0") }
+                wait = w
+            }
+            let formatName = logFormat ?? environment["KINDRED_LOG_FORMAT"] ?? "text"
+            guard let format = RunLog.Format(rawValue: formatName) else { throw KindredError.usage("--log-format must be text or json") }
+            let log = RunLog(format: format, environment: environment)
             if let keyFile = key.keyFile { settings.keyFile = keyFile }
             if key.demoKey { settings.demoKey = true }
-            if settings.keyFile == nil && ProcessInfo.processInfo.environment["KINDRED_KEY"] == nil && settings.demoKey {
-                note("kindred: note: using the public demo key; pseudonyms are not private")
+            if settings.keyFile == nil && environment["KINDRED_KEY"] == nil && settings.demoKey {
+                log.warning("demo_key", "using the public demo key; pseudonyms are not private")
             }
-            let s = try PipelineRun.run(settings, environment: ProcessInfo.processInfo.environment)
+            StopControl.installSignalHandlers()
+            let outcome: JobOutcome
+            do {
+                outcome = try Job.run(settings, lockWait: wait, environment: environment, log: log)
+            } catch let error as KindredError {
+                if format == .json {
+                    log.error("run_failed", error.description, [("exit_code", .int(Int(error.exitStatus)))])
+                    throw ExitCode(error.exitStatus)
+                }
+                throw error
+            }
+            let s = outcome.summary
             if json {
                 print(PipelineRun.summaryJSON(s))
                 return
             }
             var out: [String] = []
-            out.append("Kindred run → \(s.output)")
+            out.append("Kindred run \(outcome.key) → \(s.output)")
             out.append("")
             out.append(TextTable.render(headers: ["stage", "result"], rows: [
                 ["clean", "read \(s.clean.read) = written \(s.clean.written) + quarantined \(s.clean.quarantined)" + (s.clean.reconciles ? " ✓" : " ✗")],
@@ -65,6 +106,9 @@ struct Run: ParsableCommand {
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(s.communities) communities, modularity \(fixed(s.modularity)), \(s.levels) levels, \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
+                ["refresh", s.diff.map { d in
+                    "from \(d.previousKey): \(fixed(100 * d.idsKept, 1))% of ids kept, \(d.moved.count) people moved, \(d.changes.born.count) born, \(d.changes.gone.count) gone, \(d.changes.split.count) split, \(d.changes.merged.count) merged"
+                } ?? "first run in this folder (no previous run)"],
             ] + (s.evaluation.map { e in
                 [["evaluate", "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari)) against \(e.truthLabels) true labels (\(e.matched) people scored)"]]
             } ?? []), maxWidth: 110))
@@ -78,9 +122,71 @@ struct Run: ParsableCommand {
             if s.profiles.count > shown.count { out.append("… \(s.profiles.count - shown.count) more clusters in profiles.csv") }
             out.append("")
             out.append("outputs:")
-            for (role, path) in s.files { out.append("  \(role): \(path)") }
+            for (role, path) in s.files { out.append("  \(role): \(joinPath(s.output, path))") }
+            out.append("  run catalog: \(RunFolder.catalog(settings.output ?? "."))  (kindred runs --output \(settings.output ?? "."))")
             out.append("total \(fixed(s.totalSeconds, 2)) s")
             print(out.joined(separator: "\n"))
+        }
+    }
+}
+
+/// `kindred runs`: the run catalog of an output folder.
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List the runs of an output folder from its catalog (OUTPUT/catalog.sqlite).")
+
+    @Argument(help: "Config file (TOML) whose output folder to list.") var config: String?
+    @Option(help: "Output folder (instead of a config).") var output: String?
+    @Option(help: "Only the last N runs.") var limit: Int?
+    @Flag(help: "One JSON object per run (JSON Lines) on stdout.") var json = false
+
+    func run() throws {
+        try guarded {
+            var folder = output
+            if folder == nil {
+                folder = try RunConfig.load(path: config, environment: ProcessInfo.processInfo.environment).output
+            }
+            guard let folder else { throw KindredError.usage("give --output DIR or a config with `output`") }
+            let path = RunFolder.catalog(folder)
+            guard FileManager.default.fileExists(atPath: path) else { throw KindredError(.io, "no run catalog here (no run yet?)", file: path) }
+            let catalog = try RunCatalog(path: path)
+            let records = try catalog.runs(limit: limit)
+            if json {
+                for r in records {
+                    var j = JSONText()
+                    j.add("id", Int(r.id))
+                    j.add("key", r.key)
+                    j.add("status", r.status.rawValue)
+                    j.add("config_sha256", r.configHash)
+                    j.add("input_sha256", r.inputFingerprint)
+                    if let p = r.previousKey { j.add("previous_run", p) } else { j.addNull("previous_run") }
+                    j.add("started_at", r.startedAt)
+                    if let v = r.finishedAt { j.add("finished_at", v) } else { j.addNull("finished_at") }
+                    if let v = r.seconds { j.add("seconds", v, digits: 3) } else { j.addNull("seconds") }
+                    if let v = r.exitCode { j.add("exit_code", v) } else { j.addNull("exit_code") }
+                    if let v = r.error { j.add("error", v) } else { j.addNull("error") }
+                    for (name, value) in [("read", r.read), ("written", r.written), ("quarantined", r.quarantined), ("sampled", r.sampled),
+                                          ("assigned", r.assigned), ("unassigned", r.unassigned), ("clusters", r.clusters), ("moved", r.moved)] {
+                        if let value { j.add(name, value) } else { j.addNull(name) }
+                    }
+                    if let v = r.modularity { j.add("modularity", v) } else { j.addNull("modularity") }
+                    if let v = r.idsKept { j.add("ids_kept_share", v, digits: 4) } else { j.addNull("ids_kept_share") }
+                    if let t = r.timings { j.add("timings", raw: t) }
+                    var sizes = JSONText()
+                    for (c, n) in try catalog.clusterSizes(runID: r.id) { sizes.add(String(c), n) }
+                    j.add("cluster_sizes", raw: sizes.text)
+                    print(j.text)
+                }
+                return
+            }
+            let rows = records.map { r -> [String] in
+                [String(r.id), r.key, r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
+                 r.clusters.map(String.init) ?? "", r.modularity.map { fixed($0, 4) } ?? "", r.idsKept.map { fixed(100 * $0, 1) + "%" } ?? "",
+                 r.moved.map(String.init) ?? "", r.previousKey ?? "", r.status == .succeeded ? "" : (r.error ?? "")]
+            }
+            print(TextTable.render(
+                headers: ["#", "key", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
+                rows: rows, maxWidth: 60))
         }
     }
 }

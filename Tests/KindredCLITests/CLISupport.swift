@@ -27,7 +27,8 @@ enum CLI {
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "KINDRED_KEY")
+        // Nothing of the caller's KINDRED_* settings (the config can come from the environment).
+        for key in env.keys where key.hasPrefix("KINDRED_") { env.removeValue(forKey: key) }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.currentDirectoryURL = folder ?? repoRoot

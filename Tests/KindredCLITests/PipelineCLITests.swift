@@ -88,8 +88,8 @@ struct PipelineCLITests {
             #expect(r.status == 0, "\(r.stderr)")
         }
         for file in ["clean.jsonl", "clusters.csv", "profiles.csv"] {
-            let a = try Data(contentsOf: dir.appendingPathComponent("a/" + file))
-            let b = try Data(contentsOf: dir.appendingPathComponent("b/" + file))
+            let a = try Data(contentsOf: dir.appendingPathComponent("a/latest/" + file))
+            let b = try Data(contentsOf: dir.appendingPathComponent("b/latest/" + file))
             #expect(a == b, "\(file) differs between two identical runs")
         }
     }
@@ -117,9 +117,10 @@ struct PipelineCLITests {
                 outputs.append(relative)
             }
         }
-        #expect(outputs.contains("clean.jsonl") && outputs.contains("clusters.csv") && outputs.contains("summary.json"))
-        #expect(outputs.contains("quarantine.jsonl") && outputs.contains("clean_report.json") && outputs.contains("clean_report.md"))
-        #expect(outputs.contains("model/manifest.json"))
+        func has(_ name: String) -> Bool { outputs.contains("runs/default/" + name) }
+        #expect(has("clean.jsonl") && has("clusters.csv") && has("summary.json") && has("report.html") && has("manifest.json"))
+        #expect(has("quarantine.jsonl") && has("clean_report.json") && has("clean_report.md"))
+        #expect(has("model/manifest.json") && outputs.contains("catalog.sqlite"))
         for file in outputs {
             let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: p("out/" + file))), as: UTF8.self)
             // Every field of every output, split at JSON and CSV delimiters.

@@ -55,7 +55,7 @@ private func shell(_ script: String) throws -> CLIResult {
     @Test("run writes a versioned model with a checksum for every file, and everyone's cluster")
     func modelManifest() throws {
         let f = try Fixture.shared.get()
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.p("run/model/manifest.json")))) as! [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.p("run/latest/model/manifest.json")))) as! [String: Any]
         #expect(manifest["format"] as? String == "kindred-model")
         #expect(manifest["format_version"] as? Int == 1)
         #expect(manifest["kindred_version"] is String)
@@ -66,21 +66,21 @@ private func shell(_ script: String) throws -> CLIResult {
         let input = manifest["input"] as! [String: Any]
         #expect((input["sha256"] as? String)?.count == 64)
         #expect((manifest["parameters"] as! [String: Any])["seed"] as? Int == 3)
-        let summary = try CLI.json(try String(contentsOfFile: f.p("run/summary.json"), encoding: .utf8))
+        let summary = try CLI.json(try String(contentsOfFile: f.p("run/latest/summary.json"), encoding: .utf8))
         let projection = summary["projection"] as! [String: Any]
         let clean = summary["reconciliation"] as! [String: Any]
         #expect(projection["read"] as? Int == clean["written"] as? Int)
         #expect(projection["reconciles"] as? Bool == true)
-        #expect(try labels(f.p("run/assignments.csv")).count == clean["written"] as? Int)
+        #expect(try labels(f.p("run/latest/assignments.csv")).count == clean["written"] as? Int)
     }
 
     @Test("projecting the clustered sample gives back its own clusters (≥ 95%), with either method", arguments: ["vote", "centroid"])
     func selfProjection(method: String) throws {
         let f = try Fixture.shared.get()
         let out = f.p("self-\(method).csv")
-        let r = try CLI.run(["project", "--model", f.p("run/model"), f.p("run/clean.jsonl"), "--cleaned", "--output", out, "--method", method])
+        let r = try CLI.run(["project", "--model", f.p("run/latest/model"), f.p("run/latest/clean.jsonl"), "--cleaned", "--output", out, "--method", method])
         #expect(r.status == 0, "\(r.stderr)")
-        let truth = Dictionary(uniqueKeysWithValues: try labels(f.p("run/clusters.csv")))
+        let truth = Dictionary(uniqueKeysWithValues: try labels(f.p("run/latest/clusters.csv")))
         let projected = try labels(out)
         #expect(projected.count == truth.count)
         let agree = projected.filter { truth[$0.0] == $0.1 }.count
@@ -91,9 +91,9 @@ private func shell(_ script: String) throws -> CLIResult {
     @Test("raw people are cleaned with the model's dictionaries: projecting the raw input equals projecting its clean output")
     func rawEqualsClean() throws {
         let f = try Fixture.shared.get()
-        let raw = try CLI.run(["project", "--model", f.p("run/model"), f.p("people.jsonl"), "--demo-key", "--output", f.p("raw.csv")])
+        let raw = try CLI.run(["project", "--model", f.p("run/latest/model"), f.p("people.jsonl"), "--demo-key", "--output", f.p("raw.csv")])
         #expect(raw.status == 0, "\(raw.stderr)")
-        let clean = try CLI.run(["project", "--model", f.p("run/model"), f.p("run/clean.jsonl"), "--cleaned", "--output", f.p("clean.csv")])
+        let clean = try CLI.run(["project", "--model", f.p("run/latest/model"), f.p("run/latest/clean.jsonl"), "--cleaned", "--output", f.p("clean.csv")])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: f.p("raw.csv"))) == Data(contentsOf: URL(fileURLWithPath: f.p("clean.csv"))))
     }
@@ -101,7 +101,7 @@ private func shell(_ script: String) throws -> CLIResult {
     @Test("the output does not depend on threads or chunk size; shards cover every record once, in input order, with _SUCCESS markers")
     func shardsAndDeterminism() throws {
         let f = try Fixture.shared.get()
-        let model = f.p("run/model")
+        let model = f.p("run/latest/model")
         var outputs: [Data] = []
         for (threads, chunk) in [("1", "16384"), ("2", "97"), ("3", "1")] {
             let out = f.p("det-\(threads).csv")
@@ -136,9 +136,9 @@ private func shell(_ script: String) throws -> CLIResult {
     @Test("standard input to standard output (the Spark filter) gives the file's rows; a bad record fails with its line under --bad-records fail")
     func filterMode() throws {
         let f = try Fixture.shared.get()
-        let r = try shell("\"$KINDRED\" project --model '\(f.p("run/model"))' - --output - --no-header --bad-records fail --cleaned < '\(f.p("run/clean.jsonl"))'")
+        let r = try shell("\"$KINDRED\" project --model '\(f.p("run/latest/model"))' - --output - --no-header --bad-records fail --cleaned < '\(f.p("run/latest/clean.jsonl"))'")
         #expect(r.status == 0, "\(r.stderr)")
-        let file = try CLI.run(["project", "--model", f.p("run/model"), f.p("run/clean.jsonl"), "--cleaned", "--output", f.p("filter.csv")])
+        let file = try CLI.run(["project", "--model", f.p("run/latest/model"), f.p("run/latest/clean.jsonl"), "--cleaned", "--output", f.p("filter.csv")])
         #expect(file.status == 0)
         let expected = try String(contentsOfFile: f.p("filter.csv"), encoding: .utf8).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
         #expect(r.stdout == expected)
@@ -146,12 +146,12 @@ private func shell(_ script: String) throws -> CLIResult {
         var lines = try String(contentsOfFile: f.p("people.jsonl"), encoding: .utf8).split(separator: "\n").prefix(50).map(String.init)
         lines[9] = "{\"id\": \"zz-secret-id\", \"positions\": 5}"
         try (lines.joined(separator: "\n") + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
-        let fail = try shell("\"$KINDRED\" project --model '\(f.p("run/model"))' - --output - --bad-records fail --demo-key < '\(broken)'")
+        let fail = try shell("\"$KINDRED\" project --model '\(f.p("run/latest/model"))' - --output - --bad-records fail --demo-key < '\(broken)'")
         #expect(fail.status == 65)
         #expect(fail.stderr.contains("-:10: field 'positions'"), "\(fail.stderr)")
         #expect(!fail.stderr.contains("zz-secret-id") && !fail.stdout.contains("zz-secret-id"))
         // Quarantine mode: the record is kept aside (redacted, mode 0600) and the counts reconcile.
-        let q = try CLI.run(["project", "--model", f.p("run/model"), broken, "--demo-key", "--output", f.p("broken.csv"), "--json"])
+        let q = try CLI.run(["project", "--model", f.p("run/latest/model"), broken, "--demo-key", "--output", f.p("broken.csv"), "--json"])
         #expect(q.status == 0, "\(q.stderr)")
         let summary = try CLI.json(q.stderr.split(separator: "\n").last.map(String.init) ?? "")
         #expect(summary["read"] as? Int == 50 && summary["quarantined"] as? Int == 1 && summary["reconciles"] as? Bool == true)
@@ -172,7 +172,7 @@ private func shell(_ script: String) throws -> CLIResult {
 
             """.write(toFile: input, atomically: true, encoding: .utf8)
         for method in ["vote", "centroid"] {
-            let r = try CLI.run(["project", "--model", f.p("run/model"), input, "--demo-key", "--output", f.p("odd-\(method).csv"), "--method", method])
+            let r = try CLI.run(["project", "--model", f.p("run/latest/model"), input, "--demo-key", "--output", f.p("odd-\(method).csv"), "--method", method])
             #expect(r.status == 0, "\(r.stderr)")
             let rows = try String(contentsOfFile: f.p("odd-\(method).csv"), encoding: .utf8).split(separator: "\n").map(String.init)
             #expect(rows[0] == "id,cluster,confidence,second_cluster,reason")
@@ -190,7 +190,7 @@ private func shell(_ script: String) throws -> CLIResult {
         func copy(_ name: String) throws -> String {
             let to = f.p(name)
             try? FileManager.default.removeItem(atPath: to)
-            try FileManager.default.copyItem(atPath: f.p("run/model"), toPath: to)
+            try FileManager.default.copyItem(atPath: f.p("run/latest/model"), toPath: to)
             return to
         }
         func project(_ model: String, _ extra: [String] = ["--demo-key"]) throws -> CLIResult {
@@ -226,7 +226,7 @@ private func shell(_ script: String) throws -> CLIResult {
         // Another pseudonymisation key than the model's.
         let key = f.p("other.key")
         try "another-key-that-is-long-enough-0123456789".write(toFile: key, atomically: true, encoding: .utf8)
-        r = try project(f.p("run/model"), ["--key-file", key])
+        r = try project(f.p("run/latest/model"), ["--key-file", key])
         #expect(r.status == 2 && r.stderr.contains("not the one the model was built with"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: f.p("x.csv")))
     }
@@ -242,14 +242,14 @@ private func shell(_ script: String) throws -> CLIResult {
         #expect(r.status == 0, "\(r.stderr)")
         r = try CLI.run(["run", "--input", p("people.jsonl"), "--output", p("sampled"), "--demo-key", "--seed", "4", "--sample", "2000"])
         #expect(r.status == 0, "\(r.stderr)")
-        let sample = Set(try labels(p("sampled/clusters.csv")).map(\.0))
+        let sample = Set(try labels(p("sampled/latest/clusters.csv")).map(\.0))
         #expect(sample.count == 2000)
-        r = try CLI.run(["project", "--model", p("sampled/model"), p("people.jsonl"), "--demo-key", "--output", p("projected.csv")])
+        r = try CLI.run(["project", "--model", p("sampled/latest/model"), p("people.jsonl"), "--demo-key", "--output", p("projected.csv")])
         #expect(r.status == 0, "\(r.stderr)")
         let heldOut = try labels(p("projected.csv")).filter { !sample.contains($0.0) && $0.1 != "unassigned" }
         #expect(heldOut.count >= 950)
         try ("node,community\n" + heldOut.map { "\($0.0),\($0.1)" }.joined(separator: "\n") + "\n").write(toFile: p("heldout.csv"), atomically: true, encoding: .utf8)
-        r = try CLI.run(["evaluate", "--clusters", p("heldout.csv"), "--truth", p("whole/clusters.csv"), "--json"])
+        r = try CLI.run(["evaluate", "--clusters", p("heldout.csv"), "--truth", p("whole/latest/clusters.csv"), "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let scores = try CLI.json(r.stdout)
         let ari = scores["ari"] as? Double ?? 0

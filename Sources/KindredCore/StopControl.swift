@@ -1,0 +1,82 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Cooperative stopping for long jobs: SIGTERM/SIGINT and a maximum run time set a flag that the
+/// stages check between chunks (`StopControl.check()`), so a stopped run cleans up its temporary
+/// files and leaves the previous outputs as they were.
+public enum StopControl {
+    /// 0 running, 1 signal, 2 deadline passed.
+    private static let state = Atomic<Int>(0)
+    /// Monotonic deadline in nanoseconds (0: none).
+    private static let deadline = Atomic<UInt64>(0)
+    private static let installed = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Turns SIGTERM and SIGINT into a stop request (once per process); a second one exits at once.
+    public static func installSignalHandlers() {
+        guard installed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let queue = DispatchQueue(label: "kindred.signals")
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                // A second signal does not wait for the current stage: nothing is published before
+                // the run's last step, and the next run removes the staging folder.
+                if StopControl.state.exchange(1, ordering: .acquiringAndReleasing) == 1 {
+                    let text = Array("kindred: second signal: stopping at once; the previous outputs are kept\n".utf8)
+                    _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                    _exit(1)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops the job once `seconds` have passed from now.
+    public static func setMaximumRuntime(_ seconds: Double) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        deadline.store(now + UInt64(max(0, seconds) * 1e9), ordering: .releasing)
+    }
+
+    /// Forgets a stop request and the deadline (for tests and for the next job in one process).
+    public static func reset() {
+        state.store(0, ordering: .releasing)
+        deadline.store(0, ordering: .releasing)
+    }
+
+    /// Asks the running job to stop, as SIGTERM does.
+    public static func requestStop() { state.store(1, ordering: .releasing) }
+
+    /// True once a stop was requested or the deadline passed.
+    public static var shouldStop: Bool { (try? check()) == nil }
+
+    /// - Throws: `KindredError` `.stopped` when a signal asked to stop or the maximum run time passed.
+    public static func check() throws {
+        switch state.load(ordering: .acquiring) {
+        case 1: throw KindredError(.stopped, "stopped by a signal (SIGTERM or SIGINT); the previous outputs are kept")
+        case 2: throw KindredError(.stopped, "stopped: the maximum run time (--max-runtime) passed; the previous outputs are kept")
+        default: break
+        }
+        let limit = deadline.load(ordering: .acquiring)
+        if limit != 0 && DispatchTime.now().uptimeNanoseconds >= limit {
+            state.store(2, ordering: .releasing)
+            try check()
+        }
+    }
+
+    /// Parses a duration: seconds (`90`), or with a unit `s`, `m`, `h`, `d` (`45m`, `2h`, `1.5h`).
+    public static func parseDuration(_ text: String) -> Double? {
+        let t = text.trimmingSpaces().lowercased()
+        guard let last = t.last else { return nil }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        let (number, scale) = units[last].map { (String(t.dropLast()), $0) } ?? (t, 1)
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return value * scale
+    }
+}

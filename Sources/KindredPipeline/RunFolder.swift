@@ -1,0 +1,171 @@
+import Foundation
+import KindredCore
+
+/// Where a run's outputs live and how they are published: `OUTPUT/runs/KEY/`, written first into
+/// `OUTPUT/runs/.staging-KEY-PID/` (every file fsynced and renamed there, the manifest last), then
+/// swapped into place in one step (`renameat2(RENAME_EXCHANGE)` on Linux; two renames elsewhere),
+/// and `OUTPUT/latest` re-pointed at it. A run that dies before the swap leaves the previous
+/// outputs exactly as they were; its staging folder is removed by the next run.
+public enum RunFolder {
+    public static func runs(_ output: String) -> String { joinPath(output, "runs") }
+    public static func folder(_ output: String, key: String) -> String { joinPath(runs(output), key) }
+    public static func staging(_ output: String, key: String) -> String { joinPath(runs(output), ".staging-\(key)-\(getpid())") }
+    public static func latest(_ output: String) -> String { joinPath(output, "latest") }
+    public static func catalog(_ output: String) -> String { joinPath(output, "catalog.sqlite") }
+
+    /// Removes staging and replaced folders left by runs that died (call while holding the lock).
+    @discardableResult
+    public static func removeLeftovers(_ output: String) -> [String] {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: runs(output)) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where name.hasPrefix(".staging-") || name.hasPrefix(".replaced-") {
+            if (try? fm.removeItem(atPath: joinPath(runs(output), name))) != nil { removed.append(name) }
+        }
+        return removed
+    }
+
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// `renameat2` when the C library has it (glibc ≥ 2.28): Swift's Glibc module does not export it.
+    private static let renameat2: RenameAt2? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
+
+    /// Moves the finished staging folder to `final`, replacing an older run with the same key.
+    public static func publish(staging: String, to final: String) throws {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: final, isDirectory: &isFolder) {
+            let exchanged = renameat2.map { $0(AT_FDCWD, staging, AT_FDCWD, final, 2 /* RENAME_EXCHANGE */) == 0 } ?? false
+            if exchanged {
+                // `staging` now holds the old run.
+                try? fm.removeItem(atPath: staging)
+            } else {
+                let aside = AtomicFileWriter.folder(of: final) + "/.replaced-" + (final.split(separator: "/").last.map(String.init) ?? "run") + "-\(getpid())"
+                guard rename(final, aside) == 0 else { throw KindredError(.io, "cannot move the older run aside: \(String(cString: strerror(errno)))", file: final) }
+                guard rename(staging, final) == 0 else {
+                    let message = String(cString: strerror(errno))
+                    _ = rename(aside, final)
+                    throw KindredError(.io, "cannot publish the run: \(message)", file: final)
+                }
+                try? fm.removeItem(atPath: aside)
+            }
+        } else {
+            guard rename(staging, final) == 0 else { throw KindredError(.io, "cannot publish the run: \(String(cString: strerror(errno)))", file: final) }
+        }
+        syncFolder(AtomicFileWriter.folder(of: final))
+    }
+
+    /// Points `OUTPUT/latest` at `runs/KEY` (a relative symlink, replaced atomically).
+    public static func pointLatest(_ output: String, key: String) throws {
+        let link = latest(output)
+        let temporary = joinPath(output, ".latest-\(getpid())")
+        unlink(temporary)
+        guard symlink("runs/" + key, temporary) == 0 else { throw KindredError(.io, "cannot create the latest link: \(String(cString: strerror(errno)))", file: link) }
+        guard rename(temporary, link) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporary)
+            throw KindredError(.io, "cannot replace the latest link: \(message)", file: link)
+        }
+        syncFolder(output)
+    }
+
+    static func syncFolder(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    /// Every regular file under `folder`, relative, sorted (for the manifest).
+    public static func files(in folder: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var out: [String] = []
+        while let name = enumerator.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: joinPath(folder, name), isDirectory: &isFolder), !isFolder.boolValue { out.append(name) }
+        }
+        return out.sorted()
+    }
+}
+
+/// A finished run's `manifest.json`, written last: what the run was (key, config hash, input,
+/// previous run), its cluster ids and the next fresh one, and the SHA-256 of every file.
+public struct RunManifest: Sendable {
+    public static let format = "kindred-run"
+    public static let formatVersion = 1
+    public var key: String
+    public var configSHA256: String
+    public var inputSHA256: String
+    public var inputRecords: Int
+    public var previousKey: String?
+    public var keyCheck: String
+    public var nextClusterID: Int32
+    public var clusterIDs: [Int32]
+    public var files: [(String, String)] = []
+
+    public init(key: String, configSHA256: String, inputSHA256: String, inputRecords: Int, previousKey: String?, keyCheck: String, nextClusterID: Int32, clusterIDs: [Int32]) {
+        self.key = key
+        self.configSHA256 = configSHA256
+        self.inputSHA256 = inputSHA256
+        self.inputRecords = inputRecords
+        self.previousKey = previousKey
+        self.keyCheck = keyCheck
+        self.nextClusterID = nextClusterID
+        self.clusterIDs = clusterIDs
+    }
+
+    /// Hashes every file in `folder` and writes `manifest.json` there (atomically, last).
+    public mutating func write(to folder: String) throws {
+        files = try RunFolder.files(in: folder).filter { $0 != "manifest.json" }.map { ($0, try ClusterModel.sha256(of: joinPath(folder, $0))) }
+        var j = JSONText()
+        j.add("format", RunManifest.format)
+        j.add("format_version", RunManifest.formatVersion)
+        j.add("kindred_version", KindredVersion.string)
+        j.add("run_key", key)
+        j.add("config_sha256", configSHA256)
+        var input = JSONText()
+        input.add("sha256", inputSHA256)
+        input.add("records", inputRecords)
+        j.add("input", raw: input.text)
+        if let previousKey { j.add("previous_run", previousKey) } else { j.addNull("previous_run") }
+        j.add("key_check", keyCheck)
+        j.add("next_cluster_id", Int(nextClusterID))
+        j.add("cluster_ids", raw: "[" + clusterIDs.map(String.init).joined(separator: ",") + "]")
+        var f = JSONText()
+        for (name, sha) in files { f.add(name, sha) }
+        j.add("files", raw: f.text)
+        try AtomicFileWriter.write(j.text + "\n", to: joinPath(folder, "manifest.json"))
+    }
+
+    /// Reads a run folder's manifest.
+    /// - Throws: `KindredError` when it is missing (not a finished run) or malformed.
+    public static func load(folder: String) throws -> RunManifest {
+        let path = joinPath(folder, "manifest.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KindredError(.io, "not a finished Kindred run (no manifest.json)", file: path)
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], root["format"] as? String == format else {
+            throw KindredError.badInput("not a Kindred run manifest", file: path, line: nil)
+        }
+        guard (root["format_version"] as? Int) == formatVersion else {
+            throw KindredError.badInput("run manifest format version \(root["format_version"] ?? "?") is not \(formatVersion)", file: path, line: nil, field: "format_version")
+        }
+        func field<T>(_ key: String) throws -> T {
+            guard let v = root[key] as? T else { throw KindredError.badInput("missing or malformed", file: path, line: nil, field: key) }
+            return v
+        }
+        let input: [String: Any] = try field("input")
+        let ids: [Int] = try field("cluster_ids")
+        var m = RunManifest(
+            key: try field("run_key"), configSHA256: try field("config_sha256"), inputSHA256: input["sha256"] as? String ?? "",
+            inputRecords: input["records"] as? Int ?? 0, previousKey: root["previous_run"] as? String, keyCheck: try field("key_check"),
+            nextClusterID: Int32(try field("next_cluster_id") as Int), clusterIDs: ids.map { Int32($0) })
+        let files: [String: String] = try field("files")
+        m.files = files.keys.sorted().map { ($0, files[$0]!) }
+        return m
+    }
+}

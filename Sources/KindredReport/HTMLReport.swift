@@ -1,0 +1,222 @@
+import Foundation
+
+/// The analyst's report: one self-contained HTML file (inline CSS and SVG, no script, no network:
+/// a Content-Security-Policy forbids every external load) that prints cleanly to PDF.
+public enum HTMLReport {
+    /// Renders the report. Every text from the data is HTML-escaped.
+    public static func render(_ data: ReportData) -> String {
+        var h = ""
+        h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<title>Kindred clusters — run \(escape(data.runKey))</title>\n<style>\n\(css)</style>\n</head>\n<body>\n"
+        h += "<header><h1>People clusters <span class=\"key\">run \(escape(data.runKey))</span></h1>\n"
+        h += "<p class=\"meta\">Kindred \(escape(data.kindredVersion)) · config \(escape(String(data.configHash.prefix(12)))) · input \(escape(String(data.inputSHA256.prefix(12)))) · \(data.clusters.count) clusters · people appear by pseudonymous id only</p></header>\n"
+        h += nav(data)
+        h += summarySection(data)
+        h += sizesSection(data)
+        h += mapSection(data)
+        h += stabilitySection(data)
+        h += changesSection(data)
+        h += clustersSection(data)
+        if !data.evaluation.isEmpty {
+            h += "<section id=\"evaluation\"><h2>Evaluation against ground truth</h2>\n" + table(["measure", "value"], data.evaluation.map { [$0.0, $0.1] }) + "</section>\n"
+        }
+        h += "<footer>Made by Kindred \(escape(data.kindredVersion)) from run \(escape(data.runKey)). Counts, canonical titles and skills, and pseudonymous ids only.</footer>\n"
+        h += "</body>\n</html>\n"
+        return h
+    }
+
+    /// Escapes `&`, `<`, `>`, `"` and `'`.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+
+    static func thousands(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    static func table(_ headers: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        var t = "<table>\n<thead><tr>" + headers.enumerated().map { "<th\(numeric.contains($0.offset) ? " class=\"n\"" : "")>\(escape($0.element))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows {
+            t += "<tr>" + row.enumerated().map { "<td\(numeric.contains($0.offset) ? " class=\"n\"" : "")>\(escape($0.element))</td>" }.joined() + "</tr>\n"
+        }
+        return t + "</tbody></table>\n"
+    }
+
+    static func nav(_ d: ReportData) -> String {
+        var links = [("summary", "Summary"), ("sizes", "Sizes"), ("map", "Map"), ("stability", "Stability"), ("changes", "What moved"), ("clusters", "Clusters")]
+        if !d.evaluation.isEmpty { links.append(("evaluation", "Evaluation")) }
+        return "<nav>" + links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " · ") + "</nav>\n"
+    }
+
+    static func summarySection(_ d: ReportData) -> String {
+        var s = "<section id=\"summary\"><h2>Run summary and reconciliation</h2>\n"
+        let cleanOK = d.read == d.written + d.quarantined
+        let projected = d.assigned + d.unassigned + d.projectionQuarantined
+        let projectOK = projected == d.written
+        s += "<p class=\"recon \(cleanOK ? "ok" : "bad")\">Records read \(thousands(d.read)) = clean \(thousands(d.written)) + quarantined \(thousands(d.quarantined)) \(cleanOK ? "✓" : "✗ does not reconcile")</p>\n"
+        s += "<p class=\"recon \(projectOK ? "ok" : "bad")\">Clean people \(thousands(d.written)) = assigned \(thousands(d.assigned)) + unassigned \(thousands(d.unassigned))"
+        s += (d.projectionQuarantined > 0 ? " + quarantined \(thousands(d.projectionQuarantined))" : "") + " \(projectOK ? "✓" : "✗ does not reconcile")</p>\n"
+        if !d.unassignedReasons.isEmpty {
+            s += "<p>Unassigned, by reason: " + d.unassignedReasons.map { "\(escape($0.0)) \(thousands($0.1))" }.joined(separator: ", ") + ".</p>\n"
+        }
+        s += table(["", "value"], d.summary.map { [$0.0, $0.1] }, numeric: [1])
+        return s + "</section>\n"
+    }
+
+    static func sizesSection(_ d: ReportData) -> String {
+        var s = "<section id=\"sizes\"><h2>Cluster sizes</h2>\n"
+        let sorted = d.clusters.sorted { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }
+        guard let largest = sorted.first?.size, largest > 0 else { return s + "<p>No clusters.</p></section>\n" }
+        let width = 900.0, height = 260.0, left = 56.0, bottom = 40.0, top = 12.0
+        let plotW = width - left - 10, plotH = height - bottom - top
+        let barW = plotW / Double(sorted.count)
+        s += "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"People per cluster, largest first\">\n"
+        for tick in 0...4 {
+            let value = Double(largest) * Double(tick) / 4
+            let y = top + plotH - plotH * Double(tick) / 4
+            s += "<line x1=\"\(f(left, 1))\" y1=\"\(f(y, 1))\" x2=\"\(f(width - 10, 1))\" y2=\"\(f(y, 1))\" class=\"grid\"/>"
+            s += "<text x=\"\(f(left - 6, 1))\" y=\"\(f(y + 4, 1))\" class=\"axis\" text-anchor=\"end\">\(thousands(Int(value.rounded())))</text>\n"
+        }
+        for (i, c) in sorted.enumerated() {
+            let h = plotH * Double(c.size) / Double(largest)
+            let x = left + Double(i) * barW
+            s += "<rect x=\"\(f(x + barW * 0.1, 1))\" y=\"\(f(top + plotH - h, 1))\" width=\"\(f(max(barW * 0.8, 0.5), 2))\" height=\"\(f(h, 1))\" class=\"bar\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people</title></rect>"
+            if sorted.count <= 60 {
+                s += "<text x=\"\(f(x + barW / 2, 1))\" y=\"\(f(height - bottom + 14, 1))\" class=\"axis\" text-anchor=\"middle\">\(c.id)</text>"
+            }
+            s += "\n"
+        }
+        s += "<text x=\"\(f(left + plotW / 2, 1))\" y=\"\(f(height - 6, 1))\" class=\"axis\" text-anchor=\"middle\">cluster id, largest first\(sorted.count > 60 ? " (\(sorted.count) clusters)" : "")</text>\n"
+        s += "</svg>\n"
+        let sizes = sorted.map(\.size)
+        let median = sizes.count % 2 == 1 ? Double(sizes[sizes.count / 2]) : Double(sizes[sizes.count / 2 - 1] + sizes[sizes.count / 2]) / 2
+        s += "<p>\(sorted.count) clusters; largest \(thousands(largest)), median \(f(median, 1)), smallest \(thousands(sizes.last ?? 0)) people.</p>\n"
+        return s + "</section>\n"
+    }
+
+    static func mapSection(_ d: ReportData) -> String {
+        var s = "<section id=\"map\"><h2>Map of the clusters</h2>\n<p>Each circle is a cluster (area ∝ people), placed by multidimensional scaling of the distances between cluster centroids: near means similar people.</p>\n"
+        let width = 900.0, height = 560.0, pad = 60.0
+        let largest = Double(d.clusters.map(\.size).max() ?? 1)
+        s += "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"2-D map of the clusters\">\n"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" class=\"frame\"/>\n"
+        for c in d.clusters.sorted(by: { $0.size > $1.size }) {
+            let x = pad + (c.x + 1) / 2 * (width - 2 * pad)
+            let y = pad + (1 - (c.y + 1) / 2) * (height - 2 * pad)
+            let r = 4 + 26 * (Double(c.size) / max(largest, 1)).squareRoot()
+            let label = c.topTitles.first.map { String($0.0.prefix(22)) } ?? ""
+            s += "<g><circle cx=\"\(f(x, 1))\" cy=\"\(f(y, 1))\" r=\"\(f(r, 1))\" class=\"dot\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people; \(escape(label))</title></circle>"
+            s += "<text x=\"\(f(x, 1))\" y=\"\(f(y - r - 3, 1))\" class=\"label\" text-anchor=\"middle\">\(c.id) \(escape(label))</text></g>\n"
+        }
+        s += "</svg>\n"
+        return s + "</section>\n"
+    }
+
+    static func stabilitySection(_ d: ReportData) -> String {
+        var s = "<section id=\"stability\"><h2>Stability</h2>\n"
+        if d.stability.isEmpty {
+            s += "<p>No reclustering with other seeds was asked for (<code>[report] stability_seeds = 0</code>).</p>\n"
+        } else {
+            let aris = d.stability.map(\.ari)
+            s += "<p>The clustered sample was clustered again from scratch with \(aris.count) other seed\(aris.count == 1 ? "" : "s"); the adjusted Rand index (ARI, 1 = identical) against this run's partition:</p>\n"
+            s += table(["seed", "ARI"], d.stability.map { [String($0.seed), f($0.ari, 4)] }, numeric: [0, 1])
+        }
+        if let c = d.changes {
+            s += "<p>Against the previous run (\(escape(c.previousKey))), over the \(thousands(c.inBoth)) people in both: ARI <b>\(f(c.ari, 4))</b>; \(f(100 * c.idsKept, 1))% of its cluster ids kept.</p>\n"
+        } else {
+            s += "<p>No previous run to compare with: this is the first run in this output folder.</p>\n"
+        }
+        return s + "</section>\n"
+    }
+
+    static func changesSection(_ d: ReportData) -> String {
+        var s = "<section id=\"changes\"><h2>What moved since the previous run</h2>\n"
+        guard let c = d.changes else { return s + "<p>Nothing to compare: no previous run.</p></section>\n" }
+        s += table(["", "count"], [
+            ["people in both runs", thousands(c.inBoth)], ["people who moved cluster", thousands(c.moved)],
+            ["… whose record changed", thousands(c.movedRecordChanged)], ["… whose record did not change", thousands(c.moved - c.movedRecordChanged)],
+            ["people new in this run", thousands(c.joined)], ["people gone since the previous run", thousands(c.left)],
+            ["clusters born", thousands(c.born.count)], ["clusters gone", thousands(c.gone.count)],
+            ["clusters split", thousands(c.split.count)], ["clusters merged", thousands(c.merged.count)],
+        ], numeric: [1])
+        func ids(_ list: [Int32]) -> String { list.isEmpty ? "none" : list.map(String.init).joined(separator: ", ") }
+        s += "<p>Born: \(ids(c.born)). Gone: \(ids(c.gone)).</p>\n"
+        for (title, list, verb) in [("Split", c.split, "into"), ("Merged", c.merged, "from")] where !list.isEmpty {
+            s += "<p>\(title): " + list.map { "\($0.0) \(verb) " + $0.1.map { "\($0.0) (\(thousands($0.1)))" }.joined(separator: ", ") }.joined(separator: "; ") + ".</p>\n"
+        }
+        if !c.flows.isEmpty {
+            s += "<h3>Largest moves between clusters</h3>\n"
+            s += table(["from", "to", "people"], c.flows.map { [$0.0.map(String.init) ?? "unassigned", $0.1.map(String.init) ?? "unassigned", thousands($0.2)] }, numeric: [2])
+        }
+        s += "<p>Each person who moved is listed (pseudonymous id) in <code>moved.csv</code>; the counts are in <code>diff.json</code>.</p>\n"
+        return s + "</section>\n"
+    }
+
+    static func clustersSection(_ d: ReportData) -> String {
+        var s = "<section id=\"clusters\"><h2>The clusters</h2>\n"
+        let byID = Dictionary(uniqueKeysWithValues: d.clusters.map { ($0.id, $0) })
+        for c in d.clusters.sorted(by: { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }) {
+            s += "<article class=\"card\" id=\"cluster-\(c.id)\"><h3>Cluster \(c.id)\(c.born ? " <span class=\"tag\">new</span>" : "") <span class=\"size\">\(thousands(c.size)) people (\(thousands(c.sampleSize)) in the sample)</span></h3>\n<div class=\"cols\">\n"
+            s += "<div><h4>Top titles</h4><ol>" + c.topTitles.map { "<li>\(escape($0.0)) <span class=\"n\">\(thousands($0.1))</span></li>" }.joined() + "</ol></div>\n"
+            s += "<div><h4>Top skills</h4><ol>" + c.topSkills.map { "<li>\(escape($0.0)) <span class=\"n\">\(thousands($0.1))</span></li>" }.joined() + "</ol></div>\n"
+            s += "<div><h4>Most typical members</h4><ul class=\"ids\">" + c.typicalMembers.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>\n"
+            s += "<div><h4>Nearest clusters</h4><ul>" + c.nearest.map { n in
+                let title = byID[n.0]?.topTitles.first?.0 ?? ""
+                return "<li><a href=\"#cluster-\(n.0)\">\(n.0)</a> \(escape(title)) <span class=\"n\">cos \(f(n.1, 2))</span></li>"
+            }.joined() + "</ul></div>\n"
+            s += "</div></article>\n"
+        }
+        return s + "</section>\n"
+    }
+
+    static let css = """
+        :root { color-scheme: light; --ink: #1d2433; --muted: #5b6478; --accent: #2f6fb3; --new: #d9822b; --line: #dfe3ea; }
+        * { box-sizing: border-box; }
+        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); margin: 0 auto; max-width: 980px; padding: 24px; }
+        h1 { font-size: 26px; margin: 0 0 4px; } h1 .key { color: var(--muted); font-weight: 400; font-size: 18px; }
+        h2 { font-size: 19px; border-bottom: 2px solid var(--line); padding-bottom: 4px; margin-top: 32px; }
+        h3 { font-size: 15px; margin: 0 0 8px; } h4 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 0 4px; }
+        .meta, footer { color: var(--muted); font-size: 12px; } footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; }
+        nav { margin: 12px 0; font-size: 13px; } a { color: var(--accent); text-decoration: none; }
+        table { border-collapse: collapse; margin: 8px 0; min-width: 320px; } th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: left; }
+        th { font-weight: 600; } .n { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
+        td.n { color: var(--ink); }
+        .recon { font-weight: 600; } .recon.ok { color: #1f7a3a; } .recon.bad { color: #b3261e; }
+        svg.chart { width: 100%; height: auto; display: block; }
+        .grid { stroke: var(--line); stroke-width: 1; } .axis { font-size: 10px; fill: var(--muted); }
+        .bar { fill: var(--accent); } .bar.born, .dot.born { fill: var(--new); }
+        .dot { fill: var(--accent); fill-opacity: .55; stroke: #1d4f86; stroke-width: 1; } .label { font-size: 10px; fill: var(--ink); }
+        .frame { fill: #fafbfd; stroke: var(--line); }
+        .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; margin: 10px 0; break-inside: avoid; page-break-inside: avoid; }
+        .card .size { color: var(--muted); font-weight: 400; font-size: 13px; margin-left: 8px; }
+        .tag { background: var(--new); color: white; border-radius: 3px; padding: 0 5px; font-size: 11px; }
+        .cols { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; }
+        .cols ol, .cols ul { margin: 0; padding-left: 18px; } .ids li { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; }
+        @media (max-width: 760px) { .cols { grid-template-columns: 1fr 1fr; } }
+        @page { size: A4; margin: 14mm; }
+        @media print { body { max-width: none; padding: 0; font-size: 11px; } nav { display: none; } section { break-inside: auto; } svg.chart { break-inside: avoid; } h2 { break-after: avoid; } }
+
+        """
+}
