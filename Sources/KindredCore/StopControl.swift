@@ -38,10 +38,14 @@ public enum StopControl {
         }
     }
 
-    /// Stops the job once `seconds` have passed from now.
+    /// The longest maximum run time accepted: 365 days.
+    public static let longestRuntime: Double = 365 * 86400
+
+    /// Stops the job once `seconds` (at most `longestRuntime`) have passed from now.
     public static func setMaximumRuntime(_ seconds: Double) {
         let now = DispatchTime.now().uptimeNanoseconds
-        deadline.store(now + UInt64(max(0, seconds) * 1e9), ordering: .releasing)
+        let clamped = min(max(0, seconds), longestRuntime)
+        deadline.store(now + UInt64(clamped * 1e9), ordering: .releasing)
     }
 
     /// Forgets a stop request and the deadline (for tests and for the next job in one process).
@@ -76,7 +80,7 @@ public enum StopControl {
         guard let last = t.last else { return nil }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         let (number, scale) = units[last].map { (String(t.dropLast()), $0) } ?? (t, 1)
-        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        guard let value = Double(number), value.isFinite, value > 0, value * scale <= longestRuntime else { return nil }
         return value * scale
     }
 }

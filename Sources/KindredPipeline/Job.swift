@@ -1,4 +1,5 @@
 import Foundation
+import KindredClean
 import KindredCore
 
 /// What a scheduled job did: the run (its summary), where it was published, what it refreshed from,
@@ -12,6 +13,8 @@ public struct JobOutcome: Sendable {
     public var catalogID: Int64
     /// Runs found stuck in `running` and marked abandoned at start.
     public var abandoned: [String]
+    /// `--strict` and records were quarantined: published, but the exit status is 3.
+    public var partial = false
 }
 
 /// `kindred run` as a scheduled batch job: one lock per output folder, the run catalog, the previous
@@ -21,67 +24,70 @@ public struct JobOutcome: Sendable {
 /// ```
 /// OUTPUT/.lock              flock, held for the whole job
 /// OUTPUT/catalog.sqlite     every run: key, config hash, input fingerprint, status, timings, counts, clusters
-/// OUTPUT/runs/KEY/          a finished run (manifest.json last); KEY defaults to "default"
-/// OUTPUT/latest -> runs/KEY the newest good run
+/// OUTPUT/runs/KEY/          a finished run (manifest.json last)
+/// OUTPUT/latest -> runs/KEY the run of the newest key with a good run
 /// ```
+///
+/// Without `--run-key` the key is `auto-` and 12 hex digits of SHA-256(config hash, input SHA-256):
+/// the same inputs and settings land in the same folder, changed ones in a new folder that refreshes
+/// from the last.
 public enum Job {
-    public static let defaultKey = "default"
-
     /// Runs the job.
     /// - Throws: `KindredError`: `.locked` when another run holds the folder, `.stopped` on SIGTERM or
-    ///   timeout, and whatever the pipeline throws; the catalog records the failure either way.
+    ///   timeout, and whatever the pipeline throws; the catalog records failures once the run has a row.
     public static func run(_ config: RunConfig, lockWait: Double = 0, environment: [String: String], log: RunLog = .silent) throws -> JobOutcome {
         let started = Date()
         guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
         guard let output = config.output else { throw KindredError.usage("no output folder: give --output or `output` in the config") }
+        guard let catalogPath = config.catalog else { throw KindredError.usage("no catalogue: give --catalog or `catalog` in the config") }
         guard FileManager.default.isReadableFile(atPath: input) else { throw KindredError(.io, "cannot read the input", file: input) }
-        let key = config.runKey ?? defaultKey
         if let seconds = config.maximumRuntime { StopControl.setMaximumRuntime(seconds) }
+        var settings = config
+        settings.asOf = config.effectiveAsOf(runKey: config.runKey)
         try makeFolder(RunFolder.runs(output))
         let lock = try FolderLock.acquire(folder: output, wait: lockWait, shouldStop: StopControl.check)
         defer { lock.release() }
         let catalog = try RunCatalog(path: RunFolder.catalog(output))
         let abandoned = try catalog.markAbandoned()
         for k in abandoned { log.warning("run_abandoned", "an earlier run (\(k)) ended without finishing; marked abandoned", [("run_key", .string(k))]) }
-        for name in RunFolder.removeLeftovers(output) { log.info("leftover_removed", "removed \(name) left by a run that died", [("folder", .string(name))]) }
+        let leftovers = RunFolder.removeLeftovers(output)
+        for k in leftovers.restored { log.warning("run_restored", "put back run \(k), moved aside by a publication that did not finish", [("run_key", .string(k))]) }
+        for name in leftovers.removed { log.info("leftover_removed", "removed \(name) left by a run that died", [("folder", .string(name))]) }
 
-        let previous = try resolvePrevious(config.previous ?? "auto", key: key, output: output, catalog: catalog, log: log)
-        let configHash = sha256Hex(config.canonicalText())
+        try StopControl.check()
         let fingerprint = try ClusterModel.sha256(of: input)
+        let fingerprints = RunConfig.Fingerprints(
+            catalog: try RunFolder.fingerprint(catalogPath), truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "")
+        let configText = settings.canonicalText(fingerprints: fingerprints, asOf: settings.asOf!)
+        let configHash = sha256Hex(configText)
+        let key = config.runKey ?? "auto-" + String(sha256Hex(configHash + "\n" + fingerprint).prefix(12))
+        settings.runKey = key
         let final = RunFolder.folder(output, key: key)
-        let id = try catalog.begin(key: key, configHash: configHash, inputFingerprint: fingerprint, previousKey: previous?.key, folder: final)
-        log.info("run_started", "run \(key) → \(final)" + (previous.map { ", refreshing from \($0.key)" } ?? ", no previous run"),
-                 [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? ""))])
+        let id = try catalog.begin(key: key, configHash: configHash, inputFingerprint: fingerprint, previousKey: nil, folder: final)
         let staging = RunFolder.staging(output, key: key)
-        try? FileManager.default.removeItem(atPath: staging)
+        var previous: PreviousRun?
+        var summary: RunSummary
         do {
+            previous = try resolvePrevious(config.previous ?? "auto", key: key, currentID: id, output: output, catalog: catalog, log: log)
+            try catalog.setPrevious(id: id, previousKey: previous?.key)
+            let pseudonymizer = try Pseudonymizer.resolve(keyFile: settings.keyFile, environment: environment, allowDemoKey: settings.demoKey)
+            if let previous, previous.keyCheck != ClusterModel.keyCheck(pseudonymizer) {
+                throw KindredError(
+                    .usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none",
+                    file: previous.folder)
+            }
+            log.info("run_started", "run \(key) → \(final)" + (previous.map { ", refreshing from \($0.key)" } ?? ", no previous run"),
+                     [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? ""))])
+            try? FileManager.default.removeItem(atPath: staging)
             try makeFolder(staging)
-            var summary = try PipelineRun.run(config, into: staging, previous: previous, runKey: key, environment: environment, log: log)
-            try AtomicFileWriter.write(config.canonicalText(), to: joinPath(staging, "config.toml"))
+            summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash)
+            try AtomicFileWriter.write(configText, to: joinPath(staging, "config.toml"))
             var manifest = RunManifest(
                 key: key, configSHA256: configHash, inputSHA256: fingerprint, inputRecords: summary.clean.read, previousKey: previous?.key,
                 keyCheck: summary.keyCheck, nextClusterID: summary.nextClusterID, clusterIDs: summary.clusterSizes.map(\.0))
             try manifest.write(to: staging)
             try StopControl.check()
             try RunFolder.publish(staging: staging, to: final)
-            try RunFolder.pointLatest(output, key: key)
-            summary.output = final
-            var figures = RunCatalog.Figures()
-            figures.read = summary.clean.read
-            figures.written = summary.clean.written
-            figures.quarantined = summary.clean.quarantined
-            figures.sampled = summary.sampled
-            figures.assigned = summary.projection.assigned
-            figures.unassigned = summary.projection.unassigned
-            figures.modularity = summary.modularity
-            figures.idsKept = summary.diff?.idsKept
-            figures.moved = summary.diff?.moved.count
-            figures.timings = summary.timings
-            figures.clusterSizes = summary.clusterSizes
-            let seconds = Date().timeIntervalSince(started)
-            try catalog.finish(id: id, status: .succeeded, seconds: seconds, exitCode: 0, error: nil, figures: figures)
-            log.info("run_succeeded", "run \(key) published in \(String(format: "%.1f", seconds)) s", [("run_key", .string(key)), ("seconds", .double(seconds))])
-            return JobOutcome(summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned)
         } catch {
             log.finishProgress()
             try? FileManager.default.removeItem(atPath: staging)
@@ -90,22 +96,59 @@ public enum Job {
                 id: id, status: .failed, seconds: Date().timeIntervalSince(started), exitCode: Int(failure.exitStatus), error: failure.description, figures: nil)
             throw failure
         }
+        // Published: from here on the run is good whatever else fails.
+        summary.output = final
+        let partial = settings.strict && summary.clean.quarantined > 0
+        var figures = RunCatalog.Figures()
+        figures.read = summary.clean.read
+        figures.written = summary.clean.written
+        figures.quarantined = summary.clean.quarantined
+        figures.sampled = summary.sampled
+        figures.assigned = summary.projection.assigned
+        figures.unassigned = summary.projection.unassigned
+        figures.modularity = summary.modularity
+        figures.idsKept = summary.diff?.idsKept
+        figures.moved = summary.diff?.moved.count
+        figures.timings = summary.timings
+        figures.clusterSizes = summary.clusterSizes
+        let seconds = Date().timeIntervalSince(started)
+        do {
+            try catalog.finish(id: id, status: .succeeded, seconds: seconds, exitCode: partial ? 3 : 0, error: nil, figures: figures)
+        } catch let error as KindredError {
+            throw KindredError(.io, "run \(key) was published in \(final), but the catalog could not record it: \(error.message)", file: catalog.path)
+        }
+        do {
+            if try catalog.newestKey() == key { try RunFolder.pointLatest(output, key: key) }
+        } catch let error as KindredError {
+            log.warning("latest_not_updated", "the run is published but `latest` was not updated: \(error.description)")
+        }
+        log.info("run_succeeded", "run \(key) published in \(String(format: "%.1f", seconds)) s", [("run_key", .string(key)), ("seconds", .double(seconds))])
+        return JobOutcome(summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned, partial: partial)
     }
 
-    /// The run to refresh from: `none`; `auto` (the newest good run with another key, so that a retry
-    /// of the same key starts from the same place); a run folder; or a run key in the catalog.
-    static func resolvePrevious(_ choice: String, key: String, output: String, catalog: RunCatalog, log: RunLog) throws -> PreviousRun? {
+    /// The run to refresh from: `none`; a run folder; a run key in the catalog; or `auto`: for a key
+    /// that already succeeded, the run its first success refreshed from (so a retry or a backfill gives
+    /// the same bytes); for a new key, the newest good run with another key from before this key's
+    /// first attempt.
+    static func resolvePrevious(_ choice: String, key: String, currentID: Int64, output: String, catalog: RunCatalog, log: RunLog) throws -> PreviousRun? {
+        func load(_ previousKey: String) throws -> PreviousRun? {
+            let folder = RunFolder.folder(output, key: previousKey)
+            guard FileManager.default.fileExists(atPath: joinPath(folder, "manifest.json")) else {
+                log.warning("previous_missing", "the run to refresh from (\(previousKey)) is no longer on disk; starting afresh", [("run_key", .string(previousKey))])
+                return nil
+            }
+            return try PreviousRun.load(folder: folder)
+        }
         switch choice {
         case "none":
             return nil
         case "auto":
-            guard let record = try catalog.runs().reversed().first(where: { $0.status == .succeeded && $0.key != key }) else { return nil }
-            let folder = RunFolder.folder(output, key: record.key)
-            guard FileManager.default.fileExists(atPath: joinPath(folder, "manifest.json")) else {
-                log.warning("previous_missing", "the last good run (\(record.key)) is no longer on disk; starting afresh", [("run_key", .string(record.key))])
-                return nil
+            if let done = try catalog.firstSucceeded(key: key) {
+                return try done.previousKey.flatMap(load)
             }
-            return try PreviousRun.load(folder: folder)
+            let anchor = try catalog.firstRowID(key: key) ?? currentID
+            guard let record = try catalog.newestSucceeded(otherThan: key, before: anchor) else { return nil }
+            return try load(record.key)
         default:
             if FileManager.default.fileExists(atPath: joinPath(choice, "manifest.json")) { return try PreviousRun.load(folder: choice) }
             guard RunConfig.isValidRunKey(choice), let record = try catalog.lastSucceeded(key: choice) else {

@@ -50,7 +50,8 @@ public enum PipelineRun {
     /// `previous` is the run to refresh from. Checks `StopControl` between stages and chunks.
     /// - Throws: `KindredError` for bad configuration or input, or when asked to stop.
     public static func run(
-        _ config: RunConfig, into folder: String, previous: PreviousRun?, runKey: String, environment: [String: String], log: RunLog = .silent
+        _ config: RunConfig, into folder: String, previous: PreviousRun?, runKey: String, environment: [String: String], log: RunLog = .silent,
+        configHash: String = ""
     ) throws -> RunSummary {
         let started = Date()
         var timings: [(String, Double)] = []
@@ -83,6 +84,7 @@ public enum PipelineRun {
         cleanRequest.report = path("clean_report.json")
         cleanRequest.sampleSize = config.sampleSize
         cleanRequest.sampleSeed = config.seed
+        cleanRequest.dates.asOf = config.effectiveAsOf(runKey: runKey)
         let clean = try CleanStage.run(cleanRequest)
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
              [("read", .int(clean.read)), ("written", .int(clean.written)), ("quarantined", .int(clean.quarantined))])
@@ -254,7 +256,7 @@ public enum PipelineRun {
         summary.keyCheck = keyCheck
         summary.inputSHA256 = inputSHA256
         let reportData = ReportBuilder.data(
-            summary: summary, runKey: runKey, configHash: sha256Hex(config.canonicalText()), people: people, membership: membership, model: model,
+            summary: summary, runKey: runKey, configHash: configHash, people: people, membership: membership, model: model,
             typicalMembers: config.typicalMembers, ids: graph.ids)
         try AtomicFileWriter.write(HTMLReport.render(reportData), to: path("report.html"))
         summary.files.append(("report", "report.html"))

@@ -180,6 +180,41 @@ public final class RunCatalog {
             timings: row["timings"])
     }
 
+    /// Records which run this one refreshes from (nil: none).
+    public func setPrevious(id: Int64, previousKey: String?) throws {
+        try write { db in try db.execute(sql: "UPDATE runs SET previous_key = ? WHERE id = ?", arguments: [previousKey, id]) }
+    }
+
+    /// The first succeeded run with `key`.
+    public func firstSucceeded(key: String) throws -> Record? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' AND key = ? ORDER BY id LIMIT 1", arguments: [key])
+                .map(RunCatalog.record)
+        }
+    }
+
+    /// The id of the first row with `key` (any status).
+    public func firstRowID(key: String) throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM runs WHERE key = ?", arguments: [key]) }
+    }
+
+    /// The newest succeeded run with another key than `key`, before row `id`.
+    public func newestSucceeded(otherThan key: String, before id: Int64) throws -> Record? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' AND key != ? AND id < ? ORDER BY id DESC LIMIT 1",
+                arguments: [key, id]
+            ).map(RunCatalog.record)
+        }
+    }
+
+    /// Of the keys with a succeeded run, the one that first appeared last: what `latest` points at.
+    public func newestKey() throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT key FROM runs WHERE key IN (SELECT key FROM runs WHERE status = 'succeeded') GROUP BY key ORDER BY MIN(id) DESC LIMIT 1")
+        }
+    }
+
     /// Every run, oldest first (the last `limit` when given).
     public func runs(limit: Int? = nil) throws -> [Record] {
         try read { db in

@@ -1,6 +1,7 @@
 import Foundation
 import KindredCommunity
 import KindredCore
+import KindredPeople
 import KindredProjection
 import KindredSimilarity
 import TOMLKit
@@ -83,6 +84,18 @@ public struct RunConfig: Sendable {
     public var stabilitySeeds = 2
     /// Report: most typical members listed per cluster (pseudonymous ids).
     public var typicalMembers = 5
+    /// The month dates are checked against and open positions end at. Default: the run key's month when
+    /// the key starts with a date (`2026-12-01`), else the current month (UTC).
+    public var asOf: YearMonth?
+    /// Exit 3 (after publishing) when records were quarantined.
+    public var strict = false
+
+    /// The as-of month this run uses (see `asOf`).
+    public func effectiveAsOf(runKey: String?) -> YearMonth {
+        if let asOf { return asOf }
+        if let key = runKey, key.utf8.count >= 7, let month = YearMonth(parsing: String(key.prefix(7))) { return month }
+        return CleanRequest.currentMonth
+    }
 
     public init() {}
 
@@ -94,7 +107,7 @@ public struct RunConfig: Sendable {
     static let schema: [(section: String, key: String, kind: ValueKind)] = [
         ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
         ("", "seed", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
-        ("clean", "key_file", .path), ("clean", "demo_key", .bool),
+        ("clean", "key_file", .path), ("clean", "demo_key", .bool), ("clean", "as_of", .string), ("clean", "strict", .bool),
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
@@ -254,9 +267,14 @@ public struct RunConfig: Sendable {
             maximumRuntime = d
         default: throw fail("", "max_runtime", "expected a duration: seconds, or 45m, 2h, 1d")
         }
-        if let d = maximumRuntime, !(d > 0) { throw fail("", "max_runtime", "must be > 0") }
+        if let d = maximumRuntime, !(d > 0 && d <= StopControl.longestRuntime) { throw fail("", "max_runtime", "must be > 0 and at most 365 days") }
         if let v = try path("clean", "key_file") { keyFile = v }
         if let v = try bool("clean", "demo_key") { demoKey = v }
+        if let v = try string("clean", "as_of") {
+            guard let month = YearMonth(parsing: v) else { throw fail("clean", "as_of", "expected a month, YYYY-MM") }
+            asOf = month
+        }
+        if let v = try bool("clean", "strict") { strict = v }
         if let v = try atLeast(integer("graph", "k"), 1, "graph", "k") { k = v }
         if let v = try number("graph", "min_similarity") { minimumSimilarity = Float(v) }
         if let v = try string("graph", "symmetrization") {
@@ -304,19 +322,31 @@ public struct RunConfig: Sendable {
         }
     }
 
-    /// The settings that decide the results, one `key = value` per line in a fixed order (paths as
-    /// given). Its SHA-256 is the run's config hash; the run key, output and time limit are left out.
-    public func canonicalText() -> String {
+    /// Content fingerprints that stand for paths in `canonicalText` (so the hash does not depend on
+    /// where the files are or how their paths are spelled).
+    public struct Fingerprints: Sendable {
+        public var catalog = ""
+        public var truth = ""
+        public init(catalog: String = "", truth: String = "") {
+            self.catalog = catalog
+            self.truth = truth
+        }
+    }
+
+    /// The settings that decide the results, one `key = value` per line in a fixed order, with files
+    /// named by their SHA-256 (the input's is the run's input fingerprint; the key file's stays secret:
+    /// the model's key check stands for it). Its SHA-256 is the run's config hash; the run key, output,
+    /// time limit, previous run and `strict` (which changes the exit status only) are left out.
+    public func canonicalText(fingerprints: Fingerprints, asOf: YearMonth) -> String {
         func q(_ s: String?) -> String { s.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "\"\"" }
         var lines: [String] = []
-        lines.append("input = \(q(input))")
-        lines.append("catalog = \(q(catalog))")
-        lines.append("truth = \(q(truth))")
+        lines.append("catalog_sha256 = \(q(fingerprints.catalog))")
+        lines.append("truth_sha256 = \(q(fingerprints.truth))")
         lines.append("truth_column = \(q(truthColumn))")
         lines.append("seed = \(seed)")
         lines.append("[clean]")
-        lines.append("key_file = \(q(keyFile))")
         lines.append("demo_key = \(demoKey)")
+        lines.append("as_of = \(q(asOf.description))")
         lines.append("[graph]")
         lines.append("k = \(k)")
         lines.append("min_similarity = \(minimumSimilarity)")

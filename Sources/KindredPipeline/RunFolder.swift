@@ -13,16 +13,36 @@ public enum RunFolder {
     public static func latest(_ output: String) -> String { joinPath(output, "latest") }
     public static func catalog(_ output: String) -> String { joinPath(output, "catalog.sqlite") }
 
-    /// Removes staging and replaced folders left by runs that died (call while holding the lock).
+    /// Cleans up after runs that died (call while holding the lock): an older run moved aside by the
+    /// two-rename publication (`.replaced-KEY-PID`) goes back when `runs/KEY` is missing; other staging
+    /// and replaced folders are removed. Returns what was restored and removed.
     @discardableResult
-    public static func removeLeftovers(_ output: String) -> [String] {
+    public static func removeLeftovers(_ output: String) -> (restored: [String], removed: [String]) {
         let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: runs(output)) else { return [] }
+        guard let names = try? fm.contentsOfDirectory(atPath: runs(output)) else { return ([], []) }
+        var restored: [String] = []
         var removed: [String] = []
-        for name in names.sorted() where name.hasPrefix(".staging-") || name.hasPrefix(".replaced-") {
+        for name in names.sorted() where name.hasPrefix(".replaced-") {
+            let rest = name.dropFirst(".replaced-".count)
+            guard let dash = rest.lastIndex(of: "-") else { continue }
+            let key = String(rest[..<dash])
+            let final = folder(output, key: key)
+            if RunConfig.isValidRunKey(key), !fm.fileExists(atPath: final), rename(joinPath(runs(output), name), final) == 0 { restored.append(key) }
+        }
+        for name in ((try? fm.contentsOfDirectory(atPath: runs(output))) ?? []).sorted() where name.hasPrefix(".staging-") || name.hasPrefix(".replaced-") {
             if (try? fm.removeItem(atPath: joinPath(runs(output), name))) != nil { removed.append(name) }
         }
-        return removed
+        return (restored, removed)
+    }
+
+    /// SHA-256 of a file, or of a folder's files (each relative name and SHA-256, sorted).
+    public static func fingerprint(_ path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw KindredError(.io, "cannot open: no such file or folder", file: path) }
+        guard isFolder.boolValue else { return try ClusterModel.sha256(of: path) }
+        var lines = ""
+        for name in files(in: path) { lines += name + " " + (try ClusterModel.sha256(of: joinPath(path, name))) + "\n" }
+        return sha256Hex(lines)
     }
 
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
@@ -158,12 +178,16 @@ public struct RunManifest: Sendable {
             guard let v = root[key] as? T else { throw KindredError.badInput("missing or malformed", file: path, line: nil, field: key) }
             return v
         }
+        func int32(_ value: Int, _ key: String) throws -> Int32 {
+            guard let v = Int32(exactly: value), v >= 0 else { throw KindredError.badInput("not a cluster id", file: path, line: nil, field: key) }
+            return v
+        }
         let input: [String: Any] = try field("input")
         let ids: [Int] = try field("cluster_ids")
         var m = RunManifest(
             key: try field("run_key"), configSHA256: try field("config_sha256"), inputSHA256: input["sha256"] as? String ?? "",
             inputRecords: input["records"] as? Int ?? 0, previousKey: root["previous_run"] as? String, keyCheck: try field("key_check"),
-            nextClusterID: Int32(try field("next_cluster_id") as Int), clusterIDs: ids.map { Int32($0) })
+            nextClusterID: try int32(try field("next_cluster_id") as Int, "next_cluster_id"), clusterIDs: try ids.map { try int32($0, "cluster_ids") })
         let files: [String: String] = try field("files")
         m.files = files.keys.sorted().map { ($0, files[$0]!) }
         return m

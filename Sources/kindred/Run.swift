@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KindredCore
+import KindredPeople
 import KindredPipeline
 import KindredProjection
 import KindredReport
@@ -13,7 +14,8 @@ struct Run: ParsableCommand {
         discussion: """
             Settings come from CONFIG (TOML; paths relative to it), then environment variables (KINDRED_SEED,
             KINDRED_GRAPH_K, …: one per config key, KINDRED_SECTION_KEY), then flags; flags win.
-            Outputs go to OUTPUT/runs/KEY/ (KEY from --run-key, default "default"), written to a staging folder and
+            Outputs go to OUTPUT/runs/KEY/ (KEY from --run-key; without it "auto-" and a hash of the settings and
+            the input), written to a staging folder and
             published in one step with manifest.json last; OUTPUT/latest points at the newest good run and
             OUTPUT/catalog.sqlite lists every run (`kindred runs`). The clustering warm-starts from the previous
             good run and keeps its cluster ids (diff.json, moved.csv). One run per output folder at a time.
@@ -35,12 +37,28 @@ struct Run: ParsableCommand {
     @Option(help: "Wait up to this many seconds for another run on the same output folder (default 0: exit 75 at once).") var lockWait: Double?
     @Option(help: "Stop cleanly after this long: seconds or 45m, 2h (exit 1, previous outputs kept).") var maxRuntime: String?
     @Option(help: "Messages on stderr: text or json (JSON Lines).") var logFormat: String?
+    @Option(help: "Check dates against this month, YYYY-MM (default: the run key's month when it starts with a date, else this month).") var asOf: String?
+    @Flag(help: "Exit 3 (after publishing the run) when records were quarantined.") var strict = false
     @OptionGroup var key: KeyOptions
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func run() throws {
         try guarded {
             let environment = ProcessInfo.processInfo.environment
+            let formatName = logFormat ?? environment["KINDRED_LOG_FORMAT"] ?? "text"
+            guard let format = RunLog.Format(rawValue: formatName) else { throw KindredError.usage("--log-format must be text or json") }
+            let log = RunLog(format: format, environment: environment)
+            do {
+                try body(environment: environment, format: format, log: log)
+            } catch let error as KindredError where format == .json {
+                log.error("run_failed", error.description, [("exit_code", .int(Int(error.exitStatus)))])
+                throw ExitCode(error.exitStatus)
+            }
+        }
+    }
+
+    private func body(environment: [String: String], format: RunLog.Format, log: RunLog) throws {
+        do {
             var settings = try RunConfig.load(path: config, environment: environment)
             if let input { settings.input = input }
             if let output { settings.output = output }
@@ -73,28 +91,28 @@ struct Run: ParsableCommand {
                 guard let w = Double(text), w >= 0, w.isFinite else { throw KindredError.usage("--lock-wait (or KINDRED_LOCK_WAIT) must be a number of seconds ≥ 0") }
                 wait = w
             }
-            let formatName = logFormat ?? environment["KINDRED_LOG_FORMAT"] ?? "text"
-            guard let format = RunLog.Format(rawValue: formatName) else { throw KindredError.usage("--log-format must be text or json") }
-            let log = RunLog(format: format, environment: environment)
+            if let asOf {
+                guard let month = YearMonth(parsing: asOf) else { throw KindredError.usage("--as-of must be a month, YYYY-MM") }
+                settings.asOf = month
+            }
+            if strict { settings.strict = true }
             if let keyFile = key.keyFile { settings.keyFile = keyFile }
             if key.demoKey { settings.demoKey = true }
             if settings.keyFile == nil && environment["KINDRED_KEY"] == nil && settings.demoKey {
                 log.warning("demo_key", "using the public demo key; pseudonyms are not private")
             }
             StopControl.installSignalHandlers()
-            let outcome: JobOutcome
-            do {
-                outcome = try Job.run(settings, lockWait: wait, environment: environment, log: log)
-            } catch let error as KindredError {
-                if format == .json {
-                    log.error("run_failed", error.description, [("exit_code", .int(Int(error.exitStatus)))])
-                    throw ExitCode(error.exitStatus)
-                }
-                throw error
-            }
+            let outcome = try Job.run(settings, lockWait: wait, environment: environment, log: log)
             let s = outcome.summary
+            func finish() throws {
+                if outcome.partial {
+                    log.warning("partial", "\(s.clean.quarantined) records were quarantined and --strict was given: exit 3 (the run is published)")
+                    throw ExitCode(3)
+                }
+            }
             if json {
                 print(PipelineRun.summaryJSON(s))
+                try finish()
                 return
             }
             var out: [String] = []
@@ -126,6 +144,7 @@ struct Run: ParsableCommand {
             out.append("  run catalog: \(RunFolder.catalog(settings.output ?? "."))  (kindred runs --output \(settings.output ?? "."))")
             out.append("total \(fixed(s.totalSeconds, 2)) s")
             print(out.joined(separator: "\n"))
+            try finish()
         }
     }
 }

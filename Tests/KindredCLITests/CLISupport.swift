@@ -23,12 +23,22 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> CLIResult {
+        try launch(binary, arguments, environment: environment, in: folder)
+    }
+
+    /// Runs another program (e.g. script(1) around kindred) the same way.
+    static func runScript(_ command: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        try launch(URL(fileURLWithPath: command[0]), Array(command.dropFirst()), environment: environment, in: nil)
+    }
+
+    private static func launch(_ executable: URL, _ arguments: [String], environment: [String: String], in folder: URL?) throws -> CLIResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Nothing of the caller's KINDRED_* settings (the config can come from the environment).
         for key in env.keys where key.hasPrefix("KINDRED_") { env.removeValue(forKey: key) }
+        env.removeValue(forKey: "NO_COLOR")  // the test runner may set it; tests that want it pass it
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.currentDirectoryURL = folder ?? repoRoot
@@ -37,8 +47,8 @@ enum CLI {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout")
         let errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out

@@ -100,7 +100,7 @@ struct PipelineCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
         _ = try CLI.run(["synth", "--people", "200", "--seed", "12", "--output", p("people.jsonl"), "--truth", p("truth.csv")])
-        let r = try CLI.run(["run", "--input", p("people.jsonl"), "--output", p("out"), "--truth", p("truth.csv"), "--demo-key"])
+        let r = try CLI.run(["run", "--input", p("people.jsonl"), "--output", p("out"), "--truth", p("truth.csv"), "--demo-key", "--run-key", "check"])
         #expect(r.status == 0, "\(r.stderr)")
         var identifiers: Set<String> = []
         for line in try String(contentsOfFile: p("people.jsonl"), encoding: .utf8).split(separator: "\n") {
@@ -117,7 +117,7 @@ struct PipelineCLITests {
                 outputs.append(relative)
             }
         }
-        func has(_ name: String) -> Bool { outputs.contains("runs/default/" + name) }
+        func has(_ name: String) -> Bool { outputs.contains("runs/check/" + name) }
         #expect(has("clean.jsonl") && has("clusters.csv") && has("summary.json") && has("report.html") && has("manifest.json"))
         #expect(has("quarantine.jsonl") && has("clean_report.json") && has("clean_report.md"))
         #expect(has("model/manifest.json") && outputs.contains("catalog.sqlite"))
