@@ -99,9 +99,11 @@ public struct ClusterChanges: Sendable {
     public var gone: [Int32] = []
     /// Ids in both runs.
     public var kept: [Int32] = []
-    /// Previous clusters whose people now sit in two or more clusters (each part ≥ the threshold).
+    /// Previous clusters whose people now sit in two or more clusters (each part ≥ the threshold of
+    /// the previous cluster's shared people).
     public var split: [Flow] = []
-    /// Current clusters that gathered two or more previous clusters' people (each part ≥ the threshold).
+    /// Current clusters that gathered two or more previous clusters' people (each part ≥ the threshold
+    /// of the previous cluster it came from).
     public var merged: [Flow] = []
     /// People in both runs whose cluster differs (including to or from unassigned).
     public var moved = 0
@@ -112,7 +114,8 @@ public struct ClusterChanges: Sendable {
     /// - Parameters:
     ///   - previous, current: each shared person's cluster in the previous and this run (nil: unassigned).
     ///   - previousIDs, currentIDs: every cluster id of each run (also those nobody shared).
-    ///   - partShare: the share of a cluster's shared people a part must hold to count in a split or merge.
+    ///   - partShare: the share of its previous cluster's shared people a part must hold to count in a
+    ///     split or merge.
     ///   - partMinimum: and at least this many people.
     public static func compute(
         previous: [Int32?], current: [Int32?], previousIDs: Set<Int32>, currentIDs: Set<Int32>, partShare: Double = 0.1, partMinimum: Int = 3
@@ -142,18 +145,23 @@ public struct ClusterChanges: Sendable {
             byPrevious[pair.previous, default: []].append((pair.current, n))
             byCurrent[pair.current, default: []].append((pair.previous, n))
         }
-        func flows(_ groups: [Int32: [(Int32, Int)]], sizes: [Int32: Int]) -> [Flow] {
+        // A part counts when it holds a substantial share of the previous cluster it came from: for a
+        // split, of the cluster that split; for a merge, of each cluster merged in (so a small cluster
+        // absorbed by a large one is a merge too).
+        let previousSizes = overlap.previousSizes
+        func flows(_ groups: [Int32: [(Int32, Int)]], source: (Int32, Int32) -> Int32) -> [Flow] {
             var result: [Flow] = []
             for id in groups.keys.sorted() {
-                let total = sizes[id] ?? 0
-                let parts = groups[id]!.filter { $0.1 >= partMinimum && Double($0.1) >= partShare * Double(total) }
-                    .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                let parts = groups[id]!.filter { part in
+                    let total = previousSizes[source(id, part.0)] ?? 0
+                    return part.1 >= partMinimum && Double(part.1) >= partShare * Double(total)
+                }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 if parts.count >= 2 { result.append(Flow(cluster: id, parts: parts.map { (cluster: $0.0, people: $0.1) })) }
             }
             return result
         }
-        changes.split = flows(byPrevious, sizes: overlap.previousSizes)
-        changes.merged = flows(byCurrent, sizes: overlap.currentSizes)
+        changes.split = flows(byPrevious) { previous, _ in previous }
+        changes.merged = flows(byCurrent) { _, previous in previous }
         return changes
     }
 

@@ -96,6 +96,18 @@ struct ClusterMatchingTests {
         #expect(changes.ari < 1)
     }
 
+    @Test("a small cluster absorbed by a large one is a merge")
+    func absorbed() {
+        let previous: [Int32] = Array(repeating: 1, count: 500) + Array(repeating: 2, count: 20)
+        let current: [Int32] = Array(repeating: 1, count: 519) + [7]
+        let changes = ClusterChanges.compute(
+            previous: previous.map { Optional($0) }, current: current.map { Optional($0) }, previousIDs: [1, 2], currentIDs: [1, 7])
+        #expect(changes.gone == [2])
+        #expect(changes.merged.map(\.cluster) == [1])
+        #expect(changes.merged.first?.parts.map(\.people) == [500, 19])
+        #expect(changes.split.isEmpty)
+    }
+
     @Test("unassigned people who become assigned count as moved")
     func unassigned() {
         let changes = ClusterChanges.compute(previous: [nil, 1, 1], current: [1, 1, nil], previousIDs: [1], currentIDs: [1])
