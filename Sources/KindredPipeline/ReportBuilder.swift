@@ -55,13 +55,23 @@ public enum ReportBuilder {
                 }
             }
         }
-        let points = ClusterMap.layout(centroids: index.centroids, count: index.clusterCount, dimensions: d)
         let sizes = Dictionary(uniqueKeysWithValues: s.clusterSizes.map { ($0.0, $0.1) })
+        // The map: the largest clusters (ties: smaller id), laid out from their centroids.
+        let mapped = Array((0..<index.clusterCount).sorted {
+            let a = sizes[index.clusterIDs[$0]] ?? 0, b = sizes[index.clusterIDs[$1]] ?? 0
+            return a != b ? a > b : index.clusterIDs[$0] < index.clusterIDs[$1]
+        }.prefix(ClusterMap.mostDrawn)).sorted()
+        var mappedCentroids: [Float] = []
+        mappedCentroids.reserveCapacity(mapped.count * d)
+        for c in mapped { mappedCentroids += index.centroids[(c * d)..<((c + 1) * d)] }
+        let layout = ClusterMap.layout(centroids: mappedCentroids, count: mapped.count, dimensions: d)
+        var points: [Int: (x: Double, y: Double)] = [:]
+        for (i, c) in mapped.enumerated() { points[c] = layout[i] }
         let born = Set(s.diff?.changes.born ?? [])
         for p in s.profiles {
             let id = Int32(p.cluster)
             var nearest: [(Int32, Double)] = []
-            var x = 0.0, y = 0.0
+            var position: (x: Double, y: Double)?
             if let c = row[id] {
                 var scores: [(Int32, Double)] = []
                 for (o, other) in index.clusterIDs.enumerated() where o != c {
@@ -70,12 +80,12 @@ public enum ReportBuilder {
                     scores.append((other, Double(dot)))
                 }
                 nearest = Array(scores.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(3))
-                (x, y) = points[c]
+                position = points[c]
             }
             let members = (typical[id] ?? []).sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(typicalMembers).map(\.1)
             data.clusters.append(ReportData.Cluster(
                 id: id, size: sizes[id] ?? 0, sampleSize: p.size, topTitles: p.topTitles, topSkills: p.topSkills, typicalMembers: Array(members),
-                nearest: nearest, x: x, y: y, born: born.contains(id)))
+                nearest: nearest, position: position, born: born.contains(id)))
         }
         if let diff = s.diff {
             var flows: [String: (Int32?, Int32?, Int)] = [:]

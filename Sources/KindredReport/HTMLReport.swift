@@ -122,15 +122,17 @@ public enum HTMLReport {
         let largest = Double(d.clusters.map(\.size).max() ?? 1)
         s += "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"2-D map of the clusters\">\n"
         s += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" class=\"frame\"/>\n"
-        for c in d.clusters.sorted(by: { $0.size > $1.size }) {
-            let x = pad + (c.x + 1) / 2 * (width - 2 * pad)
-            let y = pad + (1 - (c.y + 1) / 2) * (height - 2 * pad)
+        let drawn = d.clusters.filter { $0.position != nil }
+        for c in drawn.sorted(by: { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }) {
+            let x = pad + (c.position!.x + 1) / 2 * (width - 2 * pad)
+            let y = pad + (1 - (c.position!.y + 1) / 2) * (height - 2 * pad)
             let r = 4 + 26 * (Double(c.size) / max(largest, 1)).squareRoot()
             let label = c.topTitles.first.map { String($0.0.prefix(22)) } ?? ""
             s += "<g><circle cx=\"\(f(x, 1))\" cy=\"\(f(y, 1))\" r=\"\(f(r, 1))\" class=\"dot\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people; \(escape(label))</title></circle>"
             s += "<text x=\"\(f(x, 1))\" y=\"\(f(y - r - 3, 1))\" class=\"label\" text-anchor=\"middle\">\(c.id) \(escape(label))</text></g>\n"
         }
         s += "</svg>\n"
+        if drawn.count < d.clusters.count { s += "<p>The \(drawn.count) largest of \(d.clusters.count) clusters are drawn.</p>\n" }
         return s + "</section>\n"
     }
 

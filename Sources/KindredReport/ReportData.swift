@@ -15,13 +15,12 @@ public struct ReportData: Sendable {
         public var typicalMembers: [String]
         /// The clusters with the most similar centroids (cosine).
         public var nearest: [(Int32, Double)]
-        /// Position on the 2-D map.
-        public var x: Double
-        public var y: Double
+        /// Position on the 2-D map (nil: not drawn; the map shows the largest clusters).
+        public var position: (x: Double, y: Double)?
         /// Previous-run status: kept, born.
         public var born: Bool
 
-        public init(id: Int32, size: Int, sampleSize: Int, topTitles: [(String, Int)], topSkills: [(String, Int)], typicalMembers: [String], nearest: [(Int32, Double)], x: Double, y: Double, born: Bool) {
+        public init(id: Int32, size: Int, sampleSize: Int, topTitles: [(String, Int)], topSkills: [(String, Int)], typicalMembers: [String], nearest: [(Int32, Double)], position: (x: Double, y: Double)?, born: Bool) {
             self.id = id
             self.size = size
             self.sampleSize = sampleSize
@@ -29,8 +28,7 @@ public struct ReportData: Sendable {
             self.topSkills = topSkills
             self.typicalMembers = typicalMembers
             self.nearest = nearest
-            self.x = x
-            self.y = y
+            self.position = position
             self.born = born
         }
     }
@@ -100,10 +98,15 @@ public enum ClusterMap {
     /// - Parameters:
     ///   - centroids: C × d row-major unit vectors.
     /// - Returns: C points scaled into [-1, 1].
+    /// The most clusters a map shows (the largest ones): more would not be readable.
+    public static let mostDrawn = 300
+
     public static func layout(centroids: [Float], count: Int, dimensions d: Int, iterations: Int = 300) -> [(x: Double, y: Double)] {
         guard count > 0 else { return [] }
         guard count > 1 else { return [(0, 0)] }
         let n = count
+        // O(n²) per iteration: fewer iterations for many clusters (at most ~3·10⁸ steps in all).
+        let iterations = min(iterations, max(20, 300_000_000 / (n * n)))
         // Target distances between centroids.
         var target = [Double](repeating: 0, count: n * n)
         var gram = [Double](repeating: 0, count: n * n)

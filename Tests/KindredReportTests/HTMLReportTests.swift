@@ -12,8 +12,8 @@ struct HTMLReportTests {
         d.unassigned = 1
         d.clusters = [
             .init(id: 4, size: 5, sampleSize: 5, topTitles: [("<script>alert(1)</script>", 3)], topSkills: [("Fire & Rescue", 2)],
-                  typicalMembers: ["k1"], nearest: [(7, 0.5)], x: 0.5, y: -0.5, born: false),
-            .init(id: 7, size: 3, sampleSize: 3, topTitles: [("Paramedic", 3)], topSkills: [], typicalMembers: [], nearest: [(4, 0.5)], x: -0.5, y: 0.5, born: true),
+                  typicalMembers: ["k1"], nearest: [(7, 0.5)], position: (0.5, -0.5), born: false),
+            .init(id: 7, size: 3, sampleSize: 3, topTitles: [("Paramedic", 3)], topSkills: [], typicalMembers: [], nearest: [(4, 0.5)], position: nil, born: true),
         ]
         return d
     }
@@ -29,6 +29,8 @@ struct HTMLReportTests {
         #expect(html.contains("id=\"cluster-4\"") && html.contains("id=\"cluster-7\""))
         #expect(html.contains("Records read 10 = clean 9 + quarantined 1 ✓"))
         #expect(html.contains("Clean people 9 = assigned 8 + unassigned 1 ✓"))
+        #expect(html.contains("The 1 largest of 2 clusters are drawn."))
+        #expect(html.components(separatedBy: "<circle").count - 1 == 1)
     }
 
     @Test("a run that does not reconcile says so")
