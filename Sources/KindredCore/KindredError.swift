@@ -20,6 +20,17 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         case stopped
         /// A bug or an unexpected state (exit 1).
         case internalFailure
+
+        /// The one mapping to exit statuses: 2 usage, 65 bad data, 3 partial, 75 locked, 1 otherwise.
+        public var exitStatus: Int32 {
+            switch self {
+            case .usage: return 2
+            case .badInput: return 65
+            case .io, .internalFailure, .stopped: return 1
+            case .partial: return 3
+            case .locked: return 75
+            }
+        }
     }
 
     public var code: Code
@@ -52,16 +63,8 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         return parts.joined(separator: ": ")
     }
 
-    /// The process exit status for this error: 2 usage, 65 bad data, 3 partial, 75 locked, 1 otherwise.
-    public var exitStatus: Int32 {
-        switch code {
-        case .usage: return 2
-        case .badInput: return 65
-        case .io, .internalFailure, .stopped: return 1
-        case .partial: return 3
-        case .locked: return 75
-        }
-    }
+    /// The process exit status for this error (see `Code.exitStatus`).
+    public var exitStatus: Int32 { code.exitStatus }
 
     /// Shorthand for a bad-input error at a position in a file.
     public static func badInput(_ message: String, file: String?, line: Int?, field: String? = nil) -> KindredError {

@@ -48,18 +48,6 @@ public enum StopControl {
         deadline.store(now + UInt64(clamped * 1e9), ordering: .releasing)
     }
 
-    /// Forgets a stop request and the deadline (for tests and for the next job in one process).
-    public static func reset() {
-        state.store(0, ordering: .releasing)
-        deadline.store(0, ordering: .releasing)
-    }
-
-    /// Asks the running job to stop, as SIGTERM does.
-    public static func requestStop() { state.store(1, ordering: .releasing) }
-
-    /// True once a stop was requested or the deadline passed.
-    public static var shouldStop: Bool { (try? check()) == nil }
-
     /// - Throws: `KindredError` `.stopped` when a signal asked to stop or the maximum run time passed.
     public static func check() throws {
         switch state.load(ordering: .acquiring) {

@@ -80,7 +80,8 @@ public enum Job {
                      [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? ""))])
             try? FileManager.default.removeItem(atPath: staging)
             try makeFolder(staging)
-            summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash)
+            summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash,
+                inputSHA256: fingerprint)
             try AtomicFileWriter.write(configText, to: joinPath(staging, "config.toml"))
             var manifest = RunManifest(
                 key: key, configSHA256: configHash, inputSHA256: fingerprint, inputRecords: summary.clean.read, previousKey: previous?.key,

@@ -9,7 +9,7 @@ import KindredSimilarity
 /// Builds the cluster model from the clustered sample: the metric's vocabulary and idf, an LSA basis
 /// fitted on the sample, the labelled sample embeddings and their centroids.
 public enum ModelStage {
-    /// The model of a clustered sample.
+    /// The model of a clustered sample, and the sample's embedding (row i: `people[i]`).
     /// - Parameters:
     ///   - people: the clean sample, in graph vertex order.
     ///   - membership: each sample person's cluster.
@@ -17,17 +17,18 @@ public enum ModelStage {
         people: [Person], membership: [UInt32], parameters: ClusterModel.Parameters, profiles: [ClusterProfile], modularity: Double,
         catalog: OccupationCatalog, learnedTitles: [(raw: String, match: CanonicalMatch)], overridesCSV: String?,
         pseudonymizer: Pseudonymizer, inputSHA256: String, inputRecords: Int, threads: Int? = nil
-    ) -> ClusterModel {
+    ) -> (model: ClusterModel, sampleEmbedding: DenseMatrix) {
         precondition(people.count == membership.count, "one cluster per sample person")
         let (metric, _) = PeopleMetric.fit(people, weights: parameters.weights)
         let vectors = metric.vectorizer.transform(people)
         let lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
         let embedding = lsa.embed(vectors, threads: threads)
         let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
-        return ClusterModel(
+        let model = ClusterModel(
             parameters: parameters, inputSHA256: inputSHA256, inputRecords: inputRecords, samplePeople: people.count, modularity: modularity,
             keyCheck: ClusterModel.keyCheck(pseudonymizer), vectorizer: metric.vectorizer, basis: lsa, index: index, catalog: catalog,
             overridesCSV: overridesCSV, learnedTitles: learnedTitles, profiles: profiles)
+        return (model, embedding)
     }
 
     /// Share of the sample whose projection (as out-of-sample people) gives back their own cluster.

@@ -47,11 +47,12 @@ public struct RunSummary: Sendable {
 /// ids → model → project everyone → diff → profiles, evaluation and the HTML report.
 public enum PipelineRun {
     /// Runs the pipeline, writing every output (atomically) into `folder`, which must exist.
-    /// `previous` is the run to refresh from. Checks `StopControl` between stages and chunks.
+    /// `previous` is the run to refresh from (made with the same pseudonymisation key: `Job` checks);
+    /// `inputSHA256` the input's fingerprint. Checks `StopControl` between stages and chunks.
     /// - Throws: `KindredError` for bad configuration or input, or when asked to stop.
     public static func run(
         _ config: RunConfig, into folder: String, previous: PreviousRun?, runKey: String, environment: [String: String], log: RunLog = .silent,
-        configHash: String = ""
+        configHash: String, inputSHA256: String
     ) throws -> RunSummary {
         let started = Date()
         var timings: [(String, Double)] = []
@@ -71,9 +72,6 @@ public enum PipelineRun {
         guard let catalogPath = config.catalog else { throw KindredError.usage("no catalogue: give --catalog or `catalog` in the config") }
         let pseudonymizer = try Pseudonymizer.resolve(keyFile: config.keyFile, environment: environment, allowDemoKey: config.demoKey)
         let keyCheck = ClusterModel.keyCheck(pseudonymizer)
-        if let previous, previous.keyCheck != keyCheck {
-            throw KindredError(.usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none", file: previous.folder)
-        }
         let catalog = try OccupationCatalog.load(path: catalogPath)
         func path(_ name: String) -> String { joinPath(folder, name) }
 
@@ -173,8 +171,7 @@ public enum PipelineRun {
         parameters.weights = config.weights
         parameters.asOf = cleanRequest.dates.asOf
         parameters.typicalTenureMonths = cleanRequest.dates.typicalTenureMonths
-        let inputSHA256 = try ClusterModel.sha256(of: input)
-        let model = ModelStage.build(
+        let (model, embedding) = ModelStage.build(
             people: people, membership: membership, parameters: parameters, profiles: profiles, modularity: result.modularity,
             catalog: catalog, learnedTitles: clean.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer,
             inputSHA256: inputSHA256, inputRecords: clean.read)
@@ -256,7 +253,7 @@ public enum PipelineRun {
         summary.keyCheck = keyCheck
         summary.inputSHA256 = inputSHA256
         let reportData = ReportBuilder.data(
-            summary: summary, runKey: runKey, configHash: configHash, people: people, membership: membership, model: model,
+            summary: summary, runKey: runKey, configHash: configHash, membership: membership, embedding: embedding, model: model,
             typicalMembers: config.typicalMembers, ids: graph.ids)
         try AtomicFileWriter.write(HTMLReport.render(reportData), to: path("report.html"))
         summary.files.append(("report", "report.html"))

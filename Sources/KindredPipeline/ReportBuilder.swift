@@ -1,6 +1,5 @@
 import Foundation
 import KindredCore
-import KindredPeople
 import KindredReport
 import KindredSimilarity
 
@@ -9,8 +8,8 @@ import KindredSimilarity
 /// centroids, stability, and the diff against the previous run.
 public enum ReportBuilder {
     public static func data(
-        summary s: RunSummary, runKey: String, configHash: String, people: [Person], membership: [UInt32], model: ClusterModel, typicalMembers: Int,
-        ids: [String]
+        summary s: RunSummary, runKey: String, configHash: String, membership: [UInt32], embedding: DenseMatrix, model: ClusterModel,
+        typicalMembers: Int, ids: [String]
     ) -> ReportData {
         var data = ReportData(runKey: runKey, kindredVersion: KindredVersion.string, configHash: configHash, inputSHA256: s.inputSHA256)
         data.read = s.clean.read
@@ -37,16 +36,15 @@ public enum ReportBuilder {
         }
         data.stability = s.stability
 
-        // Embeddings of the sample, to rank members by closeness to their centroid.
+        // The sample's embedding (from the model stage) ranks members by closeness to their centroid.
         let index = model.index
         let d = index.dimensions
         var row: [Int32: Int] = [:]
         for (c, id) in index.clusterIDs.enumerated() { row[id] = c }
-        let embedding = model.basis.embed(model.vectorizer.transform(people))
         var typical: [Int32: [(Float, String)]] = [:]
         embedding.values.withUnsafeBufferPointer { v in
             index.centroids.withUnsafeBufferPointer { centroids in
-                for i in 0..<people.count {
+                for i in 0..<membership.count {
                     let id = Int32(bitPattern: membership[i])
                     guard let c = row[id] else { continue }
                     var dot: Float = 0

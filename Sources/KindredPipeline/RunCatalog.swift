@@ -228,16 +228,11 @@ public final class RunCatalog {
         }
     }
 
-    /// The newest succeeded run (with `key` when given).
-    public func lastSucceeded(key: String? = nil) throws -> Record? {
+    /// The newest succeeded run with `key`.
+    public func lastSucceeded(key: String) throws -> Record? {
         try read { db in
-            let row: Row?
-            if let key {
-                row = try Row.fetchOne(db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' AND key = ? ORDER BY id DESC LIMIT 1", arguments: [key])
-            } else {
-                row = try Row.fetchOne(db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1")
-            }
-            return row.map(RunCatalog.record)
+            try Row.fetchOne(db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' AND key = ? ORDER BY id DESC LIMIT 1", arguments: [key])
+                .map(RunCatalog.record)
         }
     }
 

@@ -28,14 +28,10 @@ func guarded(_ body: () throws -> Void) throws {
         try body()
     } catch let error as KindredError {
         FileHandle.standardError.write(Data(("kindred: error: " + error.description + "\n").utf8))
-        throw ExitCode(exitCode(for: error.code))
+        throw ExitCode(error.exitStatus)
     }
 }
 
-/// The one mapping from error codes to exit statuses.
-func exitCode(for code: KindredError.Code) -> Int32 {
-    KindredError(code, "").exitStatus
-}
 
 /// Writes a line to stderr (progress and notes; stdout carries results).
 func note(_ text: String) {

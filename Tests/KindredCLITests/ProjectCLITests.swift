@@ -28,27 +28,7 @@ private func labels(_ path: String) throws -> [(String, String)] {
 }
 
 private func shell(_ script: String) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    var env = ProcessInfo.processInfo.environment
-    env["KINDRED"] = CLI.binary.path
-    env.removeValue(forKey: "KINDRED_KEY")
-    process.environment = env
-    process.currentDirectoryURL = CLI.repoRoot
-    let scratch = try CLI.temporaryFolder()
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out")
-    let errURL = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    try process.run()
-    process.waitUntilExit()
-    return CLIResult(
-        status: process.terminationStatus, stdout: try String(contentsOf: outURL, encoding: .utf8),
-        stderr: try String(contentsOf: errURL, encoding: .utf8))
+    try CLI.runScript(["/bin/sh", "-c", script], environment: ["KINDRED": CLI.binary.path])
 }
 
 @Suite("kindred project", .serialized) struct ProjectCLITests {

@@ -335,16 +335,23 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         return process.terminationStatus
     }
 
-    @Test("SIGKILL in the middle of a run leaves the previous outputs intact; the next run marks it abandoned")
-    func sigkill() throws {
+    /// A fresh output folder with one finished run, "nightly": the folder, the output, the run's
+    /// arguments and its files.
+    private func nightly() throws -> (dir: URL, out: String, args: [String], before: [String: Data]) {
         let f = try people()
         let dir = try CLI.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         let args = ["run", "--input", f.p("people.jsonl"), "--output", out, "--demo-key", "--run-key", "nightly"]
-        var r = try CLI.run(args)
+        let r = try CLI.run(args)
         #expect(r.status == 0, "\(r.stderr)")
-        let before = try tree(out + "/runs/nightly")
+        return (dir, out, args, try tree(out + "/runs/nightly"))
+    }
+
+    @Test("SIGKILL in the middle of a run leaves the previous outputs intact; the next run marks it abandoned")
+    func sigkill() throws {
+        let (dir, out, args, before) = try nightly()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var r: CLIResult
         let status = try interrupt(args + ["--seed", "9"], output: out, signal: SIGKILL)
         #expect(status == SIGKILL)
         let after = try tree(out + "/runs/nightly")
@@ -363,14 +370,9 @@ private func runs(_ output: String) throws -> [[String: Any]] {
 
     @Test("SIGTERM stops a run cleanly: exit 1, failed in the catalog, no staging left, previous outputs intact")
     func sigterm() throws {
-        let f = try people()
-        let dir = try CLI.temporaryFolder()
+        let (dir, out, args, before) = try nightly()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out").path
-        let args = ["run", "--input", f.p("people.jsonl"), "--output", out, "--demo-key", "--run-key", "nightly"]
-        var r = try CLI.run(args)
-        #expect(r.status == 0, "\(r.stderr)")
-        let before = try tree(out + "/runs/nightly")
+        var r: CLIResult
         let status = try interrupt(args + ["--seed", "9"], output: out, signal: SIGTERM)
         #expect(status == 1)
         let after = try tree(out + "/runs/nightly")
