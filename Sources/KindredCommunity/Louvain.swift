@@ -194,6 +194,8 @@ public enum Louvain {
           var levelIndex = 0
           while true {
             levelLoop: while levelIndex < options.maxLevels {
+                // Asked to stop (SIGTERM, --max-runtime, the memory limit): the caller discards this result.
+                if StopControl.isStopRequested { break levelLoop }
                 let classes = colorClasses(level)
                 clock.lap("coloring")
                 let levelStart = ContinuousClock.now

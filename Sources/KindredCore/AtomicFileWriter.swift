@@ -33,6 +33,7 @@ public final class AtomicFileWriter {
         }
         let folder = AtomicFileWriter.folder(of: path)
         let base = path.split(separator: "/").last.map(String.init) ?? path
+        AtomicFileWriter.removeStaleTemporaries(folder: folder, base: base)
         var random = SystemRandomNumberGenerator()
         let temp = folder + "/." + base + ".tmp-\(getpid())-\(random.next() % 1_000_000_000)"
         let opened = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -45,6 +46,26 @@ public final class AtomicFileWriter {
     }
 
     deinit { abandon() }
+
+    /// Removes temporary files of `base` left in `folder` by writers that were killed (SIGKILL, the
+    /// kernel's OOM killer, a power cut) before they could clean up: `.BASE.tmp-PID-N` whose process
+    /// no longer exists. A live writer's file is left alone.
+    public static func removeStaleTemporaries(folder: String, base: String) {
+        guard let dir = opendir(folder) else { return }
+        defer { closedir(dir) }
+        let prefix = "." + base + ".tmp-"
+        var stale: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0 else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+        }
+        for name in stale { unlink(folder + "/" + name) }
+    }
 
     /// The folder part of a path ("." when there is none).
     public static func folder(of path: String) -> String {
@@ -80,7 +101,7 @@ public final class AtomicFileWriter {
                 let written = Glibc.write(fd, raw.baseAddress! + offset, total - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw KindredError(.io, "write failed: \(String(cString: strerror(errno)))", file: path)
+                    throw KindredError(.io, writeFailure(errno), file: path)
                 }
                 offset += written
             }
@@ -88,10 +109,24 @@ public final class AtomicFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// A write error in words, with what to do for a full disk or a file-size limit.
+    private func writeFailure(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        let kept = temporaryPath == nil ? "" : "; the previous file is kept"
+        switch code {
+        case ENOSPC, EDQUOT: return "write failed: \(text): the disk is full; free space or write elsewhere\(kept)"
+        case EFBIG: return "write failed: \(text): a file-size limit (ulimit -f) was reached\(kept)"
+        default: return "write failed: \(text)\(kept)"
+        }
+    }
+
     /// Flushes, fsyncs and renames the temporary file over the destination.
+    /// Nothing is published once the job was asked to stop (a signal, `--max-runtime`, the memory
+    /// limit): the commit then abandons the file and throws the stop.
     public func commit() throws {
         guard !finished else { return }
         do {
+            try StopControl.check()
             try flush()
         } catch {
             abandon()
@@ -103,7 +138,7 @@ public final class AtomicFileWriter {
             let message = String(cString: strerror(errno))
             _ = close(fd)
             unlink(temporaryPath)
-            throw KindredError(.io, "fsync failed: \(message)", file: path)
+            throw KindredError(.io, "fsync failed: \(message); the previous file is kept", file: path)
         }
         _ = close(fd)
         if rename(temporaryPath, path) != 0 {
@@ -173,4 +208,25 @@ public func joinPath(_ folder: String, _ path: String) -> String {
     }
     let joined = parts.joined(separator: "/")
     return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+}
+
+/// What identifies a file's content cheaply: device, inode, size and modification time. Two equal
+/// identities taken at two moments mean the file was not replaced, truncated or rewritten between them.
+public struct FileIdentity: Equatable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedSeconds: Int
+    public var modifiedNanoseconds: Int
+
+    /// The identity of `path` now, or nil when it cannot be stat'ed (gone, or not a file system path).
+    public init?(path: String) {
+        var status = stat()
+        guard path != "-", stat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        size = Int64(status.st_size)
+        modifiedSeconds = Int(status.st_mtim.tv_sec)
+        modifiedNanoseconds = Int(status.st_mtim.tv_nsec)
+    }
 }

@@ -20,14 +20,19 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         case stopped
         /// A bug or an unexpected state (exit 1).
         case internalFailure
+        /// The job would exceed, or reached, its memory limit (`--max-memory`) and stopped early (exit 4);
+        /// the message says what to change (sample size, shards, chunk size).
+        case resourceLimit
 
-        /// The one mapping to exit statuses: 2 usage, 65 bad data, 3 partial, 75 locked, 1 otherwise.
+        /// The one mapping to exit statuses: 2 usage, 65 bad data, 3 partial, 4 memory limit, 75 locked,
+        /// 1 otherwise.
         public var exitStatus: Int32 {
             switch self {
             case .usage: return 2
             case .badInput: return 65
             case .io, .internalFailure, .stopped: return 1
             case .partial: return 3
+            case .resourceLimit: return 4
             case .locked: return 75
             }
         }

@@ -9,8 +9,16 @@ import Foundation
 /// system's `gzip -dc`), or standard input (`-`).
 ///
 /// Lines are handed out as bytes so the caller can check UTF-8 and report the exact line number.
-/// A final line without a newline is still a line; `\r\n` endings are accepted.
+/// A final line without a newline is still a line; `\r\n` endings are accepted. A line longer than
+/// `maximumLineLength` is not held in memory: it is skipped to its end and reported (`nextLine()`
+/// throws `.badInput` naming the file and line, `lastLineWasTooLong` is set) and reading can go on.
 public final class LineReader {
+    /// The longest line read by default: 16 MiB (a person with 100,000 skills is about 2 MB).
+    public static let defaultMaximumLineLength = 16 << 20
+    /// Lines longer than this many bytes are skipped and reported.
+    public var maximumLineLength = LineReader.defaultMaximumLineLength
+    /// True when the last `nextLine()` threw because the line was too long (the reader is then past it).
+    public private(set) var lastLineWasTooLong = false
     /// The path as given (used in error messages).
     public let path: String
     /// 1-based number of the line most recently returned by `nextLine()`.
@@ -94,7 +102,10 @@ public final class LineReader {
             start = 0
         }
         if end == buffer.count {
-            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+            // Doubled by copying into a zeroed array (appending a repeated element is slow, element by element).
+            var bigger = [UInt8](repeating: 0, count: buffer.count * 2)
+            bigger.withUnsafeMutableBytes { to in buffer.withUnsafeBytes { from in to.copyMemory(from: from) } }
+            buffer = bigger
         }
         let capacity = buffer.count - end
         let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
@@ -120,16 +131,20 @@ public final class LineReader {
     }
 
     /// The next line's bytes without its line ending, or nil at the end of the input.
+    /// - Throws: `.io` when reading fails; `.badInput` (file, line) when the line is longer than
+    ///   `maximumLineLength`, after skipping it, so the caller may record it and read on.
     public func nextLine() throws -> ArraySlice<UInt8>? {
+        lastLineWasTooLong = false
         if closed { return nil }
         var scanFrom = start
         while true {
-            if let newline = buffer[scanFrom..<end].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = newline(from: scanFrom) {
                 var lineEnd = newline
                 if lineEnd > start && buffer[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
                 let line = buffer[start..<lineEnd]
                 start = newline + 1
                 lineNumber += 1
+                if line.count > maximumLineLength { try skipTooLong(length: line.count, reachedEnd: true) }
                 return line
             }
             if atEOF {
@@ -139,14 +154,55 @@ public final class LineReader {
                     let line = buffer[start..<lineEnd]
                     start = end
                     lineNumber += 1
+                    if line.count > maximumLineLength { try skipTooLong(length: line.count, reachedEnd: true) }
                     return line
                 }
                 return nil
             }
             let scanned = end - start
+            if scanned > maximumLineLength {
+                lineNumber += 1
+                try skipTooLong(length: scanned, reachedEnd: false)
+            }
             try fill()
             scanFrom = start + scanned
         }
+    }
+
+    /// The index of the next newline in `from..<end` (memchr: also fast in debug builds).
+    private func newline(from: Int) -> Int? {
+        guard from < end else { return nil }
+        return buffer.withUnsafeBufferPointer { raw -> Int? in
+            guard let found = memchr(raw.baseAddress! + from, 10, end - from) else { return nil }
+            return raw.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Drops the current over-long line (reading on to its newline when `reachedEnd` is false) and throws.
+    private func skipTooLong(length: Int, reachedEnd: Bool) throws -> Never {
+        var total = length
+        if !reachedEnd {
+            start = end
+            skipping: while true {
+                if let newline = newline(from: start) {
+                    total += newline - start
+                    start = newline + 1
+                    break skipping
+                }
+                total += end - start
+                start = end
+                if atEOF { break skipping }
+                try fill()
+            }
+        }
+        lastLineWasTooLong = true
+        throw KindredError.badInput(
+            "line is longer than the limit of \(LineReader.describe(maximumLineLength)) (\(total) bytes); it was skipped, not read",
+            file: path, line: lineNumber)
+    }
+
+    private static func describe(_ bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
     /// The next line decoded as UTF-8.

@@ -10,16 +10,30 @@ import Darwin
 /// stages check between chunks (`StopControl.check()`), so a stopped run cleans up its temporary
 /// files and leaves the previous outputs as they were.
 public enum StopControl {
-    /// 0 running, 1 signal, 2 deadline passed.
+    /// 0 running, 1 signal, 2 deadline passed, 3 memory limit passed.
     private static let state = Atomic<Int>(0)
+
+    /// Why a job is asked to stop without a signal.
+    public enum Reason: Int, Sendable {
+        /// The watchdog saw the resident set pass `--max-memory`.
+        case memoryLimit = 3
+    }
+
+    /// Asks the job to stop at its next checkpoint (a signal already received wins).
+    public static func requestStop(_ reason: Reason) {
+        _ = state.compareExchange(expected: 0, desired: reason.rawValue, ordering: .acquiringAndReleasing)
+    }
     /// Monotonic deadline in nanoseconds (0: none).
     private static let deadline = Atomic<UInt64>(0)
     private static let installed = Atomic<Bool>(false)
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     /// Turns SIGTERM and SIGINT into a stop request (once per process); a second one exits at once.
+    /// SIGXFSZ (a file-size limit such as `ulimit -f`) is ignored so that the write fails with a
+    /// clear error instead of killing the process.
     public static func installSignalHandlers() {
         guard installed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        signal(SIGXFSZ, SIG_IGN)
         let queue = DispatchQueue(label: "kindred.signals")
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
@@ -48,11 +62,21 @@ public enum StopControl {
         deadline.store(now + UInt64(clamped * 1e9), ordering: .releasing)
     }
 
+    /// True once the job was asked to stop (a signal, the memory limit, or the maximum run time passed):
+    /// long algorithms poll it between levels or chunks and return early; their caller's next `check()`
+    /// (at the latest when an output is committed) throws, so a partial result is never written.
+    public static var isStopRequested: Bool {
+        if state.load(ordering: .relaxed) != 0 { return true }
+        let limit = deadline.load(ordering: .relaxed)
+        return limit != 0 && DispatchTime.now().uptimeNanoseconds >= limit
+    }
+
     /// - Throws: `KindredError` `.stopped` when a signal asked to stop or the maximum run time passed.
     public static func check() throws {
         switch state.load(ordering: .acquiring) {
         case 1: throw KindredError(.stopped, "stopped by a signal (SIGTERM or SIGINT); the previous outputs are kept")
         case 2: throw KindredError(.stopped, "stopped: the maximum run time (--max-runtime) passed; the previous outputs are kept")
+        case 3: throw MemoryBudget.overLimitError()
         default: break
         }
         let limit = deadline.load(ordering: .acquiring)

@@ -142,6 +142,9 @@ public enum KGraphFormat {
         if expected < found {
             throw KindredError(.badInput, "trailing data: expected \(expected) bytes, found \(found)")
         }
+        try MemoryBudget.require(
+            8 * (n + 1) + 8 * entries + idBytes + 16 * n, for: "loading a graph of \(n) vertices and \(entries / 2) edges",
+            advice: "cluster a smaller sample of people, or raise --max-memory")
         var checksum = FNV1a()
         var position = headerSize
         // Offsets (UInt64 little-endian) straight into the Int array, then fixed up in place.

@@ -104,7 +104,15 @@ public final class PeopleReader {
 
     /// The next record, or nil at the end of the file.
     public func next() throws -> PeopleReadItem? {
-        while let bytes = try lines.nextLine() {
+        while true {
+            let read: ArraySlice<UInt8>?
+            do {
+                read = try lines.nextLine()
+            } catch let error as KindredError where lines.lastLineWasTooLong {
+                recordsRead += 1
+                return .quarantined(PeopleReader.tooLong(error, file: path))
+            }
+            guard let bytes = read else { return nil }
             if PeopleReader.isBlank(bytes) { continue }
             recordsRead += 1
             let line = lines.lineNumber
@@ -120,7 +128,11 @@ public final class PeopleReader {
             }
             return item
         }
-        return nil
+    }
+
+    /// The quarantine entry for a line the line reader skipped as too long (its content is not kept).
+    public static func tooLong(_ error: KindredError, file: String) -> QuarantinedRecord {
+        QuarantinedRecord(file: file, line: error.line ?? 0, field: nil, reason: error.message, raw: [])
     }
 
     /// True for a line of only spaces and tabs (skipped, not a record).

@@ -105,6 +105,10 @@ public enum CleanStage {
         let started = Date()
         let overrides = try request.overrides.map { try Overrides.load(path: $0, catalog: request.catalog) } ?? Overrides()
         let reader = try PeopleReader(path: request.input, format: request.format)
+        // Both passes open the file before anything is written, so an input deleted or renamed while the
+        // job runs is still read whole (Linux keeps an open file's data).
+        let learning = request.learnVariants && request.input != "-"
+        let firstPass = learning ? try PeopleReader(path: request.input, format: request.format) : nil
         let output = try AtomicFileWriter(path: request.output)
         let quarantine = try QuarantineWriter(path: request.quarantinePath)
         let runner = ParallelRunner(threads: request.threads)
@@ -198,7 +202,8 @@ public enum CleanStage {
                 case .quarantined(let record):
                     try quarantine.append(request.showValues ? record : Redaction.redact(record))
                     let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
-                    reasons[key.hasPrefix("id: duplicate id") ? "id: duplicate id" : key, default: 0] += 1
+                    let tallied = key.hasPrefix("id: duplicate id") ? "id: duplicate id" : key.hasPrefix("line is longer than") ? "line too long" : key
+                    reasons[tallied, default: 0] += 1
                 }
             }
             // 5. Cache this chunk's mappings while there is room.
@@ -211,11 +216,9 @@ public enum CleanStage {
         // spellings left alone are clustered and each cluster's members map to its most frequent one.
         var clusters: [VariantClusterer.Cluster] = []
         var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
-        let learning = request.learnVariants && request.input != "-"
-        if learning {
+        if let first = firstPass {
             var counts: [String: Int] = [:]
             var order: [String] = []
-            let first = try PeopleReader(path: request.input, format: request.format)
             while let item = try first.next() {
                 guard case .person(let person, _) = item else { continue }
                 for value in PersonCleaner.maskedValues(of: person).titles where overrides.match(value) == nil {
@@ -227,6 +230,7 @@ public enum CleanStage {
                     }
                 }
             }
+            first.close()
             let t0 = Date()
             let matches = matchers.matchTitles(order, runner: runner)
             matchSeconds += Date().timeIntervalSince(t0)

@@ -86,6 +86,11 @@ public enum GraphStage {
         let (metric, profiles) = PeopleMetric.fit(people, weights: request.weights)
         let vectors = metric.vectorizer.transform(people)
         let candidates = request.k * request.candidateFactor
+        // The candidate table (index + score) and both directions of the k-NN edges; dense adds the embedding.
+        let dense = request.method == .dense ? 4 * request.dimensions : 0
+        try MemoryBudget.require(
+            people.count * (8 * candidates + 32 * request.k + dense), for: "the k-NN graph of \(people.count) people (k \(request.k))",
+            advice: "build the graph of a smaller sample of people (kindred run: [sample] size), lower --k or --candidates, or raise --max-memory")
         let started = ContinuousClock.now
         let table: NeighborTable
         switch request.method {

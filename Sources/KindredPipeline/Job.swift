@@ -55,6 +55,7 @@ public enum Job {
         for name in leftovers.removed { log.info("leftover_removed", "removed \(name) left by a run that died", [("folder", .string(name))]) }
 
         try StopControl.check()
+        let identity = FileIdentity(path: input)
         let fingerprint = try ClusterModel.sha256(of: input)
         let fingerprints = RunConfig.Fingerprints(
             catalog: try RunFolder.fingerprint(catalogPath), truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "")
@@ -82,6 +83,13 @@ public enum Job {
             try makeFolder(staging)
             summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash,
                 inputSHA256: fingerprint)
+            // The input must be the file that was fingerprinted: replaced, truncated or rewritten while the run
+            // read it, the run is not published. Removed after it was opened, it was still read whole.
+            if let now = FileIdentity(path: input), let identity, now != identity {
+                throw KindredError(
+                    .io, "the input changed while the run read it (replaced, truncated or rewritten); nothing was published: run again once the file is complete",
+                    file: input)
+            }
             try AtomicFileWriter.write(configText, to: joinPath(staging, "config.toml"))
             var manifest = RunManifest(
                 key: key, configSHA256: configHash, inputSHA256: fingerprint, inputRecords: summary.clean.read, previousKey: previous?.key,

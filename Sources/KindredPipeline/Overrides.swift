@@ -84,6 +84,7 @@ enum Redaction {
 
     static func redact(_ record: QuarantinedRecord) -> QuarantinedRecord {
         var out = record
+        if record.raw.isEmpty { return out }  // nothing was kept (a line skipped as too long)
         guard let text = String(validating: record.raw, as: UTF8.self) else {
             out.raw = Array("[not valid UTF-8: \(record.raw.count) bytes withheld]".utf8)
             return out

@@ -46,6 +46,20 @@ public struct RunSummary: Sendable {
 /// The whole job: clean → sample → graph → cluster (warm-started from the previous run) → stable
 /// ids → model → project everyone → diff → profiles, evaluation and the HTML report.
 public enum PipelineRun {
+    /// What to change when `stage` passes the memory limit (`--max-memory`).
+    static func memoryAdvice(stage: String, sample: Int) -> String {
+        switch stage {
+        case "graph", "cluster", "model":
+            return "cluster a smaller sample (now \(sample) people: [sample] size in the config, KINDRED_SAMPLE_SIZE or --sample), or raise --max-memory; everyone else is still projected"
+        case "project":
+            return "project in shards instead (`kindred project --shard i/N` on a saved model), or raise --max-memory"
+        case "clean":
+            return "cluster a smaller sample (now \(sample) people, held in memory while cleaning: [sample] size, KINDRED_SAMPLE_SIZE or --sample), or raise --max-memory"
+        default:
+            return "split the input into parts, or raise --max-memory"
+        }
+    }
+
     /// Runs the pipeline, writing every output (atomically) into `folder`, which must exist.
     /// `previous` is the run to refresh from (made with the same pseudonymisation key: `Job` checks);
     /// `inputSHA256` the input's fingerprint. Checks `StopControl` between stages and chunks.
@@ -60,6 +74,7 @@ public enum PipelineRun {
         let stageNames = ["clean", "graph", "cluster", "model", "project", "compare", "report"]
         func stage(_ name: String) throws {
             try StopControl.check()
+            MemoryBudget.setAdvice(PipelineRun.memoryAdvice(stage: name, sample: config.sampleSize))
             log.progress(step: stageNames.firstIndex(of: name) ?? 0, of: stageNames.count, name)
             stageStarted = Date()
         }
@@ -82,6 +97,7 @@ public enum PipelineRun {
         cleanRequest.report = path("clean_report.json")
         cleanRequest.sampleSize = config.sampleSize
         cleanRequest.sampleSeed = config.seed
+        cleanRequest.showValues = config.showValues
         cleanRequest.dates.asOf = config.effectiveAsOf(runKey: runKey)
         let clean = try CleanStage.run(cleanRequest)
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",

@@ -222,7 +222,31 @@ public enum ProjectStage {
         }
 
         var sawRecord = false
-        while let bytes = try lines.nextLine() {
+        while true {
+            let read: ArraySlice<UInt8>?
+            do {
+                read = try lines.nextLine()
+            } catch let error as KindredError where lines.lastLineWasTooLong {
+                // Skipped, not read: quarantined in its place in the input order. Sharded, its bytes are
+                // unknown, so the shard that owns its line number ("line N" hashed) takes it: exactly one.
+                sawRecord = true
+                if let shard, !shard.owns(Array("line \(error.line ?? 0)".utf8)[...]) {
+                    outcome.skippedOtherShards += 1
+                    continue
+                }
+                try flush()
+                let record = PeopleReader.tooLong(error, file: file)
+                if request.failOnBadRecord {
+                    output.abandon()
+                    throw error
+                }
+                try quarantine!.append(record)
+                outcome.read += 1
+                outcome.quarantined += 1
+                outcome.quarantineReasons["line too long", default: 0] += 1
+                continue
+            }
+            guard let bytes = read else { break }
             if PeopleReader.isBlank(bytes) { continue }
             sawRecord = true
             if let shard, !shard.owns(bytes) {

@@ -89,6 +89,8 @@ public struct RunConfig: Sendable {
     public var asOf: YearMonth?
     /// Exit 3 (after publishing) when records were quarantined.
     public var strict = false
+    /// Keep raw values in the run's quarantine file (`--show-values`; flag only, not in the config hash).
+    public var showValues = false
 
     /// The as-of month this run uses (see `asOf`).
     public func effectiveAsOf(runKey: String?) -> YearMonth {
@@ -145,10 +147,74 @@ public struct RunConfig: Sendable {
         return config
     }
 
+    /// The first line whose table header does not start with a key (`[!x]`, `[.a]`, `[[ !x ]]`), or nil.
+    /// toml++ 3 (inside TOMLKit 0.6) asserts on such a header and aborts the process instead of reporting a
+    /// parse error (found by `scripts/fuzz`, target fuzz-config), so it is refused here first. Headers are only
+    /// looked for outside strings and outside multi-line array values.
+    static func malformedTableHeader(in text: String) -> Int? {
+        var depth = 0
+        var inMultiline: UInt8? = nil
+        var number = 0
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            let bytes = Array(line)
+            var i = 0
+            if inMultiline == nil && depth == 0 {
+                while i < bytes.count && (bytes[i] == 32 || bytes[i] == 9) { i += 1 }
+                if i < bytes.count && bytes[i] == UInt8(ascii: "[") {
+                    var j = i + 1
+                    if j < bytes.count && bytes[j] == UInt8(ascii: "[") { j += 1 }
+                    while j < bytes.count && (bytes[j] == 32 || bytes[j] == 9) { j += 1 }
+                    guard j < bytes.count else { return number }
+                    let c = bytes[j]
+                    let bare = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45
+                    if !(bare || c == 34 || c == 39) { return number }
+                    continue
+                }
+            }
+            // Track strings and array depth through the rest of the line.
+            while i < bytes.count {
+                let c = bytes[i]
+                if let delimiter = inMultiline {
+                    if i + 2 < bytes.count && c == delimiter && bytes[i + 1] == delimiter && bytes[i + 2] == delimiter {
+                        inMultiline = nil
+                        i += 3
+                        continue
+                    }
+                    if c == 92 && delimiter == 34 { i += 1 }
+                    i += 1
+                    continue
+                }
+                if c == UInt8(ascii: "#") { break }
+                if c == 34 || c == 39 {
+                    if i + 2 < bytes.count && bytes[i + 1] == c && bytes[i + 2] == c {
+                        inMultiline = c
+                        i += 3
+                        continue
+                    }
+                    i += 1
+                    while i < bytes.count && bytes[i] != c {
+                        if c == 34 && bytes[i] == 92 { i += 1 }
+                        i += 1
+                    }
+                    i += 1
+                    continue
+                }
+                if c == UInt8(ascii: "[") { depth += 1 }
+                if c == UInt8(ascii: "]") { depth = max(0, depth - 1) }
+                i += 1
+            }
+        }
+        return nil
+    }
+
     /// Applies a TOML file's keys.
     public mutating func apply(file path: String) throws {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw KindredError(.usage, "cannot read the config file", file: path)
+        }
+        if let line = RunConfig.malformedTableHeader(in: text) {
+            throw KindredError(.usage, "invalid TOML: a table header must start with a key (a letter, digit, _ or -, or a quoted key)", file: path, line: line)
         }
         let table: TOMLTable
         do {

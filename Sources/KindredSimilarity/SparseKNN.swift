@@ -74,6 +74,7 @@ public enum SparseKNN {
                 let rColumns = SharedBuffer(rawRColumns)
                 let rValues = SharedBuffer(rawRValues)
                 runner.forEach(items: chunkCount) { chunk, worker in
+                    if StopControl.isStopRequested { return }  // the caller's next check throws; nothing is written
                     let acc = accumulators[worker]
                     let touched = touchedLists[worker]
                     for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {

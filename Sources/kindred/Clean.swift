@@ -39,8 +39,10 @@ struct Clean: ParsableCommand {
     @Flag(help: "Exit with status 3 when any record was quarantined.") var strict = false
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources, advice: "clean the file in parts, lower --chunk-size, or raise --max-memory") {
             var peopleFormat: PeopleFormat?
             if let format {
                 guard let parsed = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }

@@ -39,8 +39,10 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Also write a similarity model folder (for `kindred similar`).") var model: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources, advice: "build the graph of a smaller sample of people, lower --k or --candidates, or raise --max-memory") {
             guard let mode = Symmetrization(rawValue: symmetrization) else {
                 throw KindredError.usage("--symmetrization must be max, mean or mutual")
             }
@@ -107,8 +109,10 @@ struct Cluster: ParsableCommand {
     var fixedVertices: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources, advice: "cluster the graph of a smaller sample of people (then project the rest), or raise --max-memory") {
             guard let method = CommunityAlgorithm(rawValue: algorithm) else {
                 throw KindredError.usage("--algorithm must be leiden or louvain")
             }
@@ -185,8 +189,10 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var key: KeyOptions
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             var request = EvaluateRequest(clusters: clusters, truth: truth)
             request.truthColumn = truthColumn
             request.graph = graph
@@ -218,8 +224,10 @@ struct Convert: ParsableCommand {
     @Argument(help: "Input graph: .kgraph or edge list.") var input: String
     @Argument(help: "Output: a path ending in .kgraph writes binary, anything else an edge list.") var output: String
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             let graph = try GraphLoader.load(path: input)
             if output.hasSuffix(".kgraph") {
                 try KGraphFormat.write(graph, to: output)

@@ -31,8 +31,10 @@ struct KNNCommand: ParsableCommand {
     @Flag(help: "Also measure, on the first 60,000 rows, the kernel's GFLOP/s against the same tiles with sgemm alone (no selection), and sgemm's cache-resident peak.") var sgemmBaseline = false
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             guard (dense == nil) != (sparse == nil) else { throw KindredError.usage("give exactly one of --dense and --sparse") }
             guard k >= 1 else { throw KindredError.usage("--k must be at least 1") }
             if approximate && dense == nil { throw KindredError.usage("--approximate needs --dense") }

@@ -42,8 +42,10 @@ struct ProjectCommand: ParsableCommand {
     @Flag(help: "Keep raw values in quarantine records (default: identifiers redacted).") var showValues = false
     @Flag(help: "Print one JSON summary object on stderr when done.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources, advice: "project in shards (--shard i/N or --shards N), lower --chunk-size or --threads, or raise --max-memory") {
             guard let method = ProjectionMethod(rawValue: method) else { throw KindredError.usage("--method must be vote or centroid") }
             guard ["quarantine", "fail"].contains(badRecords) else { throw KindredError.usage("--bad-records must be quarantine or fail") }
             guard threads.map({ $0 >= 1 }) ?? true else { throw KindredError.usage("--threads must be at least 1") }

@@ -39,11 +39,14 @@ struct Run: ParsableCommand {
     @Option(help: "Messages on stderr: text or json (JSON Lines).") var logFormat: String?
     @Option(help: "Check dates against this month, YYYY-MM (default: the run key's month when it starts with a date, else this month).") var asOf: String?
     @Flag(help: "Exit 3 (after publishing the run) when records were quarantined.") var strict = false
+    @Flag(help: "Keep raw values in the run's quarantine file (default: identifiers redacted).") var showValues = false
     @OptionGroup var key: KeyOptions
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             let environment = ProcessInfo.processInfo.environment
             let formatName = logFormat ?? environment["KINDRED_LOG_FORMAT"] ?? "text"
             guard let format = RunLog.Format(rawValue: formatName) else { throw KindredError.usage("--log-format must be text or json") }
@@ -96,6 +99,7 @@ struct Run: ParsableCommand {
                 settings.asOf = month
             }
             if strict { settings.strict = true }
+            if showValues { settings.showValues = true }
             if let keyFile = key.keyFile { settings.keyFile = keyFile }
             if key.demoKey { settings.demoKey = true }
             if settings.keyFile == nil && environment["KINDRED_KEY"] == nil && settings.demoKey {
@@ -159,8 +163,10 @@ struct RunsCommand: ParsableCommand {
     @Option(help: "Only the last N runs.") var limit: Int?
     @Flag(help: "One JSON object per run (JSON Lines) on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             var folder = output
             if folder == nil {
                 folder = try RunConfig.load(path: config, environment: ProcessInfo.processInfo.environment).output

@@ -22,8 +22,10 @@ struct SimilarCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             let answers = try SimilarQuery.run(model: model, id: id, top: top, threads: threads)
             if json {
                 let items = answers.map { a -> String in

@@ -42,8 +42,10 @@ struct Synth: ParsableCommand {
         guard (0...20).contains(genericSkills) else { throw ValidationError("--generic-skills must be between 0 and 20") }
     }
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             let started = Date()
             let catalog = try OccupationCatalog.load(path: self.catalog)
             var options = SynthOptions()

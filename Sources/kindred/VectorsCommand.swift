@@ -23,8 +23,10 @@ struct VectorsCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
-        try guarded {
+        try guarded(resources) {
             guard dimensions >= 0 else { throw KindredError.usage("--dimensions must be ≥ 0") }
             let started = ContinuousClock.now
             let people = try GraphStage.readPeople(path: input)

@@ -60,3 +60,80 @@ struct LineReaderTests {
         #expect(header?.hasPrefix("O*NET-SOC Code") == true)
     }
 }
+
+@Suite("LineReader line limit")
+struct LineReaderLimitTests {
+    @Test("a line over the limit is skipped and reported with its number, at any chunk size; reading goes on")
+    func tooLong() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let long = String(repeating: "x", count: 5_000)
+        let path = try folder.write("a\n\(long)\nb\n\(long)x\r\nc\n\(long)", to: "lines.txt")
+        for chunk in [1, 100, 4096, 1 << 16] {
+            let reader = try LineReader(path: path, chunkSize: chunk)
+            reader.maximumLineLength = 4_999
+            var seen: [String] = []
+            var skipped: [Int] = []
+            while true {
+                do {
+                    guard let line = try reader.nextString() else { break }
+                    seen.append(line)
+                    #expect(!reader.lastLineWasTooLong)
+                } catch let error as KindredError {
+                    #expect(reader.lastLineWasTooLong && error.code == .badInput && error.file == path)
+                    #expect(error.message.contains("longer than the limit"))
+                    skipped.append(error.line ?? -1)
+                }
+            }
+            #expect(seen == ["a", "b", "c"], "chunk \(chunk)")
+            #expect(skipped == [2, 4, 6], "chunk \(chunk)")
+        }
+    }
+
+    @Test("a line exactly at the limit is read")
+    func atLimit() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try folder.write(String(repeating: "y", count: 300) + "\nz\n", to: "lines.txt")
+        let reader = try LineReader(path: path, chunkSize: 64)
+        reader.maximumLineLength = 300
+        #expect(try reader.nextString()?.count == 300)
+        #expect(try reader.nextString() == "z")
+        #expect(try reader.nextString() == nil)
+    }
+}
+
+@Suite("MemoryBudget")
+struct MemoryBudgetTests {
+    @Test("sizes: bytes, binary units, shares of memory; too small or malformed is nil")
+    func parse() {
+        #expect(MemoryBudget.parseSize("512M") == 512 << 20)
+        #expect(MemoryBudget.parseSize("8G") == 8 << 30)
+        #expect(MemoryBudget.parseSize("8GiB") == 8 << 30)
+        #expect(MemoryBudget.parseSize("1.5g") == 3 << 29)
+        #expect(MemoryBudget.parseSize("1073741824") == 1 << 30)
+        #expect(MemoryBudget.parseSize("50%") == Int(Double(MemoryBudget.availableMemory()) * 0.5))
+        for bad in ["", "10k", "63M", "0", "-1G", "lots", "150%", "0%", "1e30"] { #expect(MemoryBudget.parseSize(bad) == nil, "\(bad)") }
+    }
+
+    @Test("require refuses a step that would pass the limit, naming the step, the limit and the advice")
+    func require() throws {
+        let saved = MemoryBudget.limitBytes
+        defer { MemoryBudget.setLimit(saved) }
+        MemoryBudget.setLimit(MemoryBudget.residentBytes() + (64 << 20))
+        try MemoryBudget.require(1 << 20, for: "a small step")
+        let error = #expect(throws: KindredError.self) { try MemoryBudget.require(1 << 30, for: "a big step", advice: "use a smaller sample") }
+        #expect(error?.code == .resourceLimit && error?.exitStatus == 4)
+        #expect(error?.message.contains("a big step") == true && error?.message.contains("use a smaller sample") == true)
+        #expect(error?.message.contains("--max-memory") == true)
+        MemoryBudget.setLimit(0)
+        try MemoryBudget.require(1 << 40, for: "anything without a limit")
+    }
+
+    @Test("the default limit is 80% of the machine's (or container's) memory")
+    func defaultLimit() {
+        let available = MemoryBudget.availableMemory()
+        #expect(available > 64 << 20)
+        #expect(MemoryBudget.defaultLimit() == available / 10 * 8)
+    }
+}
