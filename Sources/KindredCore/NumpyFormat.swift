@@ -104,7 +104,15 @@ public enum NumpyFormat {
             throw bad("Fortran-order arrays are not supported; save with numpy.ascontiguousarray", "fortran_order")
         }
         guard let shapeText = value(of: "shape", in: header) else { throw bad("no shape in header", "shape") }
-        let shape = shapeText.split(whereSeparator: { "(), ".contains($0) }).compactMap { Int($0) }
+        // Strictly a tuple of non-negative integers; the byte count without overflow (found by fuzzing).
+        let trimmed = shapeText.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("("), trimmed.hasSuffix(")") else { throw bad("shape is not a tuple", "shape") }
+        let parts = trimmed.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var shape: [Int] = []
+        for part in parts {
+            guard let dimension = Int(part), dimension >= 0 else { throw bad("shape is not a tuple of non-negative integers", "shape") }
+            shape.append(dimension)
+        }
         let size: Int
         switch descriptor {
         case "<f4", "<i4", "<u4": size = 4
@@ -112,7 +120,12 @@ public enum NumpyFormat {
         default: throw bad("unsupported dtype \(descriptor)", "descr")
         }
         let payloadStart = data.startIndex + headerStart + headerLength
-        let expected = shape.reduce(1, *) * size
+        var expected = size
+        for dimension in shape {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= data.count else { throw bad("shape \(shape) needs more bytes than the file has", "shape") }
+            expected = product
+        }
         guard data.count - (headerStart + headerLength) == expected else {
             throw bad("payload has \(data.count - headerStart - headerLength) bytes, shape \(shape) needs \(expected)", "shape")
         }

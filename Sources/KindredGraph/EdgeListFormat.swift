@@ -39,7 +39,7 @@ public enum EdgeListFormat {
             let number = reader.lineNumber
             try line.withUnsafeBufferPointer { try parser.parse(line: $0, lineNumber: number) }
         }
-        return parser.makeGraph(duplicates: duplicates)
+        return try EdgeListFormat.finite(parser.makeGraph(duplicates: duplicates), source: path)
     }
 
     /// Parses edge-list lines already in memory (for tests and small inputs).
@@ -51,6 +51,19 @@ public enum EdgeListFormat {
     /// - Returns: The graph.
     /// - Throws: `KindredError` (`.badInput`) as `read(path:duplicates:)` does.
     /// - Complexity: O(L + E log d).
+    /// The graph, unless merging repeated edges made a weight infinite (each weight was finite; their sum
+    /// passed Float32's largest value): then a bad-input error naming the two vertices (found by fuzzing).
+    static func finite(_ graph: Graph, source: String) throws -> Graph {
+        for v in 0..<graph.vertexCount {
+            for e in graph.offsets[v]..<graph.offsets[v + 1] where !graph.weights[e].isFinite {
+                throw KindredError.badInput(
+                    "the weights of the repeated edge between vertices \(v + 1) and \(Int(graph.targets[e]) + 1) (in order of appearance) add up past the largest 32-bit float",
+                    file: source, line: nil, field: "weight")
+            }
+        }
+        return graph
+    }
+
     public static func parse(
         lines: some Sequence<String>, sourceName: String, duplicates: DuplicateEdgePolicy = .sum
     ) throws -> Graph {
@@ -61,7 +74,7 @@ public enum EdgeListFormat {
             let current = number
             try line.withUTF8 { try parser.parse(line: $0, lineNumber: current) }
         }
-        return parser.makeGraph(duplicates: duplicates)
+        return try EdgeListFormat.finite(parser.makeGraph(duplicates: duplicates), source: sourceName)
     }
 
     /// Writes `graph` as an edge list, atomically (temporary file, fsync, rename).

@@ -238,12 +238,20 @@ public struct ClusterModel: Sendable {
             }
             return value.doubleValue
         }
-        parameters.seed = UInt64(max(0, try number("seed")))
-        parameters.sampleSize = Int(try number("sample_size"))
-        parameters.k = Int(try number("k"))
+        // Whole numbers in range, else an error naming the field (a bare conversion traps; found by fuzzing).
+        func whole(_ key: String, _ range: ClosedRange<Double>) throws -> Double {
+            let value = try number(key)
+            guard value.isFinite, value.rounded() == value, range.contains(value) else {
+                throw KindredError.badInput("not a whole number in range", file: manifestPath, line: nil, field: "parameters." + key)
+            }
+            return value
+        }
+        parameters.seed = UInt64(try whole("seed", 0...1.8e19))
+        parameters.sampleSize = Int(try whole("sample_size", 0...1.0e12))
+        parameters.k = Int(try whole("k", 1...100_000))
         parameters.resolution = try number("resolution")
-        parameters.dimensions = Int(try number("dimensions"))
-        parameters.candidateFactor = Int(try number("candidates"))
+        parameters.dimensions = Int(try whole("dimensions", 1...100_000))
+        parameters.candidateFactor = Int(try whole("candidates", 1...1_000))
         parameters.minimumSimilarity = Float(try number("min_similarity"))
         if let m = SearchMethod(rawValue: (p["graph_method"] as? String) ?? "") { parameters.graphMethod = m }
         if let s = Symmetrization(rawValue: (p["symmetrization"] as? String) ?? "") { parameters.symmetrization = s }
@@ -261,7 +269,12 @@ public struct ClusterModel: Sendable {
             throw KindredError.badInput("not a year-month", file: manifestPath, line: nil, field: "parameters.as_of")
         }
         parameters.asOf = asOf
-        parameters.typicalTenureMonths = (p["typical_tenure_months"] as? NSNumber)?.intValue
+        if let tenure = p["typical_tenure_months"] as? NSNumber {
+            guard let months = Int(exactly: tenure.doubleValue), (1...600).contains(months) else {
+                throw KindredError.badInput("not a whole number of months in 1…600", file: manifestPath, line: nil, field: "parameters.typical_tenure_months")
+            }
+            parameters.typicalTenureMonths = months
+        }
         let input: [String: Any] = try field(root, "input")
 
         // Arrays, with their shapes checked against each other.

@@ -147,11 +147,15 @@ public struct RunConfig: Sendable {
         return config
     }
 
-    /// The first line whose table header does not start with a key (`[!x]`, `[.a]`, `[[ !x ]]`), or nil.
-    /// toml++ 3 (inside TOMLKit 0.6) asserts on such a header and aborts the process instead of reporting a
-    /// parse error (found by `scripts/fuzz`, target fuzz-config), so it is refused here first. Headers are only
-    /// looked for outside strings and outside multi-line array values.
-    static func malformedTableHeader(in text: String) -> Int? {
+    /// The first line toml++ 3 (inside TOMLKit 0.6) would abort on instead of reporting a parse error (found
+    /// by `scripts/fuzz`, target fuzz-config; its assertions are live in release builds), with the problem:
+    /// a table header that does not start with a key (`[!x]`, `[.a]`, `[` alone), or an unquoted date or time
+    /// (`e = 1979-05-27 4`; no Kindred setting is a date: `as_of` is a quoted "YYYY-MM"). Looked for outside
+    /// strings and comments; headers only outside multi-line array values.
+    static func unsafeTOML(in text: String) -> (line: Int, problem: String)? {
+        let header = "a table header must start with a key (a letter, digit, _ or -, or a quoted key)"
+        let date = "unquoted dates and times are not Kindred settings; quote the value"
+        func digit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
         var depth = 0
         var inMultiline: UInt8? = nil
         var number = 0
@@ -165,10 +169,10 @@ public struct RunConfig: Sendable {
                     var j = i + 1
                     if j < bytes.count && bytes[j] == UInt8(ascii: "[") { j += 1 }
                     while j < bytes.count && (bytes[j] == 32 || bytes[j] == 9) { j += 1 }
-                    guard j < bytes.count else { return number }
+                    guard j < bytes.count else { return (number, header) }
                     let c = bytes[j]
                     let bare = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45
-                    if !(bare || c == 34 || c == 39) { return number }
+                    if !(bare || c == 34 || c == 39) { return (number, header) }
                     continue
                 }
             }
@@ -202,6 +206,12 @@ public struct RunConfig: Sendable {
                 }
                 if c == UInt8(ascii: "[") { depth += 1 }
                 if c == UInt8(ascii: "]") { depth = max(0, depth - 1) }
+                if digit(c) && (i == 0 || !digit(bytes[i - 1])) {
+                    var run = i
+                    while run < bytes.count && digit(bytes[run]) { run += 1 }
+                    if run < bytes.count && run - i == 4 && bytes[run] == UInt8(ascii: "-") { return (number, date) }
+                    if run < bytes.count && run - i == 2 && bytes[run] == UInt8(ascii: ":") { return (number, date) }
+                }
                 i += 1
             }
         }
@@ -213,8 +223,8 @@ public struct RunConfig: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw KindredError(.usage, "cannot read the config file", file: path)
         }
-        if let line = RunConfig.malformedTableHeader(in: text) {
-            throw KindredError(.usage, "invalid TOML: a table header must start with a key (a letter, digit, _ or -, or a quoted key)", file: path, line: line)
+        if let (line, problem) = RunConfig.unsafeTOML(in: text) {
+            throw KindredError(.usage, "invalid TOML: \(problem)", file: path, line: line)
         }
         let table: TOMLTable
         do {

@@ -58,3 +58,58 @@ struct FuzzRegressionTests {
         #expect(r.status == 2 && !r.stderr.contains("table header"), "\(r.stderr)")
     }
 }
+
+/// Model manifests and arrays the fuzz-model target found trapping (`Tests/Fuzz/Crashes/fuzz-model/`): each is
+/// rebuilt here on the fuzz fixture's model and must be refused with exit 65 naming the field, not a trap.
+@Suite("fuzz regressions: models")
+struct ModelFuzzRegressionTests {
+    static let fixture = CLI.repoRoot.appendingPathComponent("Tests/Fuzz/Fixtures/model")
+
+    private func project(_ edit: (String) throws -> Void) throws -> CLIResult {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model").path
+        try FileManager.default.copyItem(atPath: Self.fixture.path, toPath: model)
+        try edit(model)
+        let people = dir.appendingPathComponent("p.jsonl").path
+        try #"{"id":"1","skills":["Python"],"positions":[{"title":"Data Analyst","start":"2019-01"}]}"#.write(toFile: people, atomically: true, encoding: .utf8)
+        return try CLI.run(["project", "--model", model, people, "--output", dir.appendingPathComponent("a.csv").path, "--demo-key"])
+    }
+
+    @Test("manifest numbers out of range (k, seed 1e300; a tenure of 9.2e18 months) are refused naming the field",
+          arguments: [("k", 1e300), ("seed", 1e300), ("sample_size", -5.0), ("dimensions", 2.5), ("typical_tenure_months", 9.223372036854775e18)])
+    func manifestNumbers(key: String, value: Double) throws {
+        let r = try project { model in
+            let path = model + "/manifest.json"
+            var root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+            var parameters = root["parameters"] as! [String: Any]
+            parameters[key] = value
+            root["parameters"] = parameters
+            try JSONSerialization.data(withJSONObject: root).write(to: URL(fileURLWithPath: path))
+        }
+        #expect(r.status == 65, "\(key): \(r.stderr)")
+        #expect(r.stderr.contains("parameters.\(key)"), "\(r.stderr)")
+    }
+
+    @Test("an .npy shape whose byte count overflows is refused, not a trap")
+    func npyShapeOverflow() throws {
+        let r = try project { model in
+            let path = model + "/members.npy"
+            var header = "{'descr': '<i4', 'fortran_order': False, 'shape': (8, 4)(4611686018427387904, 4), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count + 1), 0] + Array(header.utf8) + [10]
+            bytes += [UInt8](repeating: 0, count: 128)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // Its checksum rewritten in the manifest, so the parser behind the checksum is reached.
+            let sum = try CLI.runScript(["/usr/bin/sha256sum", path]).stdout.split(separator: " ")[0]
+            let manifest = model + "/manifest.json"
+            var root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as! [String: Any]
+            var files = root["files"] as! [String: Any]
+            files["members.npy"] = String(sum)
+            root["files"] = files
+            try JSONSerialization.data(withJSONObject: root).write(to: URL(fileURLWithPath: manifest))
+        }
+        #expect(r.status == 65, "\(r.stderr)")
+        #expect(r.stderr.contains("members.npy") && r.stderr.contains("shape"), "\(r.stderr)")
+    }
+}
