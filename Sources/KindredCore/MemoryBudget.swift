@@ -77,7 +77,10 @@ public enum MemoryBudget {
     /// A size for people: `1.5 GiB`, `800 MiB`.
     public static func describe(_ bytes: Int) -> String {
         let mib = Double(bytes) / 1_048_576
-        if mib >= 1024 { return String(Int((mib / 1024 * 10).rounded())).withDecimal + " GiB" }
+        if mib >= 1024 {
+            let tenths = Int((mib / 1024 * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10) GiB"
+        }
         return "\(Int(mib.rounded())) MiB"
     }
 
@@ -147,15 +150,5 @@ public enum MemoryBudget {
         let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 255) }
         guard count > 0 else { return nil }
         return String(decoding: bytes[0..<count], as: UTF8.self)
-    }
-}
-
-extension String {
-    /// "15" → "1.5" (one decimal from a value scaled by ten).
-    fileprivate var withDecimal: String {
-        guard count >= 2 else { return "0." + self }
-        var s = self
-        s.insert(".", at: s.index(before: s.endIndex))
-        return s
     }
 }
