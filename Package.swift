@@ -49,7 +49,7 @@ let package = Package(
         // Feature vectors and exact k-NN graphs (sparse index; sgemm tiles through OpenBLAS).
         .target(
             name: "KindredSimilarity",
-            dependencies: ["KindredPeople", "KindredGraph", "KindredCore", "CBLAS"],
+            dependencies: ["KindredPeople", "KindredClean", "KindredGraph", "KindredCore", "CBLAS"],
             linkerSettings: mathLib
         ),
         // Out-of-sample people onto a clustered sample: nearest centroid or k-NN vote (sgemm tiles). No I/O.

@@ -25,6 +25,8 @@ public struct PersonCleaner {
     public var cacheLimit = Int.max
     /// Mappings that win over the dictionary (an analyst's overrides, learned variants), if any.
     public var preferredTitle: (@Sendable (String) -> CanonicalMatch?)?
+    /// The catalogue's skills per occupation, to check fuzzy title mappings against the whole person.
+    public var evidence: OccupationEvidence?
 
     public init(titles: CanonicalDictionary, skills: CanonicalDictionary, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
         self.titles = titles
@@ -38,6 +40,8 @@ public struct PersonCleaner {
     /// A cleaner whose dictionaries come from a catalogue.
     public init(catalog: OccupationCatalog, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
         self.init(titles: .titles(from: catalog), skills: .skills(from: catalog), pseudonymizer: pseudonymizer, dates: dates)
+        let evidence = OccupationEvidence(catalog: catalog)
+        self.evidence = evidence.isEmpty ? nil : evidence
     }
 
     /// The cleaned person.
@@ -45,7 +49,7 @@ public struct PersonCleaner {
         var statistics = self.statistics
         let out = PersonCleaner.clean(
             person, pseudonymizer: pseudonymizer, dates: dates,
-            title: { raw in self.lookUpTitle(raw) }, skill: { raw in self.lookUpSkill(raw) }, statistics: &statistics)
+            title: { raw in self.lookUpTitle(raw) }, skill: { raw in self.lookUpSkill(raw) }, evidence: evidence, statistics: &statistics)
         self.statistics = statistics
         return out
     }
@@ -73,9 +77,15 @@ public struct PersonCleaner {
     }
 
     /// Cleans a person with the given value mappings (called with the masked raw values).
+    ///
+    /// With `evidence`, the person's skills vote for an occupation: a nearest-match mapping of the current
+    /// title to an occupation that the skills do not support while they clearly support another is
+    /// demoted (`title_match` = `contradicted`, confidence halved). Earlier titles are not checked: the
+    /// skills describe the current job.
     public static func clean(
         _ person: Person, pseudonymizer: Pseudonymizer, dates: DateAudit,
-        title: (String) -> CanonicalMatch, skill: (String) -> CanonicalMatch, statistics: inout CleanStatistics
+        title: (String) -> CanonicalMatch, skill: (String) -> CanonicalMatch, evidence: OccupationEvidence? = nil,
+        statistics: inout CleanStatistics
     ) -> Person {
         let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
         func masked(_ text: String) -> String {
@@ -121,6 +131,15 @@ public struct PersonCleaner {
             cleaned.titleMatch = match.method.rawValue
             out.positions.append(cleaned)
         }
+        // Skills describe the current job (earlier ones may have been other occupations: careers change).
+        if let evidence, let i = out.currentPositionIndex, out.positions[i].titleMatch == CanonicalMatch.Method.nearest.rawValue,
+            let occupation = out.positions[i].occupation, let support = evidence.support(skills: out.skills),
+            OccupationEvidence.contradicts(support, occupation: occupation)
+        {
+            out.positions[i].titleMatch = PersonCleaner.contradicted
+            out.positions[i].confidence = (out.positions[i].confidence ?? 0) / 2
+            statistics.titlesContradicted += 1
+        }
         var personIssues: [String] = []
         let audit = dates.audit(&out.positions, birthYear: person.birthYear, personIssues: &personIssues)
         out.dateIssues = personIssues
@@ -132,6 +151,11 @@ public struct PersonCleaner {
     }
 }
 
+extension PersonCleaner {
+    /// The `title_match` of a fuzzy title mapping that the person's skills contradict.
+    public static let contradicted = "contradicted"
+}
+
 /// Counts kept while cleaning (summable across workers).
 public struct CleanStatistics: Sendable, Equatable {
     public var people = 0
@@ -141,6 +165,8 @@ public struct CleanStatistics: Sendable, Equatable {
     public var titlesUnmatched = 0
     public var titlesOverridden = 0
     public var titlesLearned = 0
+    /// Fuzzy title mappings demoted because the person's skills support another occupation.
+    public var titlesContradicted = 0
     public var skills = 0
     public var skillsExact = 0
     public var skillsFuzzy = 0
@@ -175,6 +201,7 @@ public struct CleanStatistics: Sendable, Equatable {
         titlesUnmatched += other.titlesUnmatched
         titlesOverridden += other.titlesOverridden
         titlesLearned += other.titlesLearned
+        titlesContradicted += other.titlesContradicted
         skills += other.skills
         skillsExact += other.skillsExact
         skillsFuzzy += other.skillsFuzzy

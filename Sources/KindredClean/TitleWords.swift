@@ -157,3 +157,35 @@ public enum WordStem {
         return String(decoding: w, as: UTF8.self)
     }
 }
+
+/// The words a people metric compares, taken from text as typed: normalised (`TextNormalizer`), title
+/// abbreviations expanded and level words split off (`Seniority`), inflections folded (`WordStem`),
+/// and a few function words dropped. Canonicalisation adds evidence beside these words; it never
+/// replaces them.
+///
+/// Example: `title("Sr. Software Eng II")` → `["software", "engineer"]`.
+public enum EvidenceWords {
+    /// Function words that carry no evidence of an occupation.
+    static let functionWords: Set<String> = ["and", "of", "the", "for", "in", "to", "a", "an", "with", "or", "at", "on", "by"]
+
+    /// Folded words of a job title (levels split off, abbreviations expanded).
+    public static func title(_ text: String) -> [String] {
+        let raw = TextNormalizer.words(TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))).map(String.init)
+        return fold(Seniority.splitWords(raw, expand: true).title)
+    }
+
+    /// Folded words of a skill (mask labels of personal data left out; no expansion: "IT" or "HR" in a skill stay as written).
+    public static func skill(_ text: String) -> [String] {
+        fold(TextNormalizer.words(TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))).map(String.init))
+    }
+
+    static func fold(_ words: [String]) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(words.count)
+        for word in words where !functionWords.contains(word) {
+            let stem = WordStem.of(word)
+            if !out.contains(stem) { out.append(stem) }
+        }
+        return out
+    }
+}

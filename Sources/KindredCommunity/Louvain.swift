@@ -79,8 +79,11 @@ public struct CommunityResult: Sendable, Equatable {
     /// The membership of the original vertices after each level, each numbered the same way;
     /// `levels.last == membership`. At least one level (singletons when nothing could be merged).
     public var levels: [[UInt32]]
-    /// The modularity of `membership` at the resolution used.
+    /// The modularity of `membership` at γ = 1 (Newman's; comparable across resolutions and tools).
     public var modularity: Double
+    /// What the run maximised: the modularity of `membership` at the resolution used (equal to
+    /// `modularity` at γ = 1).
+    public var objective: Double
     /// The number of communities in `membership`.
     public var communityCount: Int
     /// Communities of `membership` that are internally disconnected (always 0 with Leiden).
@@ -97,7 +100,7 @@ public struct CommunityResult: Sendable, Equatable {
 
     /// Results are equal when everything but the timings is.
     public static func == (a: CommunityResult, b: CommunityResult) -> Bool {
-        a.membership == b.membership && a.levels == b.levels && a.modularity == b.modularity
+        a.membership == b.membership && a.levels == b.levels && a.modularity == b.modularity && a.objective == b.objective
             && a.communityCount == b.communityCount && a.disconnectedCommunities == b.disconnectedCommunities
             && a.splitCommunities == b.splitCommunities && a.iterations == b.iterations
     }
@@ -107,6 +110,7 @@ public struct CommunityResult: Sendable, Equatable {
         self.membership = membership
         self.levels = levels
         self.modularity = modularity
+        self.objective = modularity
         self.communityCount = communityCount
     }
 }
@@ -154,7 +158,7 @@ public enum Louvain {
             next.initialMembership = result.membership
             let again = runOnce(graph, options: next)
             iteration += 1
-            if again.modularity <= result.modularity + 1e-12 { break }
+            if again.objective <= result.objective + 1e-12 { break }
             var merged = again
             merged.phaseSeconds = result.phaseSeconds.merging(again.phaseSeconds, uniquingKeysWith: +)
             merged.levelTrace = result.levelTrace + again.levelTrace
@@ -314,11 +318,13 @@ public enum Louvain {
         } else {
             disconnected = CommunityConnectivity.disconnectedCount(graph, membership: result, threads: options.threads)
         }
+        let objective = Modularity.compute(graph, membership: result, resolution: options.resolution, threads: options.threads)
         var outcome = CommunityResult(
             membership: result,
             levels: levels,
-            modularity: Modularity.compute(graph, membership: result, resolution: options.resolution, threads: options.threads),
+            modularity: options.resolution == 1 ? objective : Modularity.compute(graph, membership: result, threads: options.threads),
             communityCount: Partition.sizes(result).count)
+        outcome.objective = objective
         outcome.disconnectedCommunities = disconnected
         outcome.splitCommunities = split
         clock.lap("finishing")

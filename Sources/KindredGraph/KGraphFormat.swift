@@ -11,7 +11,7 @@ import KindredCore
 /// |---|---|
 /// | 8 | magic `"KGRAPH\0\0"` |
 /// | 4 | version, `UInt32` = 1 |
-/// | 4 | flags, `UInt32` = 0 (reserved) |
+/// | 4 | flags, `UInt32`: bit 0 = a people similarity graph (`GraphKind`); other bits reserved (0) |
 /// | 8 | n, `UInt64` (vertices) |
 /// | 8 | entries, `UInt64` (adjacency entries = `targets.count`) |
 /// | 8 | idBytes, `UInt64` (size of the id table) |
@@ -33,9 +33,10 @@ public enum KGraphFormat {
     /// - Parameters:
     ///   - graph: The graph to write.
     ///   - path: The destination.
+    ///   - kind: What the graph is (stored in the header flags).
     /// - Throws: `KindredError` (`.io`) when the file cannot be written.
     /// - Complexity: O(n + E + total id length); the file is assembled in memory first.
-    public static func write(_ graph: Graph, to path: String) throws {
+    public static func write(_ graph: Graph, to path: String, kind: GraphKind = .general) throws {
         let n = graph.vertexCount
         let entries = graph.targets.count
         var idBytes = 0
@@ -46,7 +47,7 @@ public enum KGraphFormat {
             var out = ByteWriter(base: raw.baseAddress!)
             for b in magic { out.put(b) }
             out.put(version)
-            out.put(UInt32(0))
+            out.put(kind.flags)
             out.put(UInt64(n))
             out.put(UInt64(entries))
             out.put(UInt64(idBytes))
@@ -96,6 +97,19 @@ public enum KGraphFormat {
         }
     }
 
+    /// What the graph in a `.kgraph` file is, from its header alone (`.general` for any other file).
+    public static func kind(ofFileAt path: String) -> GraphKind {
+        guard let source = try? FileSource(path: path) else { return .general }
+        defer { source.close() }
+        guard source.size >= headerSize else { return .general }
+        var head = [UInt8](repeating: 0, count: headerSize)
+        guard (try? head.withUnsafeMutableBytes({ try source.read(into: $0, at: 0) })) != nil, Array(head[0..<magic.count]) == magic else {
+            return .general
+        }
+        let flags = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian }
+        return flags & GraphKind.peopleSimilarity.flags != 0 ? .peopleSimilarity : .general
+    }
+
     /// Decodes `.kgraph` bytes; errors carry no file name (the caller adds it).
     static func decode(_ bytes: [UInt8]) throws -> Graph {
         try decode(ArraySource(bytes: bytes))
@@ -123,7 +137,7 @@ public enum KGraphFormat {
             )
         }
         guard fileVersion == version else { throw KindredError(.badInput, "unsupported version \(fileVersion)") }
-        guard flags == 0 else { throw KindredError(.badInput, "unsupported flags \(flags)") }
+        guard flags & ~GraphKind.knownFlags == 0 else { throw KindredError(.badInput, "unsupported flags \(flags)") }
         // Sizes, without overflow: each part must fit in the file on its own first.
         let limit = UInt64(found)
         guard n64 < UInt64(UInt32.max), entries64 <= limit, idBytes64 <= limit else {
@@ -323,4 +337,18 @@ private struct ByteWriter {
         pointer.storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt64.self)
         pointer += 8
     }
+}
+
+/// What a graph is, as recorded in a `.kgraph` header: commands choose defaults by it (a people
+/// similarity graph from `kindred graph` is clustered at the people resolution; any other at γ = 1).
+public enum GraphKind: Sendable, Equatable {
+    /// Any graph.
+    case general
+    /// A k-nearest-neighbour similarity graph of people (`kindred graph`).
+    case peopleSimilarity
+
+    /// The header flag bits of this kind.
+    public var flags: UInt32 { self == .peopleSimilarity ? 1 : 0 }
+    /// Every flag bit a reader understands.
+    static let knownFlags: UInt32 = 1
 }

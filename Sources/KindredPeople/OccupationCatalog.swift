@@ -37,8 +37,8 @@ public struct OccupationCatalog: Sendable {
         indexByID = index
     }
 
-    /// Loads a catalogue: a JSON file in Kindred's format, or a folder (or one of the files) of O*NET
-    /// database files: Occupation Data, Alternate Titles, Technology Skills and Related Occupations,
+    /// Loads a catalogue: a JSON file in Kindred's format (or a folder holding one as `catalog.json`),
+    /// or a folder (or one of the files) of O*NET database files: Occupation Data, Alternate Titles, Technology Skills and Related Occupations,
     /// tab-separated with O*NET's column names, optionally gzipped.
     /// - Throws: `KindredError` naming the file, line and field at fault.
     public static func load(path: String) throws -> OccupationCatalog {
@@ -46,7 +46,11 @@ public struct OccupationCatalog: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw KindredError(.io, "cannot open: no such file or directory", file: path)
         }
-        if isFolder.boolValue { return try ONetCatalog.load(folder: path) }
+        if isFolder.boolValue {
+            let json = path + "/catalog.json"
+            if FileManager.default.fileExists(atPath: json) { return try loadJSON(path: json) }
+            return try ONetCatalog.load(folder: path)
+        }
         if path.lowercased().hasSuffix(".json") { return try loadJSON(path: path) }
         return try ONetCatalog.load(folder: AtomicFileWriter.folder(of: path))
     }
@@ -224,4 +228,52 @@ extension OccupationCatalog {
         let root: [String: Any] = ["format": 1, "families": families, "occupations": list]
         return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
     }
+}
+
+/// Where the cleaning dictionary comes from. Never a path relative to the working folder that the
+/// analyst did not give: an explicit path (flag or config key), else `KINDRED_CATALOG`, else the
+/// per-user data folder that set-up fills (`$XDG_DATA_HOME/kindred/catalog`, by default
+/// `~/.local/share/kindred/catalog`), else none: titles and skills are then left as typed (normalised)
+/// and variant spellings are learned from the input itself.
+///
+/// `none` (as a path) asks for no dictionary even when one is installed.
+public enum DictionaryLocation {
+    /// The word that asks for no dictionary.
+    public static let noneWord = "none"
+
+    /// The per-user dictionary folder (whether or not it exists).
+    public static func userFolder(environment: [String: String]) -> String? {
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/kindred/catalog" }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return home + "/.local/share/kindred/catalog"
+    }
+
+    /// The dictionary path to use, or nil for none.
+    /// - Parameter explicit: a path the analyst gave (flag or config key), or `none`.
+    public static func resolve(explicit: String?, environment: [String: String]) -> String? {
+        if let explicit { return explicit == noneWord ? nil : explicit }
+        if let fromEnvironment = environment["KINDRED_CATALOG"], !fromEnvironment.isEmpty {
+            return fromEnvironment == noneWord ? nil : fromEnvironment
+        }
+        if let folder = userFolder(environment: environment) {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+                let names = try? FileManager.default.contentsOfDirectory(atPath: folder), !names.isEmpty
+            {
+                return folder
+            }
+        }
+        return nil
+    }
+
+    /// The catalogue at the resolved location, or the empty catalogue when there is none.
+    public static func load(explicit: String?, environment: [String: String]) throws -> OccupationCatalog {
+        guard let path = resolve(explicit: explicit, environment: environment) else { return .empty }
+        return try OccupationCatalog.load(path: path)
+    }
+}
+
+extension OccupationCatalog {
+    /// No occupations: cleaning then normalises values and learns variants from the input only.
+    public static let empty = OccupationCatalog(families: [], occupations: [])
 }

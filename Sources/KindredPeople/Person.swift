@@ -129,17 +129,20 @@ public struct Person: Sendable, Equatable {
     }
 
     /// The most recent position: the one with the latest start (the last one when dates are missing).
-    public var currentPosition: Position? {
-        var best: Position?
-        for position in positions {
+    public var currentPosition: Position? { currentPositionIndex.map { positions[$0] } }
+
+    /// The index of `currentPosition` in `positions`.
+    public var currentPositionIndex: Int? {
+        var best: Int?
+        for (index, position) in positions.enumerated() {
             guard let candidate = best else {
-                best = position
+                best = index
                 continue
             }
-            if let s = position.start, let b = candidate.start {
-                if s >= b { best = position }
+            if let s = position.start, let b = positions[candidate].start {
+                if s >= b { best = index }
             } else {
-                best = position
+                best = index
             }
         }
         return best

@@ -15,8 +15,22 @@ public struct CleanReport {
     let asOf: YearMonth
     /// Rows per list.
     static let listLength = 25
-    /// Below this confidence a nearest match is listed as uncertain.
-    static let uncertainBelow = 0.7
+    /// Below this confidence a nearest match is listed as uncertain (about half of them are right:
+    /// `MappingCalibration`).
+    static let uncertainBelow = 0.9
+    /// What confidences mean (measured precision per band).
+    static let calibration = MappingCalibration.onet
+
+    /// Per confidence band: distinct values and records mapped in this run.
+    var bandCounts: [(distinct: Int, records: Int)] {
+        var counts = [(distinct: Int, records: Int)](repeating: (0, 0), count: CleanReport.calibration.bands.count)
+        for row in tally.rows.values where row.match.method != .none && row.match.method != .override && row.match.method != .learned {
+            guard let band = CleanReport.calibration.band(of: row.match.confidence) else { continue }
+            counts[band].distinct += 1
+            counts[band].records += row.count
+        }
+        return counts
+    }
 
     /// The Markdown summary's path for a JSON report path.
     public static func summaryPath(for path: String) -> String {
@@ -74,6 +88,7 @@ public struct CleanReport {
         t.add("left_alone", s.titlesUnmatched)
         t.add("overridden", s.titlesOverridden)
         t.add("learned", s.titlesLearned)
+        t.add("contradicted", s.titlesContradicted)
         t.add("override_rows", overrides)
         j.add("titles", raw: t.text)
         var methods: [String: Int] = [:]
@@ -95,6 +110,26 @@ public struct CleanReport {
             if let occupation = row.match.occupation { o.add("occupation", occupation) } else { o.addNull("occupation") }
             o.add("confidence", row.match.confidence, digits: 3)
             o.add("count", row.count)
+            return o.text
+        }.joined(separator: ",") + "]")
+        j.add("confidence_bands", raw: "[" + zip(CleanReport.calibration.bands, bandCounts).map { band, count in
+            var o = JSONText()
+            o.add("from", band.from, digits: 2)
+            o.add("to", band.to, digits: 2)
+            o.add("distinct", count.distinct)
+            o.add("records", count.records)
+            o.add("measured_precision", band.precision, digits: 3)
+            o.add("measured_precision_listed_variants", band.precisionListed, digits: 3)
+            o.add("measured_precision_held_out_variants", band.precisionHeldOut, digits: 3)
+            return o.text
+        }.joined(separator: ",") + "]")
+        j.add("confidence_measured_on", CleanReport.calibration.source)
+        j.add("contradicted_by_skills", raw: "[" + outcome.contradicted.prefix(CleanReport.listLength * 2).map { raw, mapping in
+            var o = JSONText()
+            o.add("raw", raw)
+            o.add("canonical", mapping.canonical)
+            if let occupation = mapping.occupation { o.add("occupation", occupation) } else { o.addNull("occupation") }
+            o.add("count", mapping.count)
             return o.text
         }.joined(separator: ",") + "]")
         j.add("left_alone", raw: "[" + leftAlone.prefix(CleanReport.listLength * 2).map { var o = JSONText(); o.add("raw", $0.0); o.add("count", $0.1); return o.text }.joined(separator: ",") + "]")
@@ -130,7 +165,7 @@ public struct CleanReport {
         out += "Records: \(outcome.read) read = \(outcome.written) written + \(outcome.quarantined) quarantined"
         out += outcome.reconciles ? " (reconciles).\n\n" : " (DOES NOT RECONCILE).\n\n"
         out += "Titles: \(s.titles) values, \(tally.rows.count) distinct — \(s.titlesExact) exact, \(s.titlesFuzzy) fuzzy, "
-        out += "\(s.titlesUnmatched) left alone, \(s.titlesOverridden) overridden (\(overrides) override rows). "
+        out += "\(s.titlesUnmatched) left alone, \(s.titlesContradicted) contradicted by the person's skills, \(s.titlesOverridden) overridden (\(overrides) override rows). "
         out += "Dates checked against \(asOf): \(s.endDatesInferred) end dates inferred from the next start, \(s.datesImputed) imputed"
         let issues = s.dateIssues.keys.sorted().map { "\($0) \(s.dateIssues[$0]!)" }
         out += issues.isEmpty ? ", no date problems.\n" : "; flagged: " + issues.joined(separator: ", ") + ".\n"
@@ -143,6 +178,14 @@ public struct CleanReport {
         out += "\n## Uncertain mappings (confidence < \(CleanReport.uncertainBelow)) — review, then override\n\n| raw | mapped to | confidence | records |\n|---|---|---:|---:|\n"
         for (raw, row) in uncertain.prefix(CleanReport.listLength) {
             out += "| \(cell(raw)) | \(cell(row.match.canonical)) | \(String(format: "%.2f", row.match.confidence)) | \(row.count) |\n"
+        }
+        out += "\n## What a confidence means\n\nMappings made in this run per confidence band, beside the share of such mappings that were right when measured on held-out data (\(CleanReport.calibration.source)). Below \(String(format: "%.2f", CleanReport.calibration.bands.first?.from ?? 0)) nothing is mapped: the value is kept as typed.\n\n| confidence | distinct titles | records | measured precision | listed variants | held-out variants |\n|---|---:|---:|---:|---:|---:|\n"
+        for (band, count) in zip(CleanReport.calibration.bands, bandCounts) {
+            out += "| \(String(format: "%.2f", band.from))–\(String(format: "%.2f", band.to)) | \(count.distinct) | \(count.records) | \(String(format: "%.2f", band.precision)) | \(String(format: "%.2f", band.precisionListed)) | \(String(format: "%.2f", band.precisionHeldOut)) |\n"
+        }
+        out += "\n## Title mappings the people's own skills contradict (demoted, confidence halved)\n\n| raw | mapped to | occupation | records |\n|---|---|---|---:|\n"
+        for (raw, mapping) in outcome.contradicted.prefix(CleanReport.listLength) {
+            out += "| \(cell(raw)) | \(cell(mapping.canonical)) | \(mapping.occupation ?? "") | \(mapping.count) |\n"
         }
         out += "\n## Left alone (no close dictionary title)\n\n| value | records |\n|---|---:|\n"
         for (raw, count) in leftAlone.prefix(CleanReport.listLength) { out += "| \(cell(raw)) | \(count) |\n" }

@@ -89,9 +89,19 @@ public struct CleanOutcome: Sendable {
     public var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
     /// The reservoir sample (clean JSON lines, in input order) when `sampleSize` > 0.
     public var sample: [String] = []
+    /// Fuzzy title mappings that people's skills contradicted (raw title → mapping and people), most first.
+    public var contradicted: [(raw: String, mapping: ContradictedMapping)] = []
 
     /// True when every record read is accounted for.
     public var reconciles: Bool { read == written + quarantined }
+}
+
+/// A fuzzy title mapping that people's skills contradicted (listed in the mapping report).
+public struct ContradictedMapping: Sendable {
+    public var canonical: String
+    public var occupation: String?
+    /// People whose skills contradicted it.
+    public var count: Int
 }
 
 /// Streams people through the cleaner into clean JSON Lines and a quarantine file, in chunks: each
@@ -115,6 +125,9 @@ public enum CleanStage {
         let titleDictionary = CanonicalDictionary.titles(from: request.catalog)
         let skillDictionary = CanonicalDictionary.skills(from: request.catalog)
         let matchers = MatcherPool(titles: titleDictionary, skills: skillDictionary, workers: runner.workers)
+        let catalogEvidence = OccupationEvidence(catalog: request.catalog)
+        let evidence = catalogEvidence.isEmpty ? nil : catalogEvidence
+        var contradicted: [String: ContradictedMapping] = [:]
         var titleCache: [String: CanonicalMatch] = [:]
         var skillCache: [String: CanonicalMatch] = [:]
         var tally = MappingTally(limit: request.cacheLimit)
@@ -182,8 +195,13 @@ public enum CleanStage {
                             return match
                         },
                         skill: { value in skillsNow[value] ?? skillCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none) },
-                        statistics: &stats[worker])
+                        evidence: evidence, statistics: &stats[worker])
                     lines[i] = PeopleJSON.line(for: person)
+                    for position in person.positions where position.titleMatch == PersonCleaner.contradicted {
+                        if let at = seen.firstIndex(where: { $0.1.canonical == position.title && $0.1.occupation == position.occupation }) {
+                            seen[at].1.method = .contradicted
+                        }
+                    }
                     cleanedTitles[i] = seen
                 }
             }
@@ -196,7 +214,13 @@ public enum CleanStage {
                 case .person:
                     try output.write(lines[p] + "\n")
                     if request.sampleSize > 0 { reservoir.offer(lines[p]) }
-                    for (value, match) in cleanedTitles[p] { tally.record(value, match) }
+                    for (value, match) in cleanedTitles[p] {
+                        if match.method == .contradicted {
+                            contradicted[value, default: ContradictedMapping(canonical: match.canonical, occupation: match.occupation, count: 0)].count += 1
+                        } else {
+                            tally.record(value, match)
+                        }
+                    }
                     p += 1
                     written += 1
                 case .quarantined(let record):
@@ -277,6 +301,7 @@ public enum CleanStage {
         outcome.clusters = clusters
         outcome.learnedTitles = learnedTitles.sorted { $0.raw < $1.raw }
         outcome.sample = reservoir.itemsInOfferOrder
+        outcome.contradicted = contradicted.map { ($0.key, $0.value) }.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }
         guard outcome.reconciles else {
             throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), written \(written), quarantined \(quarantine.count)")
         }

@@ -19,13 +19,27 @@ public struct ClusterRequest: Sendable {
         self.graph = graph
         self.output = output
     }
+
+    /// The resolution people similarity graphs are clustered at by default. Modularity at γ = 1 merges
+    /// related occupations on k-NN graphs of people; γ = 2.5 splits them as analysts expect
+    /// (chosen on the dev split of `scripts/eval-people`, checked on its held-out split).
+    public static let peopleResolution = 2.5
+
+    /// The default resolution for a graph file: `peopleResolution` for a people similarity graph made by
+    /// `kindred graph` or `kindred run`, else 1 (classic modularity).
+    public static func defaultResolution(forGraphAt path: String) -> Double {
+        KGraphFormat.kind(ofFileAt: path) == .peopleSimilarity ? peopleResolution : 1
+    }
 }
 
 /// The partition found and its quality.
 public struct ClusterOutcome: Sendable {
     public var vertices: Int
     public var edges: Int
+    /// Newman's modularity (γ = 1).
     public var modularity: Double
+    /// Modularity at the resolution used: what the run maximised.
+    public var objective: Double = 0
     public var communities: Int
     public var levels: Int
     public var seconds: Double
@@ -123,7 +137,7 @@ public enum ClusterStage {
         try LabelFile.writePartition(ids: graph.ids, membership: result.membership, to: request.output)
         if let levels = request.levels { try LabelFile.writeLevels(ids: graph.ids, levels: result.levels, to: levels) }
         return ClusterOutcome(
-            vertices: graph.vertexCount, edges: graph.edgeCount, modularity: result.modularity,
+            vertices: graph.vertexCount, edges: graph.edgeCount, modularity: result.modularity, objective: result.objective,
             communities: result.communityCount, levels: result.levels.count, seconds: seconds, membership: result.membership,
             disconnectedCommunities: result.disconnectedCommunities, splitCommunities: result.splitCommunities,
             iterations: result.iterations, phaseSeconds: result.phaseSeconds, levelTrace: result.levelTrace, initialMatched: matched, initialUnknown: unknown,

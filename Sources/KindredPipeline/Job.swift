@@ -1,6 +1,7 @@
 import Foundation
 import KindredClean
 import KindredCore
+import KindredPeople
 
 /// What a scheduled job did: the run (its summary), where it was published, what it refreshed from,
 /// and what the catalog said at start.
@@ -39,10 +40,11 @@ public enum Job {
         let started = Date()
         guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
         guard let output = config.output else { throw KindredError.usage("no output folder: give --output or `output` in the config") }
-        guard let catalogPath = config.catalog else { throw KindredError.usage("no catalogue: give --catalog or `catalog` in the config") }
+        let catalogPath = DictionaryLocation.resolve(explicit: config.catalog, environment: environment)
         guard FileManager.default.isReadableFile(atPath: input) else { throw KindredError(.io, "cannot read the input", file: input) }
         if let seconds = config.maximumRuntime { StopControl.setMaximumRuntime(seconds) }
         var settings = config
+        settings.catalog = catalogPath ?? DictionaryLocation.noneWord
         settings.asOf = config.effectiveAsOf(runKey: config.runKey)
         try makeFolder(RunFolder.runs(output))
         let lock = try FolderLock.acquire(folder: output, wait: lockWait, shouldStop: StopControl.check)
@@ -58,7 +60,7 @@ public enum Job {
         let identity = FileIdentity(path: input)
         let fingerprint = try ClusterModel.sha256(of: input)
         let fingerprints = RunConfig.Fingerprints(
-            catalog: try RunFolder.fingerprint(catalogPath), truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "")
+            catalog: try catalogPath.map { try RunFolder.fingerprint($0) } ?? "", truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "")
         let configText = settings.canonicalText(fingerprints: fingerprints, asOf: settings.asOf!)
         let configHash = sha256Hex(configText)
         let key = config.runKey ?? "auto-" + String(sha256Hex(configHash + "\n" + fingerprint).prefix(12))

@@ -19,8 +19,8 @@ public enum ModelStage {
         pseudonymizer: Pseudonymizer, inputSHA256: String, inputRecords: Int, threads: Int? = nil
     ) -> (model: ClusterModel, sampleEmbedding: DenseMatrix) {
         precondition(people.count == membership.count, "one cluster per sample person")
-        let (metric, _) = PeopleMetric.fit(people, weights: parameters.weights)
-        let vectors = metric.vectorizer.transform(people)
+        let (metric, personProfiles) = PeopleMetric.fit(people, weights: parameters.weights)
+        let vectors = metric.vectors(personProfiles)
         let lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
         let embedding = lsa.embed(vectors, threads: threads)
         let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })

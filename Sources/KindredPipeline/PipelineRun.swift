@@ -84,10 +84,9 @@ public enum PipelineRun {
             log.info("stage_done", "\(name): \(message) (\(String(format: "%.2f", seconds)) s)", [("stage", .string(name)), ("seconds", .double(seconds))] + fields)
         }
         guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
-        guard let catalogPath = config.catalog else { throw KindredError.usage("no catalogue: give --catalog or `catalog` in the config") }
         let pseudonymizer = try Pseudonymizer.resolve(keyFile: config.keyFile, environment: environment, allowDemoKey: config.demoKey)
         let keyCheck = ClusterModel.keyCheck(pseudonymizer)
-        let catalog = try OccupationCatalog.load(path: catalogPath)
+        let catalog = try DictionaryLocation.load(explicit: config.catalog, environment: environment)
         func path(_ name: String) -> String { joinPath(folder, name) }
 
         try stage("clean")
@@ -120,7 +119,7 @@ public enum PipelineRun {
         if people.isEmpty { throw KindredError.badInput("no clean people to cluster (every record was quarantined)", file: input, line: nil) }
         let graphStarted = Date()
         let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
-        try KGraphFormat.write(graph, to: graphRequest.output)
+        try KGraphFormat.write(graph, to: graphRequest.output, kind: .peopleSimilarity)
         try SimilarityModel.write(to: path("similarity"), request: graphRequest, input: graphRequest.input, recordAs: "../clean.jsonl")
         let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
         let graphOutcome = GraphOutcome(

@@ -11,7 +11,7 @@ import TOMLKit
 /// ```toml
 /// input = "people.jsonl"        # paths are relative to this file's folder
 /// output = "../out/demo"
-/// catalog = "occupations.json"
+/// catalog = "onet/"             # optional cleaning dictionary (Kindred JSON or O*NET files; "none")
 /// truth = "truth.csv"           # optional: evaluate against it
 /// seed = 1
 /// [clean]
@@ -19,19 +19,19 @@ import TOMLKit
 /// [graph]
 /// k = 15
 /// min_similarity = 0.0
-/// symmetrization = "max"        # max | mean | mutual
+/// symmetrization = "mean"       # mean | max | mutual
 /// method = "sparse"             # sparse (TF-IDF index) | dense (LSA, sgemm tiles) | approximate (LSA, inverted file)
 /// dimensions = 128              # LSA dimensions for method = "dense"
 /// candidates = 2                # k × candidates per person are re-scored with the metric
 /// [metric]                      # what makes two people similar (see PeopleMetric)
-/// skills = 1.0
+/// skills = 2.0
 /// titles = 1.0
-/// title_recency_decay = 0.5
+/// title_recency_decay = 0.75
 /// tempo = 0.0                   # average tenure, job changes per year, years of experience
 /// location = 0.0                # same city 1, same region only `same_region`
 /// same_region = 0.5
 /// [cluster]
-/// resolution = 1.0
+/// resolution = 2.5               # people graphs; higher gives more, smaller clusters
 /// [sample]
 /// size = 200000                 # people clustered (seeded reservoir sample); the rest are projected
 /// [project]
@@ -59,12 +59,12 @@ public struct RunConfig: Sendable {
     public var demoKey = false
     public var k = 15
     public var minimumSimilarity: Float = 0
-    public var symmetrization = Symmetrization.max
+    public var symmetrization = GraphRequest.defaultSymmetrization
     public var weights = MetricWeights()
     public var method = SearchMethod.sparse
     public var dimensions = 128
     public var candidateFactor = 2
-    public var resolution = 1.0
+    public var resolution = ClusterRequest.peopleResolution
     /// People clustered: a seeded reservoir sample of the clean input; everyone else is projected.
     public var sampleSize = 200_000
     public var projectionMethod = ProjectionMethod.vote
@@ -325,7 +325,7 @@ public struct RunConfig: Sendable {
 
         if let v = try path("", "input") { input = v }
         if let v = try path("", "output") { output = v }
-        if let v = try path("", "catalog") { catalog = v }
+        if let v = try string("", "catalog") { catalog = v == DictionaryLocation.noneWord ? v : joinPath(folder, v) }
         if let v = try path("", "truth") { truth = v }
         if let v = try string("", "truth_column") { truthColumn = v }
         if let v = try atLeast(integer("", "seed"), 0, "", "seed") { seed = UInt64(v) }

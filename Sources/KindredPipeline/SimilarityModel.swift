@@ -121,7 +121,7 @@ public enum SimilarQuery {
         let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.weights)
         var text: [Double]?
         if manifest.method != .sparse {
-            let vectors = metric.vectorizer.transform(people)
+            let vectors = metric.vectors(profiles)
             let lsa = LSAModel.fit(vectors, dimensions: manifest.dimensions, seed: manifest.seed, threads: threads)
             let e = lsa.embed(vectors, threads: threads)
             let d = e.columns

@@ -1,4 +1,5 @@
 import Foundation
+import KindredCore
 import KindredPeople
 
 /// A field of the people metric.
@@ -82,9 +83,11 @@ public struct PeopleMetric: Sendable {
     let regions: [String: Int32]
 
     /// Learns vocabulary, idf, tempo statistics and locations from `people`; returns their profiles.
-    public static func fit(_ people: [Person], weights: MetricWeights) -> (metric: PeopleMetric, profiles: [PersonProfile]) {
+    /// - Parameter threads: worker threads for the per-person work (nil: all cores); never changes the result.
+    public static func fit(_ people: [Person], weights: MetricWeights, threads: Int? = nil) -> (metric: PeopleMetric, profiles: [PersonProfile]) {
         var vectorizer = PeopleVectorizer(weights: weights)
-        vectorizer.fit(people)
+        let terms = vectorizer.terms(of: people, threads: threads)
+        vectorizer.fit(terms: terms)
         var reference = 0
         for person in people {
             for position in person.positions {
@@ -122,7 +125,26 @@ public struct PeopleMetric: Sendable {
         let metric = PeopleMetric(
             weights: weights, vectorizer: vectorizer, columns: vectorizer.columnIndex, tempoMean: mean, tempoScale: scale,
             referenceMonth: reference, cities: cities, regions: regions)
-        return (metric, people.map(metric.profile))
+        var profiles = [PersonProfile](repeating: PersonProfile(), count: people.count)
+        profiles.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            let chunk = 2048
+            ParallelRunner(threads: threads).forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
+                for i in (c * chunk)..<min(people.count, (c + 1) * chunk) { shared.value[i] = metric.profile(people[i], terms: terms[i]) }
+            }
+        }
+        return (metric, profiles)
+    }
+
+    /// The text vectors (skills and titles) of people from their profiles: the same rows as
+    /// `vectorizer.transform` of the people, without analysing them again.
+    public func vectors(_ profiles: [PersonProfile]) -> SparseVectors {
+        var rows = SparseRowBuilder(columnCount: vectorizer.vocabulary.count, capacity: profiles.count)
+        for p in profiles {
+            rows.append(
+                skills: Array(zip(p.skills, p.skillWeights)), titles: Array(zip(p.titles, p.titleWeights)), weights: weights)
+        }
+        return rows.vectors
     }
 
     /// (average tenure in months, job changes per year, years of experience) from dated positions.
@@ -153,9 +175,12 @@ public struct PeopleMetric: Sendable {
     }
 
     /// The profile of any person (unknown skills, titles and places are left out).
-    public func profile(_ person: Person) -> PersonProfile {
+    public func profile(_ person: Person) -> PersonProfile { profile(person, terms: vectorizer.terms(person)) }
+
+    /// The profile of a person whose features are already known (`vectorizer.terms`).
+    public func profile(_ person: Person, terms: PersonTerms) -> PersonProfile {
         var profile = PersonProfile()
-        let (skills, titles) = vectorizer.fieldBlocks(person, columns: columns)
+        let (skills, titles) = vectorizer.fieldBlocks(terms, columns: columns)
         profile.skills = skills.map(\.0)
         profile.skillWeights = skills.map(\.1)
         profile.titles = titles.map(\.0)
@@ -263,8 +288,7 @@ public struct PeopleMetric: Sendable {
             var j = 0
             while i < xa.count && j < xb.count {
                 if xa[i] == xb[j] {
-                    let name = vectorizer.vocabulary[Int(xa[i])]
-                    let text = name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? name
+                    let text = PeopleVectorizer.displayName(of: vectorizer.vocabulary[Int(xa[i])])
                     out.append((text, share * Double(wa[i] * wb[j])))
                     i += 1
                     j += 1
@@ -290,28 +314,39 @@ public enum MetricRerank {
     ///   - denseText: use the candidates' scores as the text similarity (the LSA path).
     /// - Returns: a k-column table, best first (ties to the smaller id), scores ≥ `minimumSimilarity`
     ///   and > 0. Each row depends only on its own candidates, so the table does not depend on threads.
+    ///   - threads: worker threads (nil: all cores); rows are independent, so the table never depends on it.
     public static func rerank(
-        _ candidates: NeighborTable, profiles: [PersonProfile], metric: PeopleMetric, k: Int, minimumSimilarity: Float, denseText: Bool
+        _ candidates: NeighborTable, profiles: [PersonProfile], metric: PeopleMetric, k: Int, minimumSimilarity: Float, denseText: Bool,
+        threads: Int? = nil
     ) -> NeighborTable {
         let n = candidates.rowCount
         let c = candidates.k
         var neighbors = [UInt32](repeating: .max, count: n * k)
         var similarities = [Float](repeating: -.infinity, count: n * k)
-        var scored: [(Float, UInt32)] = []
-        scored.reserveCapacity(c)
-        for r in 0..<n {
-            scored.removeAll(keepingCapacity: true)
-            for j in 0..<c {
-                let o = candidates.neighbors[r * c + j]
-                guard o != .max else { break }
-                let text = denseText ? Double(candidates.similarities[r * c + j]) : nil
-                let s = Float(metric.similarity(profiles[r], profiles[Int(o)], text: text))
-                if s > 0 && s >= minimumSimilarity { scored.append((s, o)) }
-            }
-            scored.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
-            for (j, pair) in scored.prefix(k).enumerated() {
-                neighbors[r * k + j] = pair.1
-                similarities[r * k + j] = pair.0
+        let rowsPerChunk = 1024
+        neighbors.withUnsafeMutableBufferPointer { neighborBuffer in
+            similarities.withUnsafeMutableBufferPointer { similarityBuffer in
+                let shared = UncheckedSendable((neighborBuffer, similarityBuffer))
+                ParallelRunner(threads: threads).forEach(items: (n + rowsPerChunk - 1) / rowsPerChunk) { chunk, _ in
+                    let (neighbors, similarities) = shared.value
+                    var scored: [(Float, UInt32)] = []
+                    scored.reserveCapacity(c)
+                    for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {
+                        scored.removeAll(keepingCapacity: true)
+                        for j in 0..<c {
+                            let o = candidates.neighbors[r * c + j]
+                            guard o != .max else { break }
+                            let text = denseText ? Double(candidates.similarities[r * c + j]) : nil
+                            let s = Float(metric.similarity(profiles[r], profiles[Int(o)], text: text))
+                            if s > 0 && s >= minimumSimilarity { scored.append((s, o)) }
+                        }
+                        scored.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
+                        for (j, pair) in scored.prefix(k).enumerated() {
+                            neighbors[r * k + j] = pair.1
+                            similarities[r * k + j] = pair.0
+                        }
+                    }
+                }
             }
         }
         return NeighborTable(k: k, neighbors: neighbors, similarities: similarities)

@@ -1,4 +1,6 @@
 import Foundation
+import KindredClean
+import KindredCore
 import KindredPeople
 
 /// How two people are compared: the weight of each field of the people metric (TOML `[metric]`,
@@ -8,12 +10,15 @@ import KindredPeople
 /// scaled to unit length and multiplied by √weight, and a field a person lacks is left out of their
 /// normalisation. Career tempo and location (off by default) join when the candidates are re-scored.
 public struct MetricWeights: Sendable, Equatable {
-    /// Weight of the skills field (canonical skills, TF-IDF with sublinear tf, cosine).
-    public var skills: Double = 1.0
+    /// Weight of the skills field (canonical skills and the words of the skills as typed, TF-IDF with
+    /// sublinear tf, cosine). 2 by default: on real vocabularies a person's skills say more about their
+    /// occupation than their titles (`scripts/eval-people`, dev split).
+    public var skills: Double = 2.0
     /// Weight of the titles field (current and earlier canonical titles, TF-IDF weighted by recency).
     public var titles: Double = 1.0
-    /// How much each earlier position counts relative to the next more recent one (0…1).
-    public var titleRecencyDecay: Double = 0.5
+    /// How much each earlier position counts relative to the next more recent one (0…1). 0.75 by
+    /// default: earlier jobs are evidence too (`scripts/eval-people`, dev split: 0.75 beat 0.25, 0.5 and 1).
+    public var titleRecencyDecay: Double = 0.75
     /// Weight of career tempo: average tenure, job changes per year, years of experience.
     public var tempo: Double = 0
     /// Weight of location: same city, or the same region only.
@@ -23,7 +28,7 @@ public struct MetricWeights: Sendable, Equatable {
     public var sameRegion: Double = 0.5
 
     public init(
-        skills: Double = 1.0, titles: Double = 1.0, titleRecencyDecay: Double = 0.5, tempo: Double = 0, location: Double = 0,
+        skills: Double = 2.0, titles: Double = 1.0, titleRecencyDecay: Double = 0.75, tempo: Double = 0, location: Double = 0,
         sameRegion: Double = 0.5
     ) {
         self.skills = skills
@@ -71,55 +76,125 @@ public struct PeopleVectorizer: Sendable {
         self.idf = idf
     }
 
-    static func titleTerms(_ person: Person, decay: Double) -> [(String, Double)] {
+    /// Title features of a person, each with its weight (the largest over the positions that carry it).
+    ///
+    /// Each position, the current one weighing 1 and each earlier one `decay` times the next, gives:
+    /// - `tw:<word>`: the folded words of the title as typed (`EvidenceWords.title`); a title that the
+    ///   cleaning only respelled (learned variant, or left as typed) gives the words of that spelling;
+    /// - `title:<title>`: the whole canonical title, weighted by the mapping's confidence when it came
+    ///   from a dictionary (a sure mapping adds an occupation-wide feature; an unsure one adds little).
+    /// So a wrong mapping cannot erase what was typed.
+    static func titleTerms(_ person: Person, decay: Double, cache: inout WordCache) -> [(String, Double)] {
         var terms: [String: Double] = [:]
         var weight = 1.0
         for position in person.positions.reversed() {
-            let key = "title:" + position.title.lowercased()
-            terms[key] = max(terms[key] ?? 0, weight)
+            let mapped = position.occupation != nil
+            let phraseWeight = weight * (mapped ? min(max(position.confidence ?? 1, 0), 1) : 1)
+            if phraseWeight > 0 {
+                let key = "title:" + position.title.lowercased()
+                terms[key] = max(terms[key] ?? 0, phraseWeight)
+            }
+            for word in cache.titleWords(mapped ? (position.rawTitle ?? position.title) : position.title) {
+                terms[word] = max(terms[word] ?? 0, weight)
+            }
             weight *= decay
         }
         return terms.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    /// Distinct skill features with their term frequency (a skill listed twice counts twice).
-    static func skillCounts(_ person: Person) -> [(String, Int)] {
+    /// Distinct skill features with their term frequency: `skill:<canonical skill>` (a skill listed
+    /// twice counts twice), and the skill as typed (normalised: `TextNormalizer`) where the cleaning
+    /// mapped it to another canonical form, so a dictionary's mapping adds evidence beside what was
+    /// typed instead of replacing it. (Without a dictionary the two are the same feature.)
+    static func skillCounts(_ person: Person, cache: inout WordCache) -> [(String, Int)] {
         var counts: [String: Int] = [:]
         for skill in person.skills { counts["skill:" + skill.lowercased(), default: 0] += 1 }
+        if let raw = person.rawSkills {
+            for skill in raw {
+                let typed = cache.skillPhrase(skill)
+                if !typed.isEmpty, counts[typed] == nil { counts[typed] = 1 }
+            }
+        }
         return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    static func skillTerms(_ person: Person) -> [String] { skillCounts(person).map(\.0) }
+    /// A feature as people read it: a whole title or skill as it is (`software engineer`), a word of
+    /// a title as typed as `word: <folded word>` (`word: softwar`).
+    public static func displayName(of feature: String) -> String {
+        guard let colon = feature.firstIndex(of: ":") else { return feature }
+        let kind = feature[..<colon]
+        let text = String(feature[feature.index(after: colon)...])
+        return kind == "tw" ? "word: " + text : text
+    }
+
+    /// The features of one person (see `titleTerms` and `skillCounts`).
+    public func terms(_ person: Person) -> PersonTerms {
+        var cache = WordCache()
+        return terms(person, cache: &cache)
+    }
+
+    func terms(_ person: Person, cache: inout WordCache) -> PersonTerms {
+        PersonTerms(
+            titles: PeopleVectorizer.titleTerms(person, decay: weights.titleRecencyDecay, cache: &cache),
+            skills: PeopleVectorizer.skillCounts(person, cache: &cache))
+    }
+
+    /// The features of many people, in their order, in parallel chunks (each chunk analyses a distinct
+    /// title or skill text once). The result does not depend on `threads`.
+    public func terms(of people: [Person], threads: Int? = nil) -> [PersonTerms] { terms(of: people[...], threads: threads) }
+
+    /// `terms(of:threads:)` for a slice.
+    public func terms(of people: ArraySlice<Person>, threads: Int? = nil) -> [PersonTerms] {
+        let n = people.count
+        let chunk = 2048
+        var out = [PersonTerms](repeating: PersonTerms(titles: [], skills: []), count: n)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            let base = people.startIndex
+            ParallelRunner(threads: threads).forEach(items: (n + chunk - 1) / chunk) { c, _ in
+                var cache = WordCache()
+                for i in (c * chunk)..<min(n, (c + 1) * chunk) { shared.value[i] = terms(people[base + i], cache: &cache) }
+            }
+        }
+        return out
+    }
 
     /// Learns the vocabulary and idf from `people` and returns their vectors.
     public mutating func fitTransform(_ people: [Person]) -> SparseVectors {
-        fit(people)
-        return transform(people)
+        let all = terms(of: people)
+        fit(terms: all)
+        return transform(terms: all, columns: columnIndex)
     }
 
     /// Learns the vocabulary and idf from `people`.
-    public mutating func fit(_ people: [Person]) {
+    public mutating func fit(_ people: [Person]) { fit(terms: terms(of: people)) }
+
+    /// Learns the vocabulary and idf from people's features (`terms(of:)`).
+    public mutating func fit(terms all: [PersonTerms]) {
         var documentFrequency: [String: Int] = [:]
-        for person in people {
-            for term in PeopleVectorizer.skillTerms(person) { documentFrequency[term, default: 0] += 1 }
-            for (term, _) in PeopleVectorizer.titleTerms(person, decay: weights.titleRecencyDecay) {
-                documentFrequency[term, default: 0] += 1
-            }
+        for terms in all {
+            for (term, _) in terms.skills { documentFrequency[term, default: 0] += 1 }
+            for (term, _) in terms.titles { documentFrequency[term, default: 0] += 1 }
         }
         vocabulary = documentFrequency.keys.sorted()
-        let n = Double(people.count)
+        let n = Double(all.count)
         idf = vocabulary.map { Float(log((1 + n) / (1 + Double(documentFrequency[$0]!))) + 1) }
     }
 
     /// The skills and titles blocks of one person, each scaled to unit length (empty when the person
     /// has no known feature of that field), columns ascending. Skills use sublinear tf (1 + ln tf).
     public func fieldBlocks(_ person: Person, columns column: [String: UInt32]) -> (skills: [(UInt32, Float)], titles: [(UInt32, Float)]) {
+        fieldBlocks(terms(person), columns: column)
+    }
+
+    /// `fieldBlocks(_:columns:)` from a person's features.
+    public func fieldBlocks(_ terms: PersonTerms, columns column: [String: UInt32]) -> (skills: [(UInt32, Float)], titles: [(UInt32, Float)]) {
         var skillBlock: [(UInt32, Float)] = []
-        for (term, count) in PeopleVectorizer.skillCounts(person) {
+        for (term, count) in terms.skills {
             if let c = column[term] { skillBlock.append((c, idf[Int(c)] * Float(1 + log(Double(count))))) }
         }
         var titleBlock: [(UInt32, Float)] = []
-        for (term, weight) in PeopleVectorizer.titleTerms(person, decay: weights.titleRecencyDecay) {
+        for (term, weight) in terms.titles {
             if let c = column[term] { titleBlock.append((c, idf[Int(c)] * Float(weight))) }
         }
         func unit(_ block: [(UInt32, Float)]) -> [(UInt32, Float)] {
@@ -144,29 +219,87 @@ public struct PeopleVectorizer: Sendable {
 
     /// Vectors of `people` with a column index made once by the caller (`columnIndex`).
     public func transform(_ people: ArraySlice<Person>, columns column: [String: UInt32]) -> SparseVectors {
-        var offsets = [0]
-        offsets.reserveCapacity(people.count + 1)
-        var columns: [UInt32] = []
-        var values: [Float] = []
-        for person in people {
-            let (skillBlock, titleBlock) = fieldBlocks(person, columns: column)
-            var row: [(UInt32, Float)] = []
-            var total = 0.0
-            for (block, weight) in [(skillBlock, weights.skills), (titleBlock, weights.titles)] where weight > 0 && !block.isEmpty {
-                let scale = Float(weight.squareRoot())
-                for (c, v) in block { row.append((c, v * scale)) }
-                total += weight
-            }
-            if total > 0 {
-                let scale = Float(1 / total.squareRoot())
-                row.sort { $0.0 < $1.0 }
-                for (c, v) in row {
-                    columns.append(c)
-                    values.append(v * scale)
-                }
-            }
-            offsets.append(columns.count)
+        transform(terms: terms(of: people), columns: column)
+    }
+
+    /// Vectors from people's features.
+    func transform(terms all: [PersonTerms], columns column: [String: UInt32]) -> SparseVectors {
+        var rows = SparseRowBuilder(columnCount: vocabulary.count, capacity: all.count)
+        for terms in all {
+            let (skillBlock, titleBlock) = fieldBlocks(terms, columns: column)
+            rows.append(skills: skillBlock, titles: titleBlock, weights: weights)
         }
-        return SparseVectors(offsets: offsets, columns: columns, values: values, columnCount: vocabulary.count)
+        return rows.vectors
     }
 }
+
+/// A person's features before weighting: title features with their recency weight, skill features
+/// with their count (`PeopleVectorizer.terms`).
+public struct PersonTerms: Sendable, Equatable {
+    public var titles: [(String, Double)]
+    public var skills: [(String, Int)]
+
+    public static func == (a: PersonTerms, b: PersonTerms) -> Bool {
+        a.titles.map(\.0) == b.titles.map(\.0) && a.titles.map(\.1) == b.titles.map(\.1) && a.skills.map(\.0) == b.skills.map(\.0)
+            && a.skills.map(\.1) == b.skills.map(\.1)
+    }
+}
+
+/// Word features of title and skill texts, each distinct text analysed once.
+struct WordCache {
+    private var titles: [String: [String]] = [:]
+    private var skills: [String: String] = [:]
+
+    mutating func titleWords(_ text: String) -> [String] {
+        if let known = titles[text] { return known }
+        let words = EvidenceWords.title(text).map { "tw:" + $0 }
+        if titles.count < 1_000_000 { titles[text] = words }
+        return words
+    }
+
+    /// `skill:<normalised text>` of a skill as typed ("" when nothing is left of it).
+    mutating func skillPhrase(_ text: String) -> String {
+        if let known = skills[text] { return known }
+        let key = TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))
+        let phrase = key.isEmpty ? "" : "skill:" + key
+        if skills.count < 1_000_000 { skills[text] = phrase }
+        return phrase
+    }
+}
+
+/// Rows of the people's text vectors: each field's unit block times √w_f, the row divided by
+/// √(Σ w_f over the fields the person has), so a row is unit length whatever fields it has.
+struct SparseRowBuilder {
+    private var offsets: [Int]
+    private var columns: [UInt32] = []
+    private var values: [Float] = []
+    private let columnCount: Int
+
+    init(columnCount: Int, capacity: Int) {
+        self.columnCount = columnCount
+        offsets = [0]
+        offsets.reserveCapacity(capacity + 1)
+    }
+
+    mutating func append(skills: [(UInt32, Float)], titles: [(UInt32, Float)], weights: MetricWeights) {
+        var row: [(UInt32, Float)] = []
+        var total = 0.0
+        for (block, weight) in [(skills, weights.skills), (titles, weights.titles)] where weight > 0 && !block.isEmpty {
+            let scale = Float(weight.squareRoot())
+            for (c, v) in block { row.append((c, v * scale)) }
+            total += weight
+        }
+        if total > 0 {
+            let scale = Float(1 / total.squareRoot())
+            row.sort { $0.0 < $1.0 }
+            for (c, v) in row {
+                columns.append(c)
+                values.append(v * scale)
+            }
+        }
+        offsets.append(columns.count)
+    }
+
+    var vectors: SparseVectors { SparseVectors(offsets: offsets, columns: columns, values: values, columnCount: columnCount) }
+}
+

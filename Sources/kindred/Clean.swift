@@ -26,7 +26,10 @@ struct Clean: ParsableCommand {
     @Option(help: "Clean people output (JSON Lines), or - for stdout.") var output: String
     @Option(help: "Quarantine file for bad records (default: OUTPUT with .quarantine.jsonl).") var quarantine: String?
     @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
-    @Option(help: "Occupation catalogue used as the dictionary.") var catalog: String = "datasets/occupations.json"
+    @Option(help: ArgumentHelp(
+        "Cleaning dictionary: a Kindred JSON catalogue, or a folder of O*NET database files; none for no dictionary.",
+        discussion: "Default: KINDRED_CATALOG, else ~/.local/share/kindred/catalog when set-up filled it, else none (titles and skills kept as typed, normalised, with variant spellings learned from the input)."))
+    var catalog: String?
     @OptionGroup var key: KeyOptions
     @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
     @Option(help: "Write the mapping report here (JSON), with a Markdown summary beside it (.md).") var report: String?
@@ -52,7 +55,7 @@ struct Clean: ParsableCommand {
             if let imputeTenure, !(1...600).contains(imputeTenure) { throw KindredError.usage("--impute-tenure must be between 1 and 600 months") }
             var request = CleanRequest(
                 input: input, format: peopleFormat, output: output, quarantine: quarantine,
-                catalog: try OccupationCatalog.load(path: catalog), pseudonymizer: try key.pseudonymizer())
+                catalog: try DictionaryLocation.load(explicit: catalog, environment: ProcessInfo.processInfo.environment), pseudonymizer: try key.pseudonymizer())
             request.threads = threads
             guard chunkSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
             request.chunkSize = chunkSize
@@ -83,6 +86,7 @@ struct Clean: ParsableCommand {
                 j.add("skills_unmatched", s.skillsUnmatched)
                 j.add("titles_overridden", s.titlesOverridden)
                 j.add("titles_learned", s.titlesLearned)
+                j.add("titles_contradicted", s.titlesContradicted)
                 j.add("learned_clusters", outcome.learnedVariants ? outcome.clusters.count : 0)
                 j.add("title_distinct", outcome.distinctTitles)
                 j.add("title_match_seconds", outcome.titleMatchSeconds, digits: 4)

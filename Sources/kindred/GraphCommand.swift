@@ -24,10 +24,10 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Also write the graph as an edge list `u v w`.") var edges: String?
     @Option(help: "Neighbours per person.") var k = 15
     @Option(help: "Leave out neighbours below this cosine similarity.") var minSimilarity: Float = 0
-    @Option(help: "max | mean | mutual: how the directed k-NN lists become undirected edges.") var symmetrization = "max"
-    @Option(help: "Weight of the skills field.") var skillsWeight = 1.0
-    @Option(help: "Weight of the titles field.") var titlesWeight = 1.0
-    @Option(help: "Weight of each earlier title relative to the next more recent one.") var titleRecencyDecay = 0.5
+    @Option(help: "max | mean | mutual: how the directed k-NN lists become undirected edges.") var symmetrization = GraphRequest.defaultSymmetrization.rawValue
+    @Option(help: "Weight of the skills field.") var skillsWeight = MetricWeights().skills
+    @Option(help: "Weight of the titles field.") var titlesWeight = MetricWeights().titles
+    @Option(help: "Weight of each earlier title relative to the next more recent one.") var titleRecencyDecay = MetricWeights().titleRecencyDecay
     @Option(help: "Weight of career tempo (average tenure, job changes per year, years of experience).") var tempoWeight = 0.0
     @Option(help: "Weight of location (same city 1, same region only --same-region).") var locationWeight = 0.0
     @Option(help: "Location similarity of two people in the same region but different cities.") var sameRegion = 0.5
@@ -95,7 +95,10 @@ struct Cluster: ParsableCommand {
 
     @Argument(help: "Graph: .kgraph, or an edge list `u v [w]` per line (# comments, any token as id).") var graph: String
     @Option(help: "Partition output: CSV node,community (communities numbered by decreasing size).") var output: String
-    @Option(help: "Resolution γ > 0: higher gives more, smaller communities.") var resolution = 1.0
+    @Option(help: ArgumentHelp(
+        "Resolution γ > 0: higher gives more, smaller communities.",
+        discussion: "Default: \(ClusterRequest.peopleResolution) for a people similarity graph made by kindred graph (recorded in the .kgraph header), else 1."))
+    var resolution: Double?
     @Option(help: "leiden (connected communities) or louvain.") var algorithm = "leiden"
     @Option(help: "Random seed; the same seed gives the same partition.") var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
@@ -118,6 +121,7 @@ struct Cluster: ParsableCommand {
             }
             var request = ClusterRequest(graph: graph, output: output)
             request.options.algorithm = method
+            let resolution = self.resolution ?? ClusterRequest.defaultResolution(forGraphAt: graph)
             request.options.resolution = resolution
             request.options.seed = seed
             request.options.threads = threads
@@ -134,6 +138,7 @@ struct Cluster: ParsableCommand {
                 j.add("vertices", o.vertices)
                 j.add("edges", o.edges)
                 j.add("modularity", o.modularity)
+                j.add("objective", o.objective)
                 j.add("communities", o.communities)
                 j.add("levels", o.levels)
                 j.add("algorithm", algorithm)

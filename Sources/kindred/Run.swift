@@ -66,7 +66,6 @@ struct Run: ParsableCommand {
             if let input { settings.input = input }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
-            if settings.catalog == nil { settings.catalog = "datasets/occupations.json" }
             if let truth { settings.truth = truth }
             if let seed { settings.seed = seed }
             if let k { settings.k = k }

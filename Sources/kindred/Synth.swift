@@ -10,7 +10,9 @@ struct Synth: ParsableCommand {
 
     @Option(help: "Number of people.") var people: Int
     @Option(help: "Random seed; the same seed gives the same people.") var seed: UInt64 = 1
-    @Option(help: "Occupation catalogue: Kindred JSON, or a folder of O*NET database files.")
+    @Option(help: ArgumentHelp(
+        "Occupation catalogue the people are drawn from: Kindred JSON, or a folder of O*NET database files.",
+        discussion: "Default: datasets/occupations.json, the demo catalogue in Kindred's source tree (run from there, or give the path)."))
     var catalog: String = "datasets/occupations.json"
     @Option(help: "People output (JSON Lines), or - for stdout.") var output: String
     @Option(help: "Ground-truth output: CSV node,label,family (label = current occupation).") var truth: String
@@ -47,6 +49,11 @@ struct Synth: ParsableCommand {
     func run() throws {
         try guarded(resources) {
             let started = Date()
+            if !FileManager.default.fileExists(atPath: self.catalog) {
+                throw KindredError(
+                    .io, "no such catalogue: give --catalog PATH (the demo catalogue is datasets/occupations.json in Kindred's source tree; O*NET database folders work too)",
+                    file: self.catalog)
+            }
             let catalog = try OccupationCatalog.load(path: self.catalog)
             var options = SynthOptions()
             options.seed = seed

@@ -22,6 +22,13 @@ enum CLI {
         return besideTests
     }
 
+    /// An empty folder used as HOME by every run (no per-user settings or catalogue).
+    static let emptyHome: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kindred-test-home-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
     static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> CLIResult {
         try launch(binary, arguments, environment: environment, in: folder)
     }
@@ -39,6 +46,9 @@ enum CLI {
         // Nothing of the caller's KINDRED_* settings (the config can come from the environment).
         for key in env.keys where key.hasPrefix("KINDRED_") { env.removeValue(forKey: key) }
         env.removeValue(forKey: "NO_COLOR")  // the test runner may set it; tests that want it pass it
+        // A new user's home: no catalogue installed in ~/.local/share/kindred (tests that want one pass HOME).
+        env["HOME"] = emptyHome.path
+        env.removeValue(forKey: "XDG_DATA_HOME")
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.currentDirectoryURL = folder ?? repoRoot

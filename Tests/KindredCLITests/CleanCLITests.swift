@@ -4,6 +4,8 @@ import Testing
 @Suite("kindred clean: report, overrides, threads, privacy")
 struct CleanCLITests {
     static func write(_ text: String, to path: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+    /// The demo catalogue of the source tree, given explicitly where a test needs a dictionary.
+    static let demoCatalog = CLI.repoRoot.appendingPathComponent("datasets/occupations.json").path
 
     static let people = """
         {"id":"p1","name":"Zelda Quimby","email":"zelda.q@example.com","positions":[{"title":"Sr. Sofware Engneer","start":"2015-01"},{"title":"Fire Fighter","start":"2018-03"}]}
@@ -22,7 +24,7 @@ struct CleanCLITests {
         try Self.write("raw,canonical\nCHIEF HAPPINESS NINJA,Human Resources Manager\n", to: p("overrides.csv"))
         let r = try CLI.run([
             "clean", p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key", "--json", "--as-of", "2026-12",
-            "--overrides", p("overrides.csv"), "--report", p("report.json"),
+            "--overrides", p("overrides.csv"), "--report", p("report.json"), "--catalog", Self.demoCatalog,
         ])
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try CLI.json(r.stdout)
@@ -55,6 +57,9 @@ struct CleanCLITests {
         #expect(firefighter?["records"] as? Int == 2)
         let markdown = try String(contentsOfFile: p("report.md"), encoding: .utf8)
         #expect(markdown.contains("## Biggest merges") && markdown.contains("## Uncertain mappings") && markdown.contains("## Left alone"))
+        #expect(markdown.contains("## What a confidence means") && markdown.contains("## Title mappings the people's own skills contradict"))
+        let bands = report["confidence_bands"] as? [[String: Any]] ?? []
+        #expect(bands.count == 3 && bands.allSatisfy { ($0["measured_precision"] as? Double ?? 0) > 0 })
         // No name, e-mail, phone or raw id in any output (quarantine included) or in the log.
         var outputs = [r.stdout, r.stderr]
         for file in ["clean.jsonl", "clean.quarantine.jsonl", "report.json", "report.md"] {
@@ -66,6 +71,41 @@ struct CleanCLITests {
         // The quarantined line is still found by file and line.
         let quarantine = try JSONSerialization.jsonObject(with: Data(try String(contentsOfFile: p("clean.quarantine.jsonl"), encoding: .utf8).utf8)) as! [String: Any]
         #expect(quarantine["line"] as? Int == 5)
+    }
+
+    @Test("no dictionary by default, from any folder: titles and skills kept as typed (normalised, confidence 0); an installed per-user catalogue is found; --catalog none ignores it")
+    func defaultDictionary() throws {
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try Self.write(
+            "{\"id\":\"a\",\"skills\":[\"Google Meet\"],\"positions\":[{\"title\":\"Sr. Fire-Fighter\",\"start\":\"2020-01\"}]}\n"
+                + "{\"id\":\"b\",\"positions\":[{\"title\":\"xq zzv!!\",\"start\":\"2021-01\"}]}\n", to: p("people.jsonl"))
+        func positions(_ r: CLIResult) throws -> [[String: Any]] {
+            #expect(r.status == 0, "\(r.stderr)")
+            return try String(contentsOfFile: p("c.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                ((try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["positions"] as! [[String: Any]])[0]
+            }
+        }
+        // Run inside a folder that has no datasets/: nothing is looked up relative to it.
+        var plain = try positions(CLI.run(["clean", "people.jsonl", "--output", "c.jsonl", "--demo-key"], in: dir))
+        #expect(plain[0]["title"] as? String == "fire fighter" && plain[0]["occupation"] == nil && plain[0]["confidence"] as? Double == 0)
+        #expect(plain[0]["seniority"] as? String == "senior")
+        #expect(plain[1]["title"] as? String == "xq zzv" && plain[1]["confidence"] as? Double == 0)
+        // A catalogue installed for the user (what scripts/install-catalog does) is the default.
+        let home = dir.appendingPathComponent("home")
+        let folder = home.appendingPathComponent(".local/share/kindred/catalog")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.demoCatalog, toPath: folder.appendingPathComponent("catalog.json").path)
+        let installed = try positions(CLI.run(["clean", "people.jsonl", "--output", "c.jsonl", "--demo-key"], environment: ["HOME": home.path], in: dir))
+        #expect(installed[0]["occupation"] as? String == "firefighter" && installed[0]["title"] as? String == "Firefighter")
+        #expect(installed[1]["occupation"] == nil && installed[1]["confidence"] as? Double == 0)  // garbled: kept as typed
+        plain = try positions(
+            CLI.run(["clean", "people.jsonl", "--output", "c.jsonl", "--demo-key", "--catalog", "none"], environment: ["HOME": home.path], in: dir))
+        #expect(plain[0]["occupation"] == nil)
+        // A catalogue path that does not exist is an error naming it.
+        let missing = try CLI.run(["clean", "people.jsonl", "--output", "c.jsonl", "--demo-key", "--catalog", "no/such.json"], in: dir)
+        #expect(missing.status != 0 && missing.stderr.contains("no/such.json"))
     }
 
     @Test("output is identical at any thread count and chunk size")

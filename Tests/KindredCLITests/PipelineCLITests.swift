@@ -49,6 +49,16 @@ struct PipelineCLITests {
         let cluster = try CLI.json(r.stdout)
         #expect((cluster["modularity"] as? Double ?? 0) > 0.5)
         #expect(cluster["levels"] as? Int ?? 0 >= 1)
+        // A people similarity graph is clustered at the people resolution by default; the same graph as
+        // an edge list (no kind recorded) at γ = 1, with more modularity at γ = 1 and fewer communities.
+        #expect(cluster["resolution"] as? Double == 2.5)
+        #expect((cluster["objective"] as? Double ?? 1) < (cluster["modularity"] as? Double ?? 0))
+        r = try CLI.run(["cluster", p("g.tsv"), "--output", p("classic-gamma.csv"), "--seed", "3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let onEdges = try CLI.json(r.stdout)
+        #expect(onEdges["resolution"] as? Double == 1)
+        #expect(onEdges["objective"] as? Double == onEdges["modularity"] as? Double)
+        #expect((onEdges["communities"] as? Int ?? 0) < (cluster["communities"] as? Int ?? 0))
         let trace = cluster["level_trace"] as? [[String: Any]] ?? []
         #expect(trace.first?["vertices"] as? Int == written, "the level trace starts on the whole graph")
         // The refinement and polishing switches: classic Leiden without polishing still works; a bad

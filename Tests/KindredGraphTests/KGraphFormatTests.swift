@@ -131,3 +131,29 @@ struct KGraphFormatTests {
         #expect(error?.message.contains("out of range") == true)
     }
 }
+
+@Suite("graph kind in the .kgraph header")
+struct GraphKindTests {
+    @Test("a people similarity graph keeps its kind through a round trip; other graphs and other files read as general")
+    func kind() throws {
+        let graph = KGraphFormatTests.sample
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kindred-kind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let people = folder.appendingPathComponent("people.kgraph").path
+        let plain = folder.appendingPathComponent("plain.kgraph").path
+        try KGraphFormat.write(graph, to: people, kind: .peopleSimilarity)
+        try KGraphFormat.write(graph, to: plain)
+        #expect(KGraphFormat.kind(ofFileAt: people) == .peopleSimilarity)
+        #expect(KGraphFormat.kind(ofFileAt: plain) == .general)
+        #expect(KGraphFormat.kind(ofFileAt: folder.appendingPathComponent("missing").path) == .general)
+        let back = try KGraphFormat.read(path: people)
+        #expect(back.targets == graph.targets && back.weights == graph.weights && back.ids == graph.ids)
+        // Unknown flag bits are refused.
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: plain)))
+        bytes[12] = 2
+        let odd = folder.appendingPathComponent("odd.kgraph").path
+        try Data(bytes).write(to: URL(fileURLWithPath: odd))
+        #expect(throws: KindredError.self) { try KGraphFormat.read(path: odd) }
+    }
+}

@@ -37,9 +37,11 @@ struct PeopleVectorizerTests {
         var vectorizer = PeopleVectorizer()
         _ = vectorizer.fitTransform(PeopleVectorizerTests.people)
         #expect(vectorizer.vocabulary == vectorizer.vocabulary.sorted())
+        // Whole values (skill:, title:) and the folded words of titles as typed (tw:).
         #expect(
             vectorizer.vocabulary == [
-                "skill:cpr", "skill:go", "skill:java", "title:data scientist", "title:registered nurse", "title:software engineer",
+                "skill:cpr", "skill:go", "skill:java", "title:data scientist", "title:registered nurse",
+                "title:software engineer", "tw:data", "tw:engineer", "tw:nurs", "tw:register", "tw:scientist", "tw:softwar",
             ])
         let java = try #require(vectorizer.vocabulary.firstIndex(of: "skill:java"))
         #expect(abs(Double(vectorizer.idf[java]) - (log(7.0 / 4.0) + 1)) < 1e-6)  // n = 6, df = 3
@@ -53,10 +55,9 @@ struct PeopleVectorizerTests {
         let vectors = vectorizer.fitTransform(PeopleVectorizerTests.people)
         let nurse = vectors.offsets[2]..<vectors.offsets[3]
         #expect(!nurse.isEmpty)
-        #expect(nurse.allSatisfy { vectorizer.vocabulary[Int(vectors.columns[$0])].hasPrefix("title:") })
+        #expect(nurse.allSatisfy { ["title:", "tw:"].contains(where: vectorizer.vocabulary[Int(vectors.columns[$0])].hasPrefix) })
         let medic = vectors.offsets[4]..<vectors.offsets[5]
-        #expect(medic.count == 1)
-        #expect(medic.allSatisfy { vectorizer.vocabulary[Int(vectors.columns[$0])].hasPrefix("skill:") })
+        #expect(medic.map { vectorizer.vocabulary[Int(vectors.columns[$0])] } == ["skill:cpr"])
     }
 
     @Test("identical people have cosine 1, disjoint people 0, and a missing field is not counted as dissimilar")
@@ -69,7 +70,7 @@ struct PeopleVectorizerTests {
         #expect(vectors.dot(0, 1) > 0 && vectors.dot(0, 1) < 1)
         // g has only a's title: with the skills field absent it matches a's title block fully, so
         // cos = w_t·1 / sqrt((w_s + w_t)·w_t) = 1/√2 with unit weights.
-        var withTitleOnly = PeopleVectorizer()
+        var withTitleOnly = PeopleVectorizer(weights: MetricWeights(skills: 1, titles: 1))
         let v = withTitleOnly.fitTransform(PeopleVectorizerTests.people + [person("g", titles: ["Software Engineer"])])
         #expect(abs(v.dot(0, 6) - Float(1 / 2.0.squareRoot())) < 1e-5)
     }
@@ -87,6 +88,31 @@ struct PeopleVectorizerTests {
         // x is a waiter now (positions oldest first), so waiter weighs twice chef.
         #expect(abs(value(0, waiter) - 2 * value(0, chef)) < 1e-5)
         #expect(abs(value(1, chef) - 2 * value(1, waiter)) < 1e-5)
+    }
+
+    @Test("a title mapped by a dictionary keeps its typed words; the canonical title weighs by the mapping's confidence")
+    func evidenceKept() throws {
+        var mapped = person("m", titles: ["x"])
+        mapped.positions = [
+            Position(title: "Software Developers", rawTitle: "Sr. Java Programer", occupation: "15-1252.00", seniority: "senior", confidence: 0.4)
+        ]
+        let terms = PeopleVectorizer().terms(mapped)
+        #expect(terms.titles.map(\.0) == ["title:software developers", "tw:java", "tw:programer"])
+        #expect(terms.titles[0].1 == 0.4)  // the canonical title, weighted by confidence
+        #expect(terms.titles[1].1 == 1 && terms.titles[2].1 == 1)  // what was typed, in full
+        // Left as typed (no occupation): the spelling itself, words and phrase at full weight.
+        let typed = PeopleVectorizer().terms(person("t", titles: ["Crawfish Processor"]))
+        #expect(typed.titles.map(\.0) == ["title:crawfish processor", "tw:crawfish", "tw:processor"])
+        #expect(typed.titles.allSatisfy { $0.1 == 1 })
+    }
+
+    @Test("a skill mapped to another canonical form keeps its typed form as a feature beside it")
+    func typedSkills() {
+        var mapped = person("s", skills: ["Microsoft Excel", "Time Management"])
+        mapped.rawSkills = ["MS Exel", "time  management", "[email]"]
+        let terms = PeopleVectorizer().terms(mapped)
+        #expect(terms.skills.map(\.0) == ["skill:microsoft excel", "skill:ms exel", "skill:time management"])
+        #expect(terms.skills.allSatisfy { $0.1 == 1 })
     }
 
     @Test("transform ignores features not in the vocabulary")

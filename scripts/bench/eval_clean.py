@@ -270,13 +270,16 @@ def accuracy_phase(args, occ_header, occ_rows, alt_header, alt_rows, work):
     log("accuracy: kindred clean…")
     kindred_seconds, _, _, clean = run_kindred_clean(args.kindred, people, folder, work, threads=threads)
     predicted = []
+    confidences = []
     with open(clean) as f:
         for line in f:
             rec = json.loads(line)
             pos = rec.get("positions") or [{}]
             predicted.append(pos[0].get("occupation"))
+            confidences.append(float(pos[0].get("confidence") or 0))
     if len(predicted) != len(tests):
         sys.exit(f"eval-clean: kindred wrote {len(predicted)} records for {len(tests)} titles")
+    calibration = confidence_bands(tests, predicted, confidences)
     threads_note = f"--threads {threads}" if threads is not None else "no --threads option"
     results["kindred"] = (predicted, kindred_seconds, f"whole `kindred clean` process (load, clean, write; {threads_note})")
 
@@ -350,7 +353,37 @@ def accuracy_phase(args, occ_header, occ_rows, alt_header, alt_rows, work):
             met = ours >= best + 0.10 - 1e-9
             print(f"target ({label}, {column}): kindred {ours:.3f} >= {best_name} {best:.3f} + 0.10: {'met' if met else 'NOT met'}")
             target[f"{label} / {column}"] = dict(best_baseline=best_name, best=best, kindred=ours, met=met)
-    return dict(dictionary_titles=len(dictionary), tests=len(tests), results=summary, target=target)
+    print("kindred mapping precision per confidence band (a title mapped to an occupation is right when it is"
+          " the title's own; 'kept' = left as typed, confidence 0):")
+    print(f"  {'band':<12}{'titles':>8}{'share':>8}{'precision':>11}{'in dict':>10}{'held out':>10}")
+    for band in calibration:
+        print(f"  {band['band']:<12}{band['titles']:>8}{band['share']:>8.3f}"
+              + "".join(f"{band[k]:>11.3f}" if band[k] is not None else f"{'-':>11}" for k in ("precision",))
+              + "".join(f"{band[k]:>10.3f}" if band[k] is not None else f"{'-':>10}" for k in ("in_dictionary", "held_out")))
+    return dict(dictionary_titles=len(dictionary), tests=len(tests), results=summary, target=target, calibration=calibration)
+
+
+CONFIDENCE_BANDS = [(0.0, 0.0, "kept"), (0.0, 0.6, "(0, 0.6)"), (0.6, 0.7, "[0.6, 0.7)"), (0.7, 0.8, "[0.7, 0.8)"),
+                    (0.8, 0.9, "[0.8, 0.9)"), (0.9, 0.97, "[0.9, 0.97)"), (0.97, 1.01, "[0.97, 1]")]
+
+
+def confidence_bands(tests, predicted, confidences):
+    """Kindred's precision per confidence band: of the titles mapped with a confidence in the band, the
+    share mapped to their own occupation (overall and for in-dictionary and held-out variants)."""
+    out = []
+    for low, high, name in CONFIDENCE_BANDS:
+        if name == "kept":
+            idx = [i for i, c in enumerate(confidences) if c == 0 or predicted[i] is None]
+        else:
+            idx = [i for i, c in enumerate(confidences) if predicted[i] is not None and c > 0 and low <= c < high]
+
+        def precision(ids):
+            return sum(predicted[i] == tests[i][1] for i in ids) / len(ids) if ids else None
+        out.append(dict(band=name, low=low, high=high, titles=len(idx), share=len(idx) / max(1, len(tests)),
+                        precision=precision(idx) if name != "kept" else None,
+                        in_dictionary=precision([i for i in idx if tests[i][4] == "in_dictionary"]) if name != "kept" else None,
+                        held_out=precision([i for i in idx if tests[i][4] == "held_out"]) if name != "kept" else None))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
