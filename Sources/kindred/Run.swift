@@ -123,7 +123,7 @@ struct Run: ParsableCommand {
             out.append("")
             out.append(TextTable.render(headers: ["stage", "result"], rows: [
                 ["clean", "read \(s.clean.read) = written \(s.clean.written) + quarantined \(s.clean.quarantined)" + (s.clean.reconciles ? " ✓" : " ✗")],
-                ["", "titles: \(s.clean.statistics.titlesExact) exact, \(s.clean.statistics.titlesFuzzy) fuzzy, \(s.clean.statistics.titlesUnmatched) unmatched; end dates inferred: \(s.clean.statistics.endDatesInferred)"],
+                ["", "titles: \(s.clean.statistics.titlesExact) exact, \(s.clean.statistics.titlesFuzzy - s.clean.statistics.titlesLearned) fuzzy, \(s.clean.statistics.titlesLearned) joined to learned variants, \(s.clean.statistics.titlesUnmatched) left as typed; end dates inferred: \(s.clean.statistics.endDatesInferred)"],
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(s.communities) communities, modularity \(fixed(s.modularity)), \(s.levels) levels, \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
