@@ -14,6 +14,7 @@ import KindredSimilarity
 /// |---|---|
 /// | `manifest.json` | format and version, Kindred version, parameters, seed, input fingerprint, key check, SHA-256 of every other file (written last) |
 /// | `vocabulary.json`, `idf.npy` | the TF-IDF features (sorted) and their idf |
+/// | `spelling_fixes.json` | rare features read as the frequent feature they misspell (`SpellingFixes`) |
 /// | `basis.npy`, `singular_values.npy` | the LSA embedding basis (F × d) |
 /// | `cluster_ids.npy`, `centroids.npy` | cluster ids and unit centroids (C × d) |
 /// | `members.npy`, `member_offsets.npy` | the labelled sample vectors grouped by cluster (n × d) |
@@ -24,7 +25,7 @@ import KindredSimilarity
 /// with a message naming the file.
 public struct ClusterModel: Sendable {
     public static let format = "kindred-model"
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The settings the model was built with.
     public struct Parameters: Sendable, Equatable {
@@ -98,6 +99,9 @@ public struct ClusterModel: Sendable {
         let d = basis.dimensions
         try AtomicFileWriter.write(bytes: Array(try JSONSerialization.data(withJSONObject: vectorizer.vocabulary)), to: path("vocabulary.json"))
         try record("vocabulary.json")
+        try AtomicFileWriter.write(
+            bytes: Array(try JSONSerialization.data(withJSONObject: vectorizer.spellingFixes, options: [.sortedKeys])), to: path("spelling_fixes.json"))
+        try record("spelling_fixes.json")
         try NumpyFormat.write(vectorizer.idf, shape: [vectorizer.idf.count], to: path("idf.npy"))
         try record("idf.npy")
         try NumpyFormat.write(basis.basis, shape: [basis.featureCount, d], to: path("basis.npy"))
@@ -215,7 +219,7 @@ public struct ClusterModel: Sendable {
                 file: manifestPath, line: nil, field: "format_version")
         }
         let files: [String: String] = try field(root, "files")
-        for name in ["vocabulary.json", "idf.npy", "basis.npy", "singular_values.npy", "cluster_ids.npy", "centroids.npy", "members.npy", "member_offsets.npy", "clusters.json", "catalog.json", "learned_titles.json"] where files[name] == nil {
+        for name in ["vocabulary.json", "spelling_fixes.json", "idf.npy", "basis.npy", "singular_values.npy", "cluster_ids.npy", "centroids.npy", "members.npy", "member_offsets.npy", "clusters.json", "catalog.json", "learned_titles.json"] where files[name] == nil {
             throw KindredError.badInput("the manifest lists no checksum for \(name)", file: manifestPath, line: nil, field: "files")
         }
         for (name, expected) in files.sorted(by: { $0.key < $1.key }) {
@@ -310,7 +314,13 @@ public struct ClusterModel: Sendable {
         for value in idf.values + centroids.values + members.values + basis.values where !value.isFinite {
             throw KindredError.badInput("model holds a value that is not a finite number", file: folder, line: nil)
         }
-        let vectorizer = PeopleVectorizer(weights: parameters.weights, vocabulary: vocabulary, idf: idf.values)
+        let features = Set(vocabulary)
+        guard let fixes = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("spelling_fixes.json"))))) as? [String: String],
+            fixes.values.allSatisfy({ features.contains($0) })
+        else {
+            throw damaged("spelling_fixes.json", "expected a JSON object from feature to a feature of the vocabulary")
+        }
+        let vectorizer = PeopleVectorizer(weights: parameters.weights, vocabulary: vocabulary, idf: idf.values, spellingFixes: fixes)
         let lsa = LSAModel(dimensions: d, featureCount: vocabulary.count, basis: basis.values, singularValues: sigma.values)
         let index = ProjectionIndex(
             dimensions: d, clusterIDs: ids.values.map { Int32(truncatingIfNeeded: $0) }, centroids: centroids.values, members: members.values,

@@ -87,7 +87,7 @@ public struct PeopleMetric: Sendable {
     public static func fit(_ people: [Person], weights: MetricWeights, threads: Int? = nil) -> (metric: PeopleMetric, profiles: [PersonProfile]) {
         var vectorizer = PeopleVectorizer(weights: weights)
         let terms = vectorizer.terms(of: people, threads: threads)
-        vectorizer.fit(terms: terms)
+        vectorizer.fit(terms: terms, threads: threads)
         var reference = 0
         for person in people {
             for position in person.positions {

@@ -63,17 +63,20 @@ public struct PeopleVectorizer: Sendable {
     public private(set) var vocabulary: [String] = []
     /// Inverse document frequency per column.
     public private(set) var idf: [Float] = []
+    /// Rare features read as a frequent one they misspell (`SpellingFixes`), learned by `fit`.
+    public private(set) var spellingFixes: [String: String] = [:]
 
     public init(weights: MetricWeights = MetricWeights()) {
         self.weights = weights
     }
 
-    /// A fitted vectorizer from a stored vocabulary (ascending feature texts) and its idf.
-    public init(weights: MetricWeights, vocabulary: [String], idf: [Float]) {
+    /// A fitted vectorizer from a stored vocabulary (ascending feature texts), its idf and its spelling fixes.
+    public init(weights: MetricWeights, vocabulary: [String], idf: [Float], spellingFixes: [String: String] = [:]) {
         precondition(vocabulary.count == idf.count, "one idf per feature")
         self.weights = weights
         self.vocabulary = vocabulary
         self.idf = idf
+        self.spellingFixes = spellingFixes
     }
 
     /// Title features of a person, each with its weight (the largest over the positions that carry it).
@@ -170,11 +173,24 @@ public struct PeopleVectorizer: Sendable {
     public mutating func fit(_ people: [Person]) { fit(terms: terms(of: people)) }
 
     /// Learns the vocabulary and idf from people's features (`terms(of:)`).
-    public mutating func fit(terms all: [PersonTerms]) {
+    public mutating func fit(terms all: [PersonTerms], threads: Int? = nil) {
         var documentFrequency: [String: Int] = [:]
         for terms in all {
             for (term, _) in terms.skills { documentFrequency[term, default: 0] += 1 }
             for (term, _) in terms.titles { documentFrequency[term, default: 0] += 1 }
+        }
+        // Misspellings join their frequent spelling: counted as it, and read as it from now on.
+        spellingFixes = SpellingFixes.learn(documentFrequency: documentFrequency, threads: threads)
+        if !spellingFixes.isEmpty {
+            var merged: [String: Int] = [:]
+            var seen = Set<String>()
+            for terms in all {
+                seen.removeAll(keepingCapacity: true)
+                for (term, _) in terms.skills { seen.insert(spellingFixes[term] ?? term) }
+                for (term, _) in terms.titles { seen.insert(spellingFixes[term] ?? term) }
+                for term in seen { merged[term, default: 0] += 1 }
+            }
+            documentFrequency = merged
         }
         vocabulary = documentFrequency.keys.sorted()
         let n = Double(all.count)
@@ -189,20 +205,35 @@ public struct PeopleVectorizer: Sendable {
 
     /// `fieldBlocks(_:columns:)` from a person's features.
     public func fieldBlocks(_ terms: PersonTerms, columns column: [String: UInt32]) -> (skills: [(UInt32, Float)], titles: [(UInt32, Float)]) {
-        var skillBlock: [(UInt32, Float)] = []
+        // Features in column order (a spelling fix can send two features to one column: counts add up,
+        // title weights take the larger), so every sum below runs in one fixed order.
+        var skillCounts: [(UInt32, Float)] = []
         for (term, count) in terms.skills {
-            if let c = column[term] { skillBlock.append((c, idf[Int(c)] * Float(1 + log(Double(count))))) }
+            if let c = column[spellingFixes[term] ?? term] { skillCounts.append((c, Float(count))) }
         }
-        var titleBlock: [(UInt32, Float)] = []
+        var titleWeights: [(UInt32, Float)] = []
         for (term, weight) in terms.titles {
-            if let c = column[term] { titleBlock.append((c, idf[Int(c)] * Float(weight))) }
+            if let c = column[spellingFixes[term] ?? term] { titleWeights.append((c, Float(weight))) }
         }
+        let skillBlock = PeopleVectorizer.merged(skillCounts, +).map { ($0.0, idf[Int($0.0)] * Float(1 + log(Double($0.1)))) }
+        let titleBlock = PeopleVectorizer.merged(titleWeights, max).map { ($0.0, idf[Int($0.0)] * $0.1) }
         func unit(_ block: [(UInt32, Float)]) -> [(UInt32, Float)] {
             let norm = block.reduce(Float(0)) { $0 + $1.1 * $1.1 }.squareRoot()
             guard norm > 0 else { return [] }
-            return block.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1 / norm) }
+            return block.map { ($0.0, $0.1 / norm) }
         }
         return (unit(skillBlock), unit(titleBlock))
+    }
+
+    /// Entries sorted by column, those of one column combined.
+    static func merged(_ entries: [(UInt32, Float)], _ combine: (Float, Float) -> Float) -> [(UInt32, Float)] {
+        let sorted = entries.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        var out: [(UInt32, Float)] = []
+        out.reserveCapacity(sorted.count)
+        for (c, v) in sorted {
+            if let last = out.last, last.0 == c { out[out.count - 1].1 = combine(last.1, v) } else { out.append((c, v)) }
+        }
+        return out
     }
 
     /// Column of each vocabulary feature.
@@ -303,3 +334,75 @@ struct SparseRowBuilder {
     var vectors: SparseVectors { SparseVectors(offsets: offsets, columns: columns, values: values, columnCount: columnCount) }
 }
 
+
+/// Spelling variants learned from the people themselves, no dictionary needed: a rare feature (a title
+/// word or a whole skill that at most `rareAtMost` people have, 5 characters or more) is read as a
+/// frequent feature of the same kind (at least `frequentAtLeast` people, and 3× as many) that one
+/// deletion on each side makes equal (a symmetric-delete index: one inserted, dropped, changed or swapped
+/// letter, or one letter moved) and whose Damerau–Levenshtein distance is at most 1 (2 from 8 characters):
+/// "sofware" as "software", "microsoft excell" as "microsoft excel". Of several, the most frequent wins
+/// (ties: the smaller text), so the fixes depend only on the counts.
+///
+/// - Complexity: O(Σ length of the features), with one distance computation per candidate pair.
+enum SpellingFixes {
+    static let rareAtMost = 2
+    static let frequentAtLeast = 5
+
+    static func learn(documentFrequency df: [String: Int], threads: Int? = nil) -> [String: String] {
+        var byKey: [String: [String]] = [:]
+        for (term, n) in df where n >= frequentAtLeast {
+            guard let colon = term.firstIndex(of: ":") else { continue }
+            let kind = term[..<colon]
+            let text = Array(term[term.index(after: colon)...])
+            guard text.count >= 4 else { continue }
+            byKey[String(kind) + ":" + String(text), default: []].append(term)
+            for i in text.indices {
+                var d = text
+                d.remove(at: i)
+                byKey[String(kind) + ":" + String(d), default: []].append(term)
+            }
+        }
+        // Each rare feature is looked up on its own: in parallel chunks, in a fixed (sorted) order.
+        let rare = df.filter { $0.value <= rareAtMost }.keys.sorted()
+        var found = [String?](repeating: nil, count: rare.count)
+        let chunk = 4096
+        found.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            ParallelRunner(threads: threads).forEach(items: (rare.count + chunk - 1) / chunk) { c, _ in
+                for r in (c * chunk)..<min(rare.count, (c + 1) * chunk) {
+                    shared.value[r] = bestFix(rare[r], count: df[rare[r]]!, df: df, byKey: byKey)
+                }
+            }
+        }
+        var fixes: [String: String] = [:]
+        for (term, fix) in zip(rare, found) { if let fix { fixes[term] = fix } }
+        return fixes
+    }
+
+    /// The frequent feature a rare one misspells, if any.
+    static func bestFix(_ term: String, count n: Int, df: [String: Int], byKey: [String: [String]]) -> String? {
+        guard let colon = term.firstIndex(of: ":") else { return nil }
+        let kind = term[..<colon]
+        let text = Array(term[term.index(after: colon)...])
+        guard text.count >= 5 else { return nil }
+        var keys = [String(kind) + ":" + String(text)]
+        for i in text.indices {
+            var d = text
+            d.remove(at: i)
+            keys.append(String(kind) + ":" + String(d))
+        }
+        var best: (String, Int)?
+        let a = Array(String(text).unicodeScalars)
+        for key in keys {
+            for candidate in byKey[key] ?? [] where candidate != term {
+                let m = df[candidate]!
+                guard m >= 3 * n else { continue }
+                let b = Array(String(candidate[candidate.index(after: candidate.firstIndex(of: ":")!)...]).unicodeScalars)
+                let limit = a.count >= 8 ? 2 : 1
+                guard EditDistance.damerauLevenshtein(a, b, limit: limit) <= limit else { continue }
+                if best == nil || m > best!.1 || (m == best!.1 && candidate < best!.0) { best = (candidate, m) }
+            }
+        }
+        return best?.0
+    }
+}

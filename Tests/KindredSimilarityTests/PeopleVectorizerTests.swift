@@ -115,6 +115,34 @@ struct PeopleVectorizerTests {
         #expect(terms.skills.allSatisfy { $0.1 == 1 })
     }
 
+    @Test("spelling fixes: a rare misspelling reads as its frequent spelling; short, far or not-rare features stay")
+    func spellingFixes() {
+        let df = [
+            "tw:software": 40, "tw:sofware": 1, "tw:softwrae": 2, "tw:nurse": 30, "tw:nurze": 1, "tw:cook": 20, "tw:cok": 1,
+            "skill:microsoft excel": 12, "skill:microsoft excell": 1, "skill:microsft exel": 1, "skill:microsoft word": 12, "tw:sofwtare": 10, "tw:xylophone": 1,
+            "skill:sofware": 1,
+        ]
+        let fixes = SpellingFixes.learn(documentFrequency: df)
+        #expect(fixes["tw:sofware"] == "tw:software")  // one deletion
+        #expect(fixes["tw:softwrae"] == "tw:software")  // a transposition
+        #expect(fixes["tw:nurze"] == "tw:nurse")  // a substitution
+        #expect(fixes["skill:microsoft excell"] == "skill:microsoft excel")  // an insertion in a whole skill
+        #expect(fixes["skill:microsft exel"] == nil)  // two letters dropped: no shared one-deletion key
+        #expect(fixes["tw:cok"] == nil)  // too short to judge
+        #expect(fixes["tw:sofwtare"] == nil)  // 10 people: not rare
+        #expect(fixes["tw:xylophone"] == nil)  // nothing close
+        #expect(fixes["skill:sofware"] == nil)  // only within one kind of feature
+        #expect(SpellingFixes.learn(documentFrequency: df, threads: 1) == SpellingFixes.learn(documentFrequency: df, threads: 4))
+        // Fitted people: the misspelling joins the column of its frequent spelling.
+        var vectorizer = PeopleVectorizer()
+        let people = (0..<6).map { person("p\($0)", titles: ["Software Engineer"]) } + [person("typo", titles: ["Sofware Engineer"])]
+        let vectors = vectorizer.fitTransform(people)
+        #expect(vectorizer.spellingFixes["tw:sofwar"] == "tw:softwar")
+        #expect(!vectorizer.vocabulary.contains("tw:sofwar"))
+        let last = vectors.offsets[6]..<vectors.offsets[7]
+        #expect(last.contains { vectorizer.vocabulary[Int(vectors.columns[$0])] == "tw:softwar" })
+    }
+
     @Test("transform ignores features not in the vocabulary")
     func unknownFeatures() {
         var vectorizer = PeopleVectorizer()
