@@ -349,60 +349,66 @@ enum SpellingFixes {
     static let frequentAtLeast = 5
 
     static func learn(documentFrequency df: [String: Int], threads: Int? = nil) -> [String: String] {
-        var byKey: [String: [String]] = [:]
-        for (term, n) in df where n >= frequentAtLeast {
-            guard let colon = term.firstIndex(of: ":") else { continue }
-            let kind = term[..<colon]
-            let text = Array(term[term.index(after: colon)...])
-            guard text.count >= 4 else { continue }
-            byKey[String(kind) + ":" + String(text), default: []].append(term)
-            for i in text.indices {
-                var d = text
-                d.remove(at: i)
-                byKey[String(kind) + ":" + String(d), default: []].append(term)
-            }
+        // Frequent features, in a fixed order, indexed by the hashes of their one-deletion keys.
+        let frequent = df.filter { $0.value >= frequentAtLeast }.keys.sorted()
+        let frequentBytes = frequent.map { Array($0.utf8) }
+        let frequentCounts = frequent.map { df[$0]! }
+        var byKey: [UInt64: [Int32]] = [:]
+        for (i, bytes) in frequentBytes.enumerated() {
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.count - colon - 1 >= 4 else { continue }
+            byKey[hash(bytes, skipping: -1), default: []].append(Int32(i))
+            for j in (colon + 1)..<bytes.count { byKey[hash(bytes, skipping: j), default: []].append(Int32(i)) }
         }
         // Each rare feature is looked up on its own: in parallel chunks, in a fixed (sorted) order.
         let rare = df.filter { $0.value <= rareAtMost }.keys.sorted()
-        var found = [String?](repeating: nil, count: rare.count)
+        var found = [Int32](repeating: -1, count: rare.count)
         let chunk = 4096
         found.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedSendable(buffer)
             ParallelRunner(threads: threads).forEach(items: (rare.count + chunk - 1) / chunk) { c, _ in
                 for r in (c * chunk)..<min(rare.count, (c + 1) * chunk) {
-                    shared.value[r] = bestFix(rare[r], count: df[rare[r]]!, df: df, byKey: byKey)
+                    shared.value[r] = bestFix(
+                        rare[r], count: df[rare[r]]!, frequent: frequent, frequentBytes: frequentBytes, frequentCounts: frequentCounts, byKey: byKey)
                 }
             }
         }
         var fixes: [String: String] = [:]
-        for (term, fix) in zip(rare, found) { if let fix { fixes[term] = fix } }
+        for (term, fix) in zip(rare, found) where fix >= 0 { fixes[term] = frequent[Int(fix)] }
         return fixes
     }
 
-    /// The frequent feature a rare one misspells, if any.
-    static func bestFix(_ term: String, count n: Int, df: [String: Int], byKey: [String: [String]]) -> String? {
-        guard let colon = term.firstIndex(of: ":") else { return nil }
-        let kind = term[..<colon]
-        let text = Array(term[term.index(after: colon)...])
-        guard text.count >= 5 else { return nil }
-        var keys = [String(kind) + ":" + String(text)]
-        for i in text.indices {
-            var d = text
-            d.remove(at: i)
-            keys.append(String(kind) + ":" + String(d))
+    /// FNV-1a 64 of `bytes` with the byte at `skipping` left out (none when negative).
+    static func hash(_ bytes: [UInt8], skipping: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (i, b) in bytes.enumerated() where i != skipping {
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
         }
-        var best: (String, Int)?
-        let a = Array(String(text).unicodeScalars)
-        for key in keys {
-            for candidate in byKey[key] ?? [] where candidate != term {
-                let m = df[candidate]!
+        return h
+    }
+
+    /// The index (in `frequent`) of the frequent feature a rare one misspells, or −1.
+    static func bestFix(
+        _ term: String, count n: Int, frequent: [String], frequentBytes: [[UInt8]], frequentCounts: [Int], byKey: [UInt64: [Int32]]
+    ) -> Int32 {
+        let bytes = Array(term.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return -1 }
+        let text = Array(term.unicodeScalars.drop { $0 != ":" }.dropFirst())
+        guard text.count >= 5 else { return -1 }
+        let limit = text.count >= 8 ? 2 : 1
+        var best: Int32 = -1
+        var checked = Set<Int32>()
+        for skip in [-1] + Array((colon + 1)..<bytes.count) {
+            for candidate in byKey[hash(bytes, skipping: skip)] ?? [] where checked.insert(candidate).inserted {
+                let m = frequentCounts[Int(candidate)]
                 guard m >= 3 * n else { continue }
-                let b = Array(String(candidate[candidate.index(after: candidate.firstIndex(of: ":")!)...]).unicodeScalars)
-                let limit = a.count >= 8 ? 2 : 1
-                guard EditDistance.damerauLevenshtein(a, b, limit: limit) <= limit else { continue }
-                if best == nil || m > best!.1 || (m == best!.1 && candidate < best!.0) { best = (candidate, m) }
+                let other = frequentBytes[Int(candidate)]
+                // Same kind of feature (the text before the colon), then the real distance.
+                guard other.count > colon, other[colon] == UInt8(ascii: ":"), other[..<colon] == bytes[..<colon] else { continue }
+                let b = Array(frequent[Int(candidate)].unicodeScalars.drop { $0 != ":" }.dropFirst())
+                guard EditDistance.damerauLevenshtein(text, b, limit: limit) <= limit else { continue }
+                if best < 0 || m > frequentCounts[Int(best)] || (m == frequentCounts[Int(best)] && candidate < best) { best = candidate }
             }
         }
-        return best?.0
+        return best
     }
 }
