@@ -37,6 +37,12 @@ public struct OccupationEvidence: Sendable {
     /// Whether the catalogue lists any skills at all.
     public var isEmpty: Bool { bySkill.isEmpty }
 
+    /// The evidence of a catalogue, or nil when it lists no informative skills (nothing to vote with).
+    public static func of(_ catalog: OccupationCatalog) -> OccupationEvidence? {
+        let evidence = OccupationEvidence(catalog: catalog)
+        return evidence.isEmpty ? nil : evidence
+    }
+
     /// The share of the person's (known) skill weight that supports each occupation, and the best one.
     /// Nil when fewer than `minimumSkills` of the skills are in the catalogue.
     public func support(skills: [String]) -> (shares: [String: Double], best: (occupation: String, share: Double))? {

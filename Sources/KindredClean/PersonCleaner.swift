@@ -40,8 +40,7 @@ public struct PersonCleaner {
     /// A cleaner whose dictionaries come from a catalogue.
     public init(catalog: OccupationCatalog, pseudonymizer: Pseudonymizer, dates: DateAudit = DateAudit(asOf: YearMonth(year: 2100, month: 1))) {
         self.init(titles: .titles(from: catalog), skills: .skills(from: catalog), pseudonymizer: pseudonymizer, dates: dates)
-        let evidence = OccupationEvidence(catalog: catalog)
-        self.evidence = evidence.isEmpty ? nil : evidence
+        evidence = OccupationEvidence.of(catalog)
     }
 
     /// The cleaned person.

@@ -125,8 +125,7 @@ public enum CleanStage {
         let titleDictionary = CanonicalDictionary.titles(from: request.catalog)
         let skillDictionary = CanonicalDictionary.skills(from: request.catalog)
         let matchers = MatcherPool(titles: titleDictionary, skills: skillDictionary, workers: runner.workers)
-        let catalogEvidence = OccupationEvidence(catalog: request.catalog)
-        let evidence = catalogEvidence.isEmpty ? nil : catalogEvidence
+        let evidence = OccupationEvidence.of(request.catalog)
         var contradicted: [String: ContradictedMapping] = [:]
         var titleCache: [String: CanonicalMatch] = [:]
         var skillCache: [String: CanonicalMatch] = [:]
@@ -216,7 +215,10 @@ public enum CleanStage {
                     if request.sampleSize > 0 { reservoir.offer(lines[p]) }
                     for (value, match) in cleanedTitles[p] {
                         if match.method == .contradicted {
-                            contradicted[value, default: ContradictedMapping(canonical: match.canonical, occupation: match.occupation, count: 0)].count += 1
+                            // Bounded like the tally: values beyond the limit are counted in the statistics only.
+                            if contradicted[value] != nil || contradicted.count < request.cacheLimit {
+                                contradicted[value, default: ContradictedMapping(canonical: match.canonical, occupation: match.occupation, count: 0)].count += 1
+                            }
                         } else {
                             tally.record(value, match)
                         }

@@ -10,8 +10,8 @@ import KindredPeople
 /// scaled to unit length and multiplied by √weight, and a field a person lacks is left out of their
 /// normalisation. Career tempo and location (off by default) join when the candidates are re-scored.
 public struct MetricWeights: Sendable, Equatable {
-    /// Weight of the skills field (canonical skills and the words of the skills as typed, TF-IDF with
-    /// sublinear tf, cosine). 2 by default: on real vocabularies a person's skills say more about their
+    /// Weight of the skills field (canonical skills, and the skills as typed where a dictionary mapped
+    /// them to another form; TF-IDF with sublinear tf, cosine). 2 by default: on real vocabularies a person's skills say more about their
     /// occupation than their titles (`scripts/eval-people`, dev split).
     public var skills: Double = 2.0
     /// Weight of the titles field (current and earlier canonical titles, TF-IDF weighted by recency).
@@ -52,9 +52,12 @@ public struct MetricWeights: Sendable, Equatable {
     }
 }
 
-/// Turns people into sparse TF-IDF vectors over canonical skills and titles.
+/// Turns people into sparse TF-IDF vectors over their skills and titles, keeping what was typed beside
+/// what the cleaning made of it.
 ///
-/// Features are `skill:<canonical skill>` and `title:<canonical title>`; idf = ln((1+n)/(1+df)) + 1
+/// Features are `skill:<skill>` (canonical, and as typed when mapped to another form), `title:<canonical
+/// title>` (weighted by the mapping's confidence) and `tw:<word>` (the folded words of each title as typed);
+/// rare misspellings read as their frequent spelling (`SpellingFixes`); idf = ln((1+n)/(1+df)) + 1
 /// (smoothed, as scikit-learn). Vocabulary order is sorted by feature text, so vectors do not depend
 /// on input order beyond the people themselves.
 public struct PeopleVectorizer: Sendable {
