@@ -28,7 +28,7 @@ struct Clean: ParsableCommand {
     @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
     @Option(help: ArgumentHelp(
         "Cleaning dictionary: a Kindred JSON catalogue, or a folder of O*NET database files; none for no dictionary.",
-        discussion: "Default: KINDRED_CATALOG, else ~/.local/share/kindred/catalog when set-up filled it, else none (titles and skills kept as typed, normalised, with variant spellings learned from the input)."))
+        discussion: "Default: KINDRED_CATALOG, else the per-user catalogue that scripts/install-catalog fills (~/.local/share/kindred/catalog), else none (titles and skills kept as typed, normalised, with variant spellings learned from the input)."))
     var catalog: String?
     @OptionGroup var key: KeyOptions
     @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
