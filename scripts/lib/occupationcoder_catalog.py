@@ -113,12 +113,10 @@ def records(stream, offset=0):
         offset += 4 + length
 
 
-def unicode_string(data, pos, length_bytes=2):
-    """An XLUnicodeString (BIFF8) at `pos`: (text, position after it). Rich text and phonetic data skipped."""
-    if length_bytes == 1:
-        count = data[pos]
-    else:
-        count = struct.unpack_from("<H", data, pos)[0]
+def string_header(data, pos, length_bytes=2):
+    """The header of an XLUnicodeString at `pos`: (character count, flags, rich-text runs, extension
+    bytes, position of the characters)."""
+    count = data[pos] if length_bytes == 1 else struct.unpack_from("<H", data, pos)[0]
     flags = data[pos + length_bytes]
     pos += length_bytes + 1
     runs = ext = 0
@@ -128,6 +126,12 @@ def unicode_string(data, pos, length_bytes=2):
     if flags & 0x04:
         ext = struct.unpack_from("<I", data, pos)[0]
         pos += 4
+    return count, flags, runs, ext, pos
+
+
+def unicode_string(data, pos, length_bytes=2):
+    """An XLUnicodeString (BIFF8) at `pos`: (text, position after it). Rich text and phonetic data skipped."""
+    count, flags, runs, ext, pos = string_header(data, pos, length_bytes)
     if flags & 0x01:
         text = data[pos:pos + 2 * count].decode("utf-16-le", "replace")
         pos += 2 * count
@@ -158,16 +162,7 @@ def shared_strings(segments):
                 break
             index += 1
             data, pos = segments[index], 0
-        count = struct.unpack_from("<H", data, pos)[0]
-        flags = data[pos + 2]
-        pos += 3
-        runs = ext = 0
-        if flags & 0x08:
-            runs = struct.unpack_from("<H", data, pos)[0]
-            pos += 2
-        if flags & 0x04:
-            ext = struct.unpack_from("<i", data, pos)[0]
-            pos += 4
+        count, flags, runs, ext, pos = string_header(data, pos)
         parts, got = [], 0
         while True:
             need = count - got
