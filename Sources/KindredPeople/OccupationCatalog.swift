@@ -38,8 +38,9 @@ public struct OccupationCatalog: Sendable {
     }
 
     /// Loads a catalogue: a JSON file in Kindred's format (or a folder holding one as `catalog.json`),
-    /// or a folder (or one of the files) of O*NET database files: Occupation Data, Alternate Titles, Technology Skills and Related Occupations,
-    /// tab-separated with O*NET's column names, optionally gzipped.
+    /// a folder (or one of the files) of ESCO's CSV export (`ESCOCatalog`), or a folder (or one of the
+    /// files) of O*NET database files: Occupation Data, Alternate Titles, Technology Skills and Related
+    /// Occupations, tab-separated with O*NET's column names, optionally gzipped.
     /// - Throws: `KindredError` naming the file, line and field at fault.
     public static func load(path: String) throws -> OccupationCatalog {
         var isFolder: ObjCBool = false
@@ -49,10 +50,19 @@ public struct OccupationCatalog: Sendable {
         if isFolder.boolValue {
             let json = path + "/catalog.json"
             if FileManager.default.fileExists(atPath: json) { return try loadJSON(path: json) }
+            if let esco = try ESCOCatalog.load(folder: path) { return esco }
             return try ONetCatalog.load(folder: path)
         }
         if path.lowercased().hasSuffix(".json") { return try loadJSON(path: path) }
-        return try ONetCatalog.load(folder: AtomicFileWriter.folder(of: path))
+        let folder = AtomicFileWriter.folder(of: path)
+        if path.lowercased().hasSuffix(".csv") {
+            guard let esco = try ESCOCatalog.load(folder: folder) else {
+                throw KindredError.badInput(
+                    "no ESCO occupations table (columns conceptUri, preferredLabel, altLabels, iscoGroup) beside this file", file: path, line: nil)
+            }
+            return esco
+        }
+        return try ONetCatalog.load(folder: folder)
     }
 
     /// Loads Kindred's JSON catalogue.

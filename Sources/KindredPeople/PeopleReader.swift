@@ -130,6 +130,59 @@ public final class PeopleReader {
         }
     }
 
+    /// Up to `maximum` next records (empty at the end of the file), the same items in the same order as
+    /// that many calls of `next()`, parsed in parallel on `threads` workers (the duplicate-id check stays
+    /// in file order).
+    public func nextBatch(_ maximum: Int, threads: Int? = nil) throws -> [PeopleReadItem] {
+        enum Slot { case bytes(ArraySlice<UInt8>, line: Int), done(PeopleReadItem) }
+        var slots: [Slot] = []
+        while slots.count < maximum {
+            let read: ArraySlice<UInt8>?
+            do {
+                read = try lines.nextLine()
+            } catch let error as KindredError where lines.lastLineWasTooLong {
+                recordsRead += 1
+                slots.append(.done(.quarantined(PeopleReader.tooLong(error, file: path))))
+                continue
+            }
+            guard let bytes = read else { break }
+            if PeopleReader.isBlank(bytes) { continue }
+            recordsRead += 1
+            // The line reader reuses its buffer: keep a copy of the line.
+            slots.append(.bytes(ArraySlice(Array(bytes)), line: lines.lineNumber))
+        }
+        var items = [PeopleReadItem?](repeating: nil, count: slots.count)
+        let (file, schema) = (path, schema)
+        let chunk = 256
+        items.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
+                for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) {
+                    switch slots[i] {
+                    case .bytes(let bytes, let line): shared.value[i] = PeopleReader.parse(bytes, line: line, file: file, schema: schema)
+                    case .done(let item): shared.value[i] = item
+                    }
+                }
+            }
+        }
+        var out: [PeopleReadItem] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            if case .person(let person, let line)? = item, case .bytes(let bytes, _) = slots[i] {
+                if let first = seen[person.id] {
+                    out.append(
+                        .quarantined(
+                            QuarantinedRecord(
+                                file: path, line: line, field: "id", reason: "duplicate id (first seen on line \(first))", raw: Array(bytes))))
+                    continue
+                }
+                seen[person.id] = line
+            }
+            out.append(item!)
+        }
+        return out
+    }
+
     /// The quarantine entry for a line the line reader skipped as too long (its content is not kept).
     public static func tooLong(_ error: KindredError, file: String) -> QuarantinedRecord {
         QuarantinedRecord(file: file, line: error.line ?? 0, field: nil, reason: error.message, raw: [])

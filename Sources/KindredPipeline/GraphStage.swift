@@ -66,14 +66,20 @@ public enum SearchMethod: String, Sendable, CaseIterable {
 public enum GraphStage {
     /// Reads every person of a people file into memory.
     /// - Throws: on the first bad record, naming file, line and field (graph input should be clean output).
-    public static func readPeople(path: String) throws -> [Person] {
+    public static func readPeople(path: String, threads: Int? = nil) throws -> [Person] {
         let reader = try PeopleReader(path: path)
         var people: [Person] = []
-        while let item = try reader.next() {
-            switch item {
-            case .person(let person, _): people.append(person)
-            case .quarantined(let record):
-                throw KindredError.badInput(record.reason + " (run `kindred clean` first; it quarantines bad records)", file: record.file, line: record.line, field: record.field)
+        while true {
+            let batch = try reader.nextBatch(8192, threads: threads)
+            if batch.isEmpty { break }
+            for item in batch {
+                switch item {
+                case .person(let person, _): people.append(person)
+                case .quarantined(let record):
+                    throw KindredError.badInput(
+                        record.reason + " (run `kindred clean` first; it quarantines bad records)", file: record.file, line: record.line,
+                        field: record.field)
+                }
             }
         }
         if people.isEmpty { throw KindredError.badInput("the file is empty: no people records", file: path, line: nil) }
@@ -122,7 +128,7 @@ public enum GraphStage {
     /// Runs the stage and writes the outputs atomically.
     public static func run(_ request: GraphRequest) throws -> (GraphOutcome, Graph) {
         let started = Date()
-        let people = try readPeople(path: request.input)
+        let people = try readPeople(path: request.input, threads: request.threads)
         let (graph, features, searchSeconds) = try build(people: people, request: request)
         try KGraphFormat.write(graph, to: request.output, kind: .peopleSimilarity)
         if let edges = request.edges { try EdgeListFormat.write(graph, to: edges) }

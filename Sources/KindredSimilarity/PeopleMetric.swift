@@ -5,6 +5,11 @@ import KindredPeople
 /// A field of the people metric.
 public enum MetricField: String, CaseIterable, Sendable {
     case skills, titles, tempo, location
+
+    /// Every field, made once (`allCases` builds a new array at each call, too dear in a pair loop).
+    static let all: [MetricField] = allCases
+    /// The fields beyond the text vector.
+    static let beyondText: [MetricField] = [.tempo, .location]
 }
 
 /// What the metric needs of one person: unit-length skills and titles blocks, standardised career
@@ -26,6 +31,109 @@ public struct PersonProfile: Sendable, Equatable {
         case .tempo: return tempo != nil
         case .location: return city != -1  // −2: a place unknown at fit time (still compared by region)
         }
+    }
+}
+
+extension PersonProfile {
+    /// Calls `body` with a view of this profile's storage.
+    func withView<R>(_ body: (ProfileView) -> R) -> R {
+        skills.withUnsafeBufferPointer { s in
+            skillWeights.withUnsafeBufferPointer { sw in
+                titles.withUnsafeBufferPointer { t in
+                    titleWeights.withUnsafeBufferPointer { tw in
+                        body(ProfileView(skills: s, skillWeights: sw, titles: t, titleWeights: tw, tempo: tempo, city: city, region: region))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A profile read in place (buffers into storage that outlives it): what the pair loops compare.
+struct ProfileView {
+    var skills: UnsafeBufferPointer<UInt32>
+    var skillWeights: UnsafeBufferPointer<Float>
+    var titles: UnsafeBufferPointer<UInt32>
+    var titleWeights: UnsafeBufferPointer<Float>
+    var tempo: SIMD4<Float>?
+    var city: Int32
+    var region: Int32
+
+    func has(_ field: MetricField) -> Bool {
+        switch field {
+        case .skills: return !skills.isEmpty
+        case .titles: return !titles.isEmpty
+        case .tempo: return tempo != nil
+        case .location: return city != -1
+        }
+    }
+}
+
+/// Many profiles laid out flat (one buffer per field), so a pair loop reads them with no reference
+/// counting. Owns its memory.
+final class ProfileTable: @unchecked Sendable {
+    private let skillOffsets: UnsafeMutableBufferPointer<Int>
+    private let skillIDs: UnsafeMutableBufferPointer<UInt32>
+    private let skillWeights: UnsafeMutableBufferPointer<Float>
+    private let titleOffsets: UnsafeMutableBufferPointer<Int>
+    private let titleIDs: UnsafeMutableBufferPointer<UInt32>
+    private let titleWeights: UnsafeMutableBufferPointer<Float>
+    private let tempo: UnsafeMutableBufferPointer<SIMD4<Float>?>
+    private let places: UnsafeMutableBufferPointer<(Int32, Int32)>
+
+    init(_ profiles: [PersonProfile]) {
+        let n = profiles.count
+        let skillCount = profiles.reduce(0) { $0 + $1.skills.count }
+        let titleCount = profiles.reduce(0) { $0 + $1.titles.count }
+        skillOffsets = .allocate(capacity: n + 1)
+        titleOffsets = .allocate(capacity: n + 1)
+        skillIDs = .allocate(capacity: max(1, skillCount))
+        skillWeights = .allocate(capacity: max(1, skillCount))
+        titleIDs = .allocate(capacity: max(1, titleCount))
+        titleWeights = .allocate(capacity: max(1, titleCount))
+        tempo = .allocate(capacity: max(1, n))
+        places = .allocate(capacity: max(1, n))
+        var s = 0
+        var t = 0
+        for (i, p) in profiles.enumerated() {
+            skillOffsets[i] = s
+            titleOffsets[i] = t
+            for (j, id) in p.skills.enumerated() {
+                skillIDs[s + j] = id
+                skillWeights[s + j] = p.skillWeights[j]
+            }
+            for (j, id) in p.titles.enumerated() {
+                titleIDs[t + j] = id
+                titleWeights[t + j] = p.titleWeights[j]
+            }
+            s += p.skills.count
+            t += p.titles.count
+            (tempo.baseAddress! + i).initialize(to: p.tempo)
+            places[i] = (p.city, p.region)
+        }
+        skillOffsets[n] = s
+        titleOffsets[n] = t
+    }
+
+    deinit {
+        for buffer in [skillOffsets, titleOffsets] { buffer.deallocate() }
+        skillIDs.deallocate()
+        skillWeights.deallocate()
+        titleIDs.deallocate()
+        titleWeights.deallocate()
+        tempo.deallocate()
+        places.deallocate()
+    }
+
+    /// The view of profile `i`.
+    @inline(__always)
+    subscript(i: Int) -> ProfileView {
+        let s = skillOffsets[i]..<skillOffsets[i + 1]
+        let t = titleOffsets[i]..<titleOffsets[i + 1]
+        return ProfileView(
+            skills: UnsafeBufferPointer(rebasing: skillIDs[s]), skillWeights: UnsafeBufferPointer(rebasing: skillWeights[s]),
+            titles: UnsafeBufferPointer(rebasing: titleIDs[t]), titleWeights: UnsafeBufferPointer(rebasing: titleWeights[t]),
+            tempo: tempo[i], city: places[i].0, region: places[i].1)
     }
 }
 
@@ -195,7 +303,7 @@ public struct PeopleMetric: Sendable {
         return profile
     }
 
-    static func cosine(_ a: [UInt32], _ wa: [Float], _ b: [UInt32], _ wb: [Float]) -> Double {
+    static func cosine(_ a: UnsafeBufferPointer<UInt32>, _ wa: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<UInt32>, _ wb: UnsafeBufferPointer<Float>) -> Double {
         var i = 0
         var j = 0
         var sum: Float = 0
@@ -215,6 +323,11 @@ public struct PeopleMetric: Sendable {
 
     /// s_f(a, b) for a field both people have.
     public func fieldSimilarity(_ field: MetricField, _ a: PersonProfile, _ b: PersonProfile) -> Double {
+        a.withView { a in b.withView { b in fieldSimilarity(field, a, b) } }
+    }
+
+    /// `fieldSimilarity` of two borrowed profiles.
+    func fieldSimilarity(_ field: MetricField, _ a: ProfileView, _ b: ProfileView) -> Double {
         switch field {
         case .skills: return PeopleMetric.cosine(a.skills, a.skillWeights, b.skills, b.skillWeights)
         case .titles: return PeopleMetric.cosine(a.titles, a.titleWeights, b.titles, b.titleWeights)
@@ -241,6 +354,11 @@ public struct PeopleMetric: Sendable {
     /// sim(a, b), as defined above. With `text` (the dense path), skills and titles are one text
     /// field of weight w_skills + w_titles whose similarity is `text` (the embedding cosine).
     public func similarity(_ a: PersonProfile, _ b: PersonProfile, text: Double? = nil) -> Double {
+        a.withView { a in b.withView { b in similarity(a, b, text: text) } }
+    }
+
+    /// `similarity` of two borrowed profiles (the pair loops: no reference counting per pair).
+    func similarity(_ a: ProfileView, _ b: ProfileView, text: Double? = nil) -> Double {
         var total = 0.0
         var weightSum = 0.0
         if let text {
@@ -250,7 +368,7 @@ public struct PeopleMetric: Sendable {
                 total += w * min(max(text, 0), 1)
                 weightSum += w
             }
-            for field in [MetricField.tempo, .location] {
+            for field in MetricField.beyondText {
                 let w = weight(field)
                 guard w > 0, a.has(field), b.has(field) else { continue }
                 total += w * fieldSimilarity(field, a, b)
@@ -258,7 +376,7 @@ public struct PeopleMetric: Sendable {
             }
             return weightSum > 0 ? total / weightSum : 0
         }
-        for field in MetricField.allCases {
+        for field in MetricField.all {
             let w = weight(field)
             guard w > 0, a.has(field), b.has(field) else { continue }
             total += w * fieldSimilarity(field, a, b)
@@ -327,17 +445,23 @@ public enum MetricRerank {
         neighbors.withUnsafeMutableBufferPointer { neighborBuffer in
             similarities.withUnsafeMutableBufferPointer { similarityBuffer in
                 let shared = UncheckedSendable((neighborBuffer, similarityBuffer))
+                // Profiles laid out flat and spans taken once: no reference counting per pair.
+                let table = ProfileTable(profiles)
+                candidates.neighbors.withUnsafeBufferPointer { candidateBuffer in
+                candidates.similarities.withUnsafeBufferPointer { scoreBuffer in
+                let spans = UncheckedSendable((candidateBuffer, scoreBuffer))
                 ParallelRunner(threads: threads).forEach(items: (n + rowsPerChunk - 1) / rowsPerChunk) { chunk, _ in
                     let (neighbors, similarities) = shared.value
+                    let (candidateIDs, candidateScores) = spans.value
                     var scored: [(Float, UInt32)] = []
                     scored.reserveCapacity(c)
                     for r in (chunk * rowsPerChunk)..<min(n, (chunk + 1) * rowsPerChunk) {
                         scored.removeAll(keepingCapacity: true)
                         for j in 0..<c {
-                            let o = candidates.neighbors[r * c + j]
+                            let o = candidateIDs[r * c + j]
                             guard o != .max else { break }
-                            let text = denseText ? Double(candidates.similarities[r * c + j]) : nil
-                            let s = Float(metric.similarity(profiles[r], profiles[Int(o)], text: text))
+                            let text = denseText ? Double(candidateScores[r * c + j]) : nil
+                            let s = Float(metric.similarity(table[r], table[Int(o)], text: text))
                             if s > 0 && s >= minimumSimilarity { scored.append((s, o)) }
                         }
                         scored.sort { NeighborRank.better($0.0, $0.1, $1.0, $1.1) }
@@ -346,6 +470,8 @@ public enum MetricRerank {
                             similarities[r * k + j] = pair.0
                         }
                     }
+                }
+                }
                 }
             }
         }

@@ -145,7 +145,7 @@ public struct PeopleVectorizer: Sendable {
             skills: PeopleVectorizer.skillCounts(person, cache: &cache))
     }
 
-    /// The features of many people, in their order, in parallel chunks (each chunk analyses a distinct
+    /// The features of many people, in their order, in parallel chunks (each worker analyses a distinct
     /// title or skill text once). The result does not depend on `threads`.
     public func terms(of people: [Person], threads: Int? = nil) -> [PersonTerms] { terms(of: people[...], threads: threads) }
 
@@ -153,13 +153,20 @@ public struct PeopleVectorizer: Sendable {
     public func terms(of people: ArraySlice<Person>, threads: Int? = nil) -> [PersonTerms] {
         let n = people.count
         let chunk = 2048
+        let runner = ParallelRunner(threads: threads)
         var out = [PersonTerms](repeating: PersonTerms(titles: [], skills: []), count: n)
+        // One cache per worker (what a text analyses to does not depend on who analyses it).
+        var caches = [WordCache](repeating: WordCache(), count: runner.workers)
         out.withUnsafeMutableBufferPointer { buffer in
-            let shared = UncheckedSendable(buffer)
-            let base = people.startIndex
-            ParallelRunner(threads: threads).forEach(items: (n + chunk - 1) / chunk) { c, _ in
-                var cache = WordCache()
-                for i in (c * chunk)..<min(n, (c + 1) * chunk) { shared.value[i] = terms(people[base + i], cache: &cache) }
+            caches.withUnsafeMutableBufferPointer { cacheBuffer in
+                let shared = UncheckedSendable(buffer)
+                let sharedCaches = UncheckedSendable(cacheBuffer)
+                let base = people.startIndex
+                runner.forEach(items: (n + chunk - 1) / chunk) { c, worker in
+                    for i in (c * chunk)..<min(n, (c + 1) * chunk) {
+                        shared.value[i] = terms(people[base + i], cache: &sharedCaches.value[worker])
+                    }
+                }
             }
         }
         return out
@@ -177,27 +184,45 @@ public struct PeopleVectorizer: Sendable {
 
     /// Learns the vocabulary and idf from people's features (`terms(of:)`).
     public mutating func fit(terms all: [PersonTerms], threads: Int? = nil) {
-        var documentFrequency: [String: Int] = [:]
-        for terms in all {
-            for (term, _) in terms.skills { documentFrequency[term, default: 0] += 1 }
-            for (term, _) in terms.titles { documentFrequency[term, default: 0] += 1 }
-        }
+        var documentFrequency = PeopleVectorizer.documentFrequency(all, fixes: [:], threads: threads)
         // Misspellings join their frequent spelling: counted as it, and read as it from now on.
         spellingFixes = SpellingFixes.learn(documentFrequency: documentFrequency, threads: threads)
         if !spellingFixes.isEmpty {
-            var merged: [String: Int] = [:]
-            var seen = Set<String>()
-            for terms in all {
-                seen.removeAll(keepingCapacity: true)
-                for (term, _) in terms.skills { seen.insert(spellingFixes[term] ?? term) }
-                for (term, _) in terms.titles { seen.insert(spellingFixes[term] ?? term) }
-                for term in seen { merged[term, default: 0] += 1 }
-            }
-            documentFrequency = merged
+            documentFrequency = PeopleVectorizer.documentFrequency(all, fixes: spellingFixes, threads: threads)
         }
         vocabulary = documentFrequency.keys.sorted()
         let n = Double(all.count)
         idf = vocabulary.map { Float(log((1 + n) / (1 + Double(documentFrequency[$0]!))) + 1) }
+    }
+
+    /// The number of people with each feature (read through `fixes`), counted by each worker over
+    /// chunks of people and then summed, so the counts do not depend on `threads`.
+    static func documentFrequency(_ all: [PersonTerms], fixes: [String: String], threads: Int?) -> [String: Int] {
+        let runner = ParallelRunner(threads: threads)
+        let chunk = 4096
+        var partial = [[String: Int]](repeating: [:], count: runner.workers)
+        partial.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            runner.forEach(items: (all.count + chunk - 1) / chunk) { c, worker in
+                var seen = Set<String>()
+                for i in (c * chunk)..<min(all.count, (c + 1) * chunk) {
+                    let terms = all[i]
+                    if fixes.isEmpty {
+                        // Features of one person are distinct already.
+                        for (term, _) in terms.skills { shared.value[worker][term, default: 0] += 1 }
+                        for (term, _) in terms.titles { shared.value[worker][term, default: 0] += 1 }
+                    } else {
+                        seen.removeAll(keepingCapacity: true)
+                        for (term, _) in terms.skills { seen.insert(fixes[term] ?? term) }
+                        for (term, _) in terms.titles { seen.insert(fixes[term] ?? term) }
+                        for term in seen { shared.value[worker][term, default: 0] += 1 }
+                    }
+                }
+            }
+        }
+        var total = partial[0]
+        for other in partial.dropFirst() { total.merge(other, uniquingKeysWith: +) }
+        return total
     }
 
     /// The skills and titles blocks of one person, each scaled to unit length (empty when the person

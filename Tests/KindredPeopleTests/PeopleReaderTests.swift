@@ -125,19 +125,7 @@ struct PeopleReaderTests {
     func reconciliation() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        var lines: [[UInt8]] = []
-        var rng = SeededGenerator(seed: 7)
-        for i in 0..<300 {
-            switch rng.next() % 8 {
-            case 0: lines.append([])
-            case 1: lines.append(Array("   ".utf8))
-            case 2: lines.append(Array(#"{"id":"p\#(i)","skills":"#.utf8))
-            case 3: lines.append([0xFF, 0xFE, 0x41])
-            case 4: lines.append(Array(#"{"id":"p\#(i % 10)"}"#.utf8))  // duplicates
-            case 5: lines.append(Array(#"{"id":"p\#(i)","positions":[{"title":"X","start":"20-01"}]}"#.utf8))
-            default: lines.append(Array(#"{"id":"q\#(i)","positions":[{"title":"Cook","start":"2019-01"}]}"#.utf8))
-            }
-        }
+        let lines = PeopleReaderTests.mixedLines()
         var bytes: [UInt8] = []
         for line in lines { bytes += line + [10] }
         let path = try folder.write(bytes, to: "mixed.jsonl")
@@ -153,5 +141,52 @@ struct PeopleReaderTests {
             #expect(record.file == path)
         }
         #expect(Set(result.people.map(\.person.id)).count == result.people.count)
+    }
+
+    @Test("nextBatch gives the items of next(), in order, at any batch size and thread count", arguments: [(1, 1), (7, 3), (1000, 2)])
+    func batches(size: Int, threads: Int) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        var bytes: [UInt8] = []
+        for line in PeopleReaderTests.mixedLines() { bytes += line + [10] }
+        let path = try folder.write(bytes, to: "mixed.jsonl")
+        let expected = try readAll(path)
+        let reader = try PeopleReader(path: path)
+        var people: [(Person, Int)] = []
+        var quarantined: [QuarantinedRecord] = []
+        while true {
+            let batch = try reader.nextBatch(size, threads: threads)
+            if batch.isEmpty { break }
+            #expect(batch.count <= size)
+            for item in batch {
+                switch item {
+                case .person(let person, let line): people.append((person, line))
+                case .quarantined(let record): quarantined.append(record)
+                }
+            }
+        }
+        #expect(people.map(\.0) == expected.people.map(\.person))
+        #expect(people.map(\.1) == expected.people.map(\.line))
+        #expect(quarantined == expected.quarantined)
+        #expect(reader.recordsRead == expected.recordsRead)
+        #expect(quarantined.contains { $0.field == "id" && $0.reason.contains("duplicate") })
+    }
+
+    /// 300 lines: good records, blank lines, malformed JSON, invalid UTF-8, repeated ids, bad dates.
+    static func mixedLines() -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        var rng = SeededGenerator(seed: 7)
+        for i in 0..<300 {
+            switch rng.next() % 8 {
+            case 0: lines.append([])
+            case 1: lines.append(Array("   ".utf8))
+            case 2: lines.append(Array(#"{"id":"p\#(i)","skills":"#.utf8))
+            case 3: lines.append([0xFF, 0xFE, 0x41])
+            case 4: lines.append(Array(#"{"id":"p\#(i % 10)"}"#.utf8))  // duplicates
+            case 5: lines.append(Array(#"{"id":"p\#(i)","positions":[{"title":"X","start":"20-01"}]}"#.utf8))
+            default: lines.append(Array(#"{"id":"q\#(i)","positions":[{"title":"Cook","start":"2019-01"}]}"#.utf8))
+            }
+        }
+        return lines
     }
 }

@@ -42,6 +42,24 @@ struct PeopleMetricTests {
         #expect(r1.neighbors == r3.neighbors && r1.similarities == r3.similarities)
     }
 
+    @Test("the flat profile table reads every profile as it is: same similarities, both paths, every field")
+    func profileTable() {
+        let weights = MetricWeights(skills: 2, titles: 1, tempo: 0.5, location: 1)
+        let (metric, profiles) = PeopleMetric.fit(Self.people, weights: weights)
+        let table = ProfileTable(profiles)
+        for i in profiles.indices {
+            for j in profiles.indices {
+                #expect(metric.similarity(table[i], table[j]) == metric.similarity(profiles[i], profiles[j]))
+                #expect(metric.similarity(table[i], table[j], text: 0.3) == metric.similarity(profiles[i], profiles[j], text: 0.3))
+                for field in MetricField.allCases {
+                    #expect(table[i].has(field) == profiles[i].has(field))
+                }
+            }
+        }
+        // The people differ, so the table must not read them all alike.
+        #expect(metric.similarity(table[0], table[1]) > metric.similarity(table[0], table[3]))
+    }
+
     @Test("a missing field is left out and the other weights renormalised for that pair")
     func renormalisation() {
         let weights = MetricWeights(skills: 1, titles: 1)
