@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error that Kindred reports to a person: a code that decides the exit status, a message,
 /// and where it happened (file, line, field) when it concerns input.
 ///
@@ -85,4 +87,34 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
 /// Kindred's version (written into models and summaries).
 public enum KindredVersion {
     public static let string = "0.1.0"
+}
+
+/// Checks on a file the analyst named, with the reason in words.
+public enum InputFile {
+    /// Throws unless `path` is there and is not a folder: "no such file" and "is a folder" are bad input
+    /// (exit 65: retrying will not help); another failure of stat(2) is an I/O error.
+    /// Returns the file's status.
+    @discardableResult
+    public static func checkExists(_ path: String) throws -> stat {
+        var status = stat()
+        if stat(path, &status) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { throw KindredError(.badInput, "no such file", file: path) }
+            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw KindredError(.badInput, "is a folder, expected a file", file: path) }
+        return status
+    }
+
+    /// Throws when `path` is missing ("no such file", bad input: retrying will not help), a folder, or
+    /// unreadable (permission). `what` names the file in the message ("input", "config file").
+    public static func checkReadable(_ path: String, what: String, code: KindredError.Code = .badInput) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw KindredError(code, "no such file (the \(what))", file: path)
+        }
+        if isFolder.boolValue { throw KindredError(code, "a folder, not a file (the \(what))", file: path) }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw KindredError(code, "permission denied (the \(what))", file: path)
+        }
+    }
 }

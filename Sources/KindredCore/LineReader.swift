@@ -43,13 +43,7 @@ public final class LineReader {
             ownsDescriptor = false
             return
         }
-        var status = stat()
-        if stat(path, &status) != 0 {
-            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
-        }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw KindredError(.io, "is a directory, expected a file", file: path)
-        }
+        try InputFile.checkExists(path)
         if path.hasSuffix(".gz") {
             let pipe = Pipe()
             let gzip = Process()

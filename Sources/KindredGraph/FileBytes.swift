@@ -41,11 +41,7 @@ enum FileBytes {
     }
 
     private static func openForReading(_ path: String) throws -> Int32 {
-        var status = stat()
-        if stat(path, &status) != 0 { throw ioError("cannot open", path: path) }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw KindredError(.io, "is a directory, expected a file", file: path)
-        }
+        try InputFile.checkExists(path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw ioError("cannot open", path: path) }
         return fd

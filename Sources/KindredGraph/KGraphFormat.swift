@@ -283,13 +283,7 @@ final class FileSource: KGraphSource {
 
     init(path: String) throws {
         self.path = path
-        var status = stat()
-        if stat(path, &status) != 0 {
-            throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
-        }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw KindredError(.io, "is a directory, expected a file", file: path)
-        }
+        let status = try InputFile.checkExists(path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw KindredError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path) }
         descriptor = fd

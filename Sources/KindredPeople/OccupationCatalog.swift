@@ -45,7 +45,7 @@ public struct OccupationCatalog: Sendable {
     public static func load(path: String) throws -> OccupationCatalog {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw KindredError(.io, "cannot open: no such file or directory", file: path)
+            throw KindredError(.badInput, "no such file or folder", file: path)
         }
         if isFolder.boolValue {
             let json = path + "/catalog.json"

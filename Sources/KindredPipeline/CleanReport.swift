@@ -165,7 +165,7 @@ public struct CleanReport {
         out += "Records: \(outcome.read) read = \(outcome.written) written + \(outcome.quarantined) quarantined"
         out += outcome.reconciles ? " (reconciles).\n\n" : " (DOES NOT RECONCILE).\n\n"
         out += "Titles: \(s.titles) values, \(tally.rows.count) distinct — \(s.titlesExact) exact, \(s.titlesFuzzy) fuzzy, "
-        out += "\(s.titlesUnmatched) left alone, \(s.titlesContradicted) contradicted by the person's skills, \(s.titlesOverridden) overridden (\(overrides) override rows). "
+        out += "\(s.titlesUnmatched) left as typed, \(s.titlesContradicted) contradicted by the person's skills, \(s.titlesOverridden) overridden (\(overrides) override rows). "
         out += "Dates checked against \(asOf): \(s.endDatesInferred) end dates inferred from the next start, \(s.datesImputed) imputed"
         let issues = s.dateIssues.keys.sorted().map { "\($0) \(s.dateIssues[$0]!)" }
         out += issues.isEmpty ? ", no date problems.\n" : "; flagged: " + issues.joined(separator: ", ") + ".\n"

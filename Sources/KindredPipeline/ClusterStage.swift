@@ -81,7 +81,8 @@ public enum ClusterStage {
     /// the file does not mention. Returns the labels, how many vertices matched and how many ids of the
     /// file are not in the graph.
     public static func initialMembership(path: String, graph: Graph) throws -> (labels: [UInt32], matched: Int, unknown: Int) {
-        let pairs = try LabelFile.read(path: path, column: "community")
+        // clusters.csv (node,community) or assignments (id,cluster,…; unassigned people start alone).
+        let pairs = try LabelFile.read(path: path, columns: ["community", "cluster"]).filter { $0.label != "unassigned" && !$0.label.isEmpty }
         var index: [String: Int] = [:]
         for (v, id) in graph.ids.enumerated() { index[id] = v }
         var labels = [UInt32](repeating: UInt32.max, count: graph.vertexCount)

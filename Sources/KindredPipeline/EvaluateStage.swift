@@ -66,15 +66,20 @@ public enum EvaluateStage {
     }
 
     public static func run(_ request: EvaluateRequest) throws -> Evaluation {
-        let clusters = try LabelFile.read(path: request.clusters, column: "community").map { ($0.node, $0.label) }
+        // clusters.csv (node,community), or everyone's assignments (id,cluster,…: unassigned people left out).
+        let clusters = try LabelFile.read(path: request.clusters, columns: ["community", "cluster"])
+            .filter { $0.label != "unassigned" && !$0.label.isEmpty }.map { ($0.node, $0.label) }
         var truth = try LabelFile.read(path: request.truth, column: request.truthColumn)
         if let pseudonymizer = request.pseudonymizer {
             truth = truth.map { (pseudonymizer.pseudonym(for: $0.node), $0.label) }
         }
         var evaluation = evaluate(clusters: clusters, truth: truth)
         if evaluation.matched == 0 {
+            let hint = request.pseudonymizer == nil
+                ? "raw ids against pseudonyms? add --pseudonymize-truth with the same key as for `clean`: --key-file, KINDRED_KEY or --demo-key"
+                : "the truth ids were pseudonymised: is the key the one `clean` used?"
             throw KindredError.badInput(
-                "no node of the clusters appears in the truth file (raw ids against pseudonyms? pass the same key as for `clean`)",
+                "no node of the clusters appears in the truth file (\(hint))",
                 file: request.truth, line: nil)
         }
         if let path = request.graph {

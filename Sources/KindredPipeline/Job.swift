@@ -38,10 +38,10 @@ public enum Job {
     ///   timeout, and whatever the pipeline throws; the catalog records failures once the run has a row.
     public static func run(_ config: RunConfig, lockWait: Double = 0, environment: [String: String], log: RunLog = .silent) throws -> JobOutcome {
         let started = Date()
-        guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
+        guard let input = config.input else { throw KindredError.usage("no input: give --input FILE or `input` in the config") }
         guard let output = config.output else { throw KindredError.usage("no output folder: give --output or `output` in the config") }
         let catalogPath = DictionaryLocation.resolve(explicit: config.catalog, environment: environment)
-        guard FileManager.default.isReadableFile(atPath: input) else { throw KindredError(.io, "cannot read the input", file: input) }
+        try InputFile.checkReadable(input, what: "input")
         if let seconds = config.maximumRuntime { StopControl.setMaximumRuntime(seconds) }
         var settings = config
         settings.catalog = catalogPath ?? DictionaryLocation.noneWord

@@ -8,6 +8,12 @@ public enum LabelFile {
     /// - Throws: `KindredError` naming file and line for a short row, a duplicate node or bad UTF-8;
     ///   an empty file is an error too.
     public static func read(path: String, column: String? = nil) throws -> [(node: String, label: String)] {
+        try read(path: path, columns: column.map { [$0] } ?? [])
+    }
+
+    /// `read(path:column:)` with the label column named by the first of `columns` the header has (a
+    /// clusters file's `community`, or `cluster` as in `assignments.csv` and project's output).
+    public static func read(path: String, columns: [String]) throws -> [(node: String, label: String)] {
         let reader = try LineReader(path: path)
         var pairs: [(String, String)] = []
         var seen: [String: Int] = [:]
@@ -21,9 +27,10 @@ public enum LabelFile {
                 let fields = try split(trimmed, csv: isCSV!, path: path, line: reader.lineNumber)
                 let first = fields[0].lowercased()
                 if ["node", "id", "vertex", "person"].contains(first) {
-                    if let column {
-                        guard let index = fields.firstIndex(of: column) else {
-                            throw KindredError.badInput("no column '\(column)' in the header", file: path, line: reader.lineNumber, field: column)
+                    if !columns.isEmpty {
+                        guard let index = columns.lazy.compactMap({ fields.firstIndex(of: $0) }).first else {
+                            let names = columns.map { "'\($0)'" }.joined(separator: " or ")
+                            throw KindredError.badInput("no column \(names) in the header", file: path, line: reader.lineNumber, field: columns[0])
                         }
                         labelIndex = index
                     }

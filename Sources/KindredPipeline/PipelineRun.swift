@@ -83,7 +83,7 @@ public enum PipelineRun {
             timings.append((name, seconds))
             log.info("stage_done", "\(name): \(message) (\(String(format: "%.2f", seconds)) s)", [("stage", .string(name)), ("seconds", .double(seconds))] + fields)
         }
-        guard let input = config.input else { throw KindredError.usage("no input: give INPUT or `input` in the config") }
+        guard let input = config.input else { throw KindredError.usage("no input: give --input FILE or `input` in the config") }
         let pseudonymizer = try Pseudonymizer.resolve(keyFile: config.keyFile, environment: environment, allowDemoKey: config.demoKey)
         let keyCheck = ClusterModel.keyCheck(pseudonymizer)
         let catalog = try DictionaryLocation.load(explicit: config.catalog, environment: environment)
@@ -302,7 +302,8 @@ public enum PipelineRun {
         if let q = e.modularity { json.add("modularity", q) }
         if let a = e.neighborAgreement { json.add("neighbor_agreement", a, digits: 4) }
         if let a = e.peopleWithNinetyPercentAgreement { json.add("people_neighbors_90", a, digits: 4) }
-        json.add("communities", e.communities)
+        json.add("clusters", e.communities)
+        json.add("communities", e.communities)  // the older name, kept for readers of earlier output
         json.add("truth_labels", e.truthLabels)
         json.add("matched", e.matched)
         json.add("only_in_clusters", e.onlyInClusters)

@@ -87,6 +87,19 @@ public struct ProjectOutcome: Sendable {
 /// written in input order. Memory is bounded by the model, the chunk size and the per-worker caches,
 /// whatever the input size.
 public enum ProjectStage {
+    /// True when the first record of `path` reads as `kindred clean` output: a pseudonymous id
+    /// (`k` and 24 hex digits) with the raw values kept beside the canonical ones. Standard input and
+    /// unreadable files are not looked at (false).
+    public static func looksClean(path: String, format: PeopleFormat?) -> Bool {
+        guard path != "-", let reader = try? PeopleReader(path: path, format: format) else { return false }
+        defer { reader.close() }
+        guard case .person(let person, _)? = try? reader.next() else { return false }
+        let id = person.id.utf8
+        let pseudonymous = id.count == 25 && id.first == UInt8(ascii: "k")
+            && id.dropFirst().allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        return pseudonymous && (person.rawSkills != nil || person.positions.contains { $0.rawTitle != nil })
+    }
+
     /// Runs the projection.
     /// - Throws: `KindredError`: `.usage` for a key that is not the model's, `.badInput` for a bad
     ///   record under `failOnBadRecord` or an empty input, `.io` for unreadable or unwritable files.
@@ -154,13 +167,14 @@ public enum ProjectStage {
         chunk.reserveCapacity(request.chunkSize)
         chunkLines.reserveCapacity(request.chunkSize)
 
-        enum Result { case row(String, Assignment, known: Bool), quarantined(QuarantinedRecord) }
+        var firstLine: [String: Int] = [:]
+        enum Result { case row(String, Assignment, known: Bool, id: String), quarantined(QuarantinedRecord) }
         func flush() throws {
             try StopControl.check()
             let n = chunk.count
             guard n > 0 else { return }
             let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
-            results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false))
+            results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false, id: ""))
             defer { results.deinitialize(); results.deallocate() }
             let blocks = (n + blockSize - 1) / blockSize
             let (records, numbers, known, clean) = (chunk, chunkLines, request.known, request.inputIsClean)
@@ -186,17 +200,28 @@ public enum ProjectStage {
                         let id = people[j].id
                         if let label = known?[id] {
                             let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
-                            results[i] = .row(ProjectStage.row(id: id, a), a, known: true)
+                            results[i] = .row(ProjectStage.row(id: id, a), a, known: true, id: id)
                         } else {
-                            results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false)
+                            results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false, id: id)
                         }
                     }
                 }
             }
             for i in 0..<n {
                 outcome.read += 1
-                switch results[i] {
-                case .row(let text, let a, let known):
+                var result = results[i]
+                // A repeated id is quarantined, as `kindred clean` does (within a shard under --shard).
+                if case .row(_, _, _, let id) = result {
+                    if let first = firstLine[id] {
+                        result = .quarantined(
+                            QuarantinedRecord(
+                                file: file, line: chunkLines[i], field: "id", reason: "duplicate id (first seen on line \(first))", raw: chunk[i]))
+                    } else {
+                        firstLine[id] = chunkLines[i]
+                    }
+                }
+                switch result {
+                case .row(let text, let a, let known, _):
                     try output.write(text)
                     if let c = a.cluster {
                         outcome.assigned += 1

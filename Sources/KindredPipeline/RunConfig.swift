@@ -49,6 +49,8 @@ import TOMLKit
 /// `none`, a run key or a run folder) and `max_runtime` stops the job after a while (`2h`).
 /// Every key can also come from the environment: `KINDRED_SEED`, `KINDRED_GRAPH_K`, …
 public struct RunConfig: Sendable {
+    /// What the settings said that still works but should change (deprecated spellings), for the log.
+    public var warnings: [String] = []
     public var input: String?
     public var output: String?
     public var catalog: String?
@@ -220,8 +222,17 @@ public struct RunConfig: Sendable {
 
     /// Applies a TOML file's keys.
     public mutating func apply(file path: String) throws {
+        // A people file given where the config goes: say so before TOML complains about its first byte.
+        let lower = path.lowercased()
+        if [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".gz"].contains(where: { lower.hasSuffix($0) }) {
+            throw KindredError(
+                .usage,
+                "the positional argument of `kindred run` is a TOML config, and this looks like a people file: use `kindred run --input \(path) --output FOLDER` (or `input = \"\(path)\"` in a config)",
+                file: path)
+        }
+        try InputFile.checkReadable(path, what: "config file", code: .usage)
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw KindredError(.usage, "cannot read the config file", file: path)
+            throw KindredError(.usage, "the config file is not UTF-8 text", file: path)
         }
         if let (line, problem) = RunConfig.unsafeTOML(in: text) {
             throw KindredError(.usage, "invalid TOML: \(problem)", file: path, line: line)
@@ -230,7 +241,9 @@ public struct RunConfig: Sendable {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw KindredError(.usage, "invalid TOML: \(error.description)", file: path, line: error.source.begin.line)
+            throw KindredError(
+                .usage, "invalid TOML: \(error.description) (the positional argument of `kindred run` is a TOML config; the people file goes in --input)",
+                file: path, line: error.source.begin.line)
         } catch {
             throw KindredError(.usage, "invalid TOML", file: path)
         }
@@ -357,10 +370,18 @@ public struct RunConfig: Sendable {
             guard let mode = Symmetrization(rawValue: v) else { throw fail("graph", "symmetrization", "expected max, mean or mutual") }
             symmetrization = mode
         }
-        // Older spelling of the [metric] weights, still read.
-        if let w = try number("graph", "skills_weight") { weights.skills = w }
-        if let w = try number("graph", "titles_weight") { weights.titles = w }
-        if let w = try number("graph", "title_recency_decay") { weights.titleRecencyDecay = w }
+        // Older spelling of the [metric] weights: still read, with a warning; a conflict with [metric] is an error.
+        for (old, new, path) in [
+            ("skills_weight", "skills", \MetricWeights.skills), ("titles_weight", "titles", \MetricWeights.titles),
+            ("title_recency_decay", "title_recency_decay", \MetricWeights.titleRecencyDecay),
+        ] {
+            guard let w = try number("graph", old) else { continue }
+            if let current = try number("metric", new), current != w {
+                throw fail("graph", old, "conflicts with [metric] \(new) = \(current); [graph] \(old) is the deprecated spelling: keep only [metric] \(new)")
+            }
+            weights[keyPath: path] = w
+            warnings.append("[graph] \(old) is deprecated: write [metric] \(new) (same meaning)")
+        }
         if let v = try string("graph", "method") {
             guard let m = SearchMethod(rawValue: v) else { throw fail("graph", "method", "expected sparse, dense or approximate") }
             method = m

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KindredClean
 import KindredCore
 import KindredPeople
 import KindredSimilarity
@@ -106,19 +107,61 @@ public struct SimilarPerson: Sendable {
     public var id: String
     public var similarity: Double
     public var explanation: SimilarityExplanation
+    /// Who the person is (what the clean file says).
+    public var summary: PersonSummary
+}
+
+/// A person as `kindred similar` shows them: current title, most frequent skills, cluster (when the
+/// run's `clusters.csv` is beside the model). No personal data: the id is the pseudonym.
+public struct PersonSummary: Sendable, Equatable {
+    public var title: String?
+    public var skills: [String]
+    public var cluster: String?
+
+    /// The summary of a clean person: the most recent position's title, the first `skills` skills.
+    public init(_ person: Person, cluster: String?, skills count: Int = 5) {
+        title = person.positions.last?.title
+        var seen = Set<String>()
+        skills = person.skills.filter { seen.insert($0.lowercased()).inserted }.prefix(count).map { $0 }
+        self.cluster = cluster
+    }
+}
+
+/// The query and its nearest people.
+public struct SimilarAnswer: Sendable {
+    public var query: SimilarPerson
+    public var neighbors: [SimilarPerson]
+    /// The query id was the analyst's own id, read through the pseudonymisation key.
+    public var queryWasRaw: Bool
 }
 
 /// The nearest people to one person under a model's metric (exact: every other person is scored).
+/// A field the query has and another person lacks scores 0 for that person (missing evidence;
+/// `PeopleMetric.querySimilarity`).
 public enum SimilarQuery {
-    public static func run(model folder: String, id: String, top: Int, threads: Int? = nil) throws -> [SimilarPerson] {
+    /// - Parameters:
+    ///   - model: a similarity model folder, a run folder, or a run's output folder (`ModelLocation`).
+    ///   - id: a pseudonym from the clean file, or (with `pseudonymizer`, the run's key) the analyst's own id.
+    public static func run(model path: String, id: String, top: Int, threads: Int? = nil, pseudonymizer: Pseudonymizer? = nil) throws -> SimilarAnswer {
         guard top >= 1 else { throw KindredError.usage("--top must be at least 1") }
+        let folder = try ModelLocation.resolve(path, part: .similarity)
         let manifest = try SimilarityModel.load(folder)
-        let people = try GraphStage.readPeople(path: manifest.people)
-        guard let index = people.firstIndex(where: { $0.id == id }) else {
-            // The id is not echoed: it may be a raw identifier typed by mistake.
-            throw KindredError.badInput("no person with the given id (ids are the pseudonyms in the clean file)", file: manifest.people, line: nil, field: "id")
+        let people = try GraphStage.readPeople(path: manifest.people, threads: threads)
+        var queryWasRaw = false
+        var found = people.firstIndex(where: { $0.id == id })
+        if found == nil, let pseudonymizer {
+            let pseudonym = pseudonymizer.pseudonym(for: id)
+            found = people.firstIndex(where: { $0.id == pseudonym })
+            queryWasRaw = found != nil
         }
-        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.weights)
+        guard let index = found else {
+            // The id is not echoed: it may be a raw identifier typed by mistake.
+            let hint = pseudonymizer == nil
+                ? "ids are the pseudonyms in the clean file; to look up your own id, give the run's key (--key-file or KINDRED_KEY)"
+                : "neither a pseudonym in the clean file nor, read through the key given, one of the people's own ids (is it the run's key?)"
+            throw KindredError.badInput("no person with the given id (\(hint))", file: manifest.people, line: nil, field: "id")
+        }
+        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.weights, threads: threads)
         var text: [Double]?
         if manifest.method != .sparse {
             let vectors = metric.vectors(profiles)
@@ -133,12 +176,47 @@ public enum SimilarQuery {
         }
         var scored: [(Double, Int)] = []
         for o in people.indices where o != index {
-            let s = metric.similarity(profiles[index], profiles[o], text: text?[o])
+            let s = metric.querySimilarity(profiles[index], profiles[o], text: text?[o])
             if s > 0 { scored.append((s, o)) }
         }
         scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        return scored.prefix(top).map { (s, o) in
-            SimilarPerson(id: people[o].id, similarity: s, explanation: metric.explain(profiles[index], profiles[o]))
+        let clusters = clusterLabels(besides: folder)
+        func person(_ o: Int, _ s: Double) -> SimilarPerson {
+            SimilarPerson(
+                id: people[o].id, similarity: s, explanation: metric.explain(profiles[index], profiles[o], missingEvidence: true),
+                summary: PersonSummary(people[o], cluster: clusters[people[o].id]))
         }
+        return SimilarAnswer(
+            query: person(index, 1), neighbors: scored.prefix(top).map { person($0.1, $0.0) }, queryWasRaw: queryWasRaw)
+    }
+
+    /// The clusters of the run the model belongs to (`../clusters.csv`: node,community), each named by
+    /// its most frequent title when `../profiles.csv` is there ("7 · compliance officer"), or none.
+    static func clusterLabels(besides folder: String) -> [String: String] {
+        let run = joinPath(folder, "..")
+        var names: [String: String] = [:]
+        for fields in csvRows(joinPath(run, "profiles.csv")) where fields.count >= 3 {
+            // top_titles: "compliance officer (33); compliance manager (14)"
+            let first = fields[2].split(separator: ";").first.map(String.init) ?? ""
+            let title = first.replacingOccurrences(of: #"\s*\(\d+\)\s*$"#, with: "", options: .regularExpression).trimmingSpaces()
+            if !title.isEmpty { names[fields[0]] = title }
+        }
+        var labels: [String: String] = [:]
+        for fields in csvRows(joinPath(run, "clusters.csv")) where fields.count >= 2 {
+            labels[fields[0]] = names[fields[1]].map { fields[1] + " · " + $0 } ?? fields[1]
+        }
+        return labels
+    }
+
+    /// The data rows of a small CSV file (none when it cannot be read).
+    static func csvRows(_ path: String) -> [[String]] {
+        guard let reader = try? LineReader(path: path) else { return [] }
+        defer { reader.close() }
+        var rows: [[String]] = []
+        _ = try? reader.nextString()  // header
+        while let line = (try? reader.nextString()) ?? nil {
+            if let fields = try? CSV.fields(of: line) { rows.append(fields) }
+        }
+        return rows
     }
 }

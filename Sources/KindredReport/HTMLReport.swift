@@ -170,7 +170,14 @@ public enum HTMLReport {
         }
         if !c.flows.isEmpty {
             s += "<h3>Largest moves between clusters</h3>\n"
-            s += table(["from", "to", "people"], c.flows.map { [$0.0.map(String.init) ?? "unassigned", $0.1.map(String.init) ?? "unassigned", thousands($0.2)] }, numeric: [2])
+            // A cluster by its id and its most frequent title (this run's; a gone cluster by id only).
+            let titleOf = Dictionary(uniqueKeysWithValues: d.clusters.map { ($0.id, $0.topTitles.first?.0 ?? "") })
+            func name(_ id: Int32?) -> String {
+                guard let id else { return "unassigned" }
+                guard let title = titleOf[id], !title.isEmpty else { return String(id) }
+                return "\(id) · \(title)"
+            }
+            s += table(["from", "to", "people"], c.flows.map { [name($0.0), name($0.1), thousands($0.2)] }, numeric: [2])
         }
         s += "<p>Each person who moved is listed (pseudonymous id) in <code>moved.csv</code>; the counts are in <code>diff.json</code>.</p>\n"
         return s + "</section>\n"

@@ -142,7 +142,8 @@ public struct FieldContribution: Sendable, Equatable {
     public var field: MetricField
     /// The field's similarity s_f in [0, 1].
     public var similarity: Double
-    /// w_f / Σ w over the fields both people have (0 when either lacks the field).
+    /// w_f / Σ w over the fields both people have (0 when either lacks the field); for a query
+    /// (`explain(_:_:missingEvidence:)`), over the fields the query has.
     public var share: Double
     /// share × similarity: the amounts add up to the pair's similarity.
     public var contribution: Double { share * similarity }
@@ -385,16 +386,46 @@ public struct PeopleMetric: Sendable {
         return weightSum > 0 ? total / weightSum : 0
     }
 
-    /// sim(a, b) with every field's share and the shared skills and titles that drive it.
-    public func explain(_ a: PersonProfile, _ b: PersonProfile) -> SimilarityExplanation {
+    /// How well `other` answers `query` (`kindred similar`): the weighted mean over the fields the query
+    /// has, a field `other` lacks scoring 0 (missing evidence, not a free pass; unlike `similarity`, which
+    /// leaves out a field either person lacks, so that the graph's edges are symmetric). With `text`
+    /// (dense models), skills and titles are one text field whose similarity is `text`.
+    public func querySimilarity(_ query: PersonProfile, _ other: PersonProfile, text: Double? = nil) -> Double {
+        var total = 0.0
         var weightSum = 0.0
-        for field in MetricField.allCases where weight(field) > 0 && a.has(field) && b.has(field) { weightSum += weight(field) }
+        if let text {
+            let w = weights.skills + weights.titles
+            if w > 0 && (query.has(.skills) || query.has(.titles)) {
+                if other.has(.skills) || other.has(.titles) { total += w * min(max(text, 0), 1) }
+                weightSum += w
+            }
+            for field in MetricField.beyondText where weight(field) > 0 && query.has(field) {
+                if other.has(field) { total += weight(field) * fieldSimilarity(field, query, other) }
+                weightSum += weight(field)
+            }
+        } else {
+            for field in MetricField.all where weight(field) > 0 && query.has(field) {
+                if other.has(field) { total += weight(field) * fieldSimilarity(field, query, other) }
+                weightSum += weight(field)
+            }
+        }
+        return weightSum > 0 ? total / weightSum : 0
+    }
+
+    /// sim(a, b) with every field's share and the shared skills and titles that drive it.
+    ///
+    /// With `missingEvidence`, `a` is a query: every field `a` has counts, and one that `b` lacks scores
+    /// 0 for its full share (no free pass), as `querySimilarity`.
+    public func explain(_ a: PersonProfile, _ b: PersonProfile, missingEvidence: Bool = false) -> SimilarityExplanation {
+        func counts(_ field: MetricField) -> Bool { a.has(field) && (missingEvidence || b.has(field)) }
+        var weightSum = 0.0
+        for field in MetricField.allCases where weight(field) > 0 && counts(field) { weightSum += weight(field) }
         var fields: [FieldContribution] = []
         var total = 0.0
         var shareOf: [MetricField: Double] = [:]
         for field in MetricField.allCases where weight(field) > 0 {
             let both = a.has(field) && b.has(field)
-            let share = both && weightSum > 0 ? weight(field) / weightSum : 0
+            let share = counts(field) && weightSum > 0 ? weight(field) / weightSum : 0
             let s = both ? fieldSimilarity(field, a, b) : 0
             fields.append(FieldContribution(field: field, similarity: s, share: share))
             shareOf[field] = share

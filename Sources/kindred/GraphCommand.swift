@@ -107,7 +107,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = 2
     @Flag(inversion: .prefixedNo, help: "A last round that moves the first level's pieces between the final communities (raises modularity for ~10% more time).") var polish = true
     @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
-    @Option(help: "Warm start from this partition (CSV node,community); vertices it lacks start alone.") var initial: String?
+    @Option(help: "Warm start from this partition: clusters.csv (node,community) or assignments.csv (id,cluster); vertices it lacks start alone.") var initial: String?
     @Option(name: .customLong("fixed"), help: "Keep these vertices in their --initial community (file: node id in the first column).")
     var fixedVertices: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
@@ -171,7 +171,7 @@ struct Cluster: ParsableCommand {
                 j.add("seconds", o.seconds, digits: 3)
                 print(j.text)
             } else {
-                print("\(o.communities) communities, modularity \(fixed(o.modularity)), \(o.levels) levels, \(o.disconnectedCommunities) disconnected (\(algorithm)), \(fixed(o.seconds, 3)) s → \(output)")
+                print("\(plural(o.communities, "cluster")), modularity \(fixed(o.modularity)), \(plural(o.levels, "level")), \(o.disconnectedCommunities) disconnected (\(algorithm)), \(fixed(o.seconds, 3)) s → \(output)")
                 if initial != nil {
                     print("warm start: \(o.initialMatched) vertices from the initial partition, \(o.initialUnknown) of its ids not in the graph, \(o.fixedCount) fixed")
                 }
@@ -185,7 +185,7 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a partition with ground truth: NMI, ARI, modularity (with --graph), community sizes.")
 
-    @Option(help: "Partition: CSV node,community.") var clusters: String
+    @Option(help: "Clusters: CSV node,community (clusters.csv), or id,cluster (assignments.csv, project's output).") var clusters: String
     @Option(help: "Ground truth: CSV node,label (header optional) or `node label` per line.") var truth: String
     @Option(help: "Truth column to use (by header name); default the second column.") var truthColumn: String?
     @Option(help: "The graph, to report modularity and how often neighbours share a truth label.") var graph: String?
@@ -208,7 +208,7 @@ struct Evaluate: ParsableCommand {
             } else {
                 var lines = [
                     "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari))" + (e.modularity.map { ", modularity \(fixed($0))" } ?? ""),
-                    "\(e.communities) communities (truth has \(e.truthLabels) labels); sizes min \(e.sizes.minimum), median \(fixed(e.sizes.median, 1)), max \(e.sizes.maximum), \(e.sizes.singletons) singletons",
+                    "\(plural(e.communities, "cluster")) (truth has \(plural(e.truthLabels, "label"))); sizes min \(e.sizes.minimum), median \(fixed(e.sizes.median, 1)), max \(e.sizes.maximum), \(e.sizes.singletons) singletons",
                     "scored \(e.matched) nodes; \(e.onlyInClusters) only in clusters, \(e.onlyInTruth) only in truth",
                 ]
                 if let a = e.neighborAgreement, let ninety = e.peopleWithNinetyPercentAgreement {

@@ -6,6 +6,21 @@ import KindredSimilarity
 /// The `kindred` command line: parses arguments, calls the library, prints.
 @main
 struct Kindred: ParsableCommand {
+    /// Parses and runs a command; a usage error of the argument parser exits 2, as every other usage
+    /// error does (ArgumentParser's own default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "kindred",
         abstract: "Cluster people by similarity: clean records, build a k-NN graph, find communities.",
@@ -18,7 +33,7 @@ struct Kindred: ParsableCommand {
             run holds the output folder's lock (retry later).
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, ProjectCommand.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, ProjectCommand.self, IdsCommand.self]
     )
 }
 
@@ -63,6 +78,11 @@ func guarded(_ resources: ResourceOptions, advice: String? = nil, _ body: () thr
 /// Writes a line to stderr (progress and notes; stdout carries results).
 func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// "1 cluster", "2 clusters".
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 /// Formats a number with fixed decimals.

@@ -11,7 +11,8 @@ struct ProjectCommand: ParsableCommand {
         commandName: "project",
         abstract: "Assign people who were not clustered to a model's clusters, streaming in bounded memory.",
         discussion: """
-            Each person is cleaned with the model's dictionaries, embedded with its basis and assigned by a \
+            MODEL is the output folder of `kindred run` (its latest run is used), a run folder (OUTPUT/runs/KEY \
+            or OUTPUT/latest), or its model/ folder. Each person is cleaned with the model's dictionaries, embedded with its basis and assigned by a \
             k-NN vote among the model's labelled sample (--method vote) or to the nearest centroid \
             (--method centroid). Output CSV: id,cluster,confidence,second_cluster,reason, one row per record, in \
             input order; a person with nothing to compare gets cluster 'unassigned' and a reason. Bad records go \
@@ -19,11 +20,11 @@ struct ProjectCommand: ParsableCommand {
 
             Scale-out: --shard i/N takes the records whose stable hash mod N is i (or --shards N with the index \
             from JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID); OUTPUT is then a \
-            folder where each shard publishes part-i-of-N.csv and _SUCCESS-part-i-of-N, and the last shard to \
-            finish writes _SUCCESS. With INPUT and OUTPUT '-' it is a filter (Apache Spark: scripts/spark).
+            folder where each shard publishes part-IIIII-of-NNNNN.csv (five digits: part-00000-of-00002.csv) and \
+            _SUCCESS-part-IIIII-of-NNNNN, and the last shard to finish writes _SUCCESS. With INPUT and OUTPUT '-' it is a filter (Apache Spark: scripts/spark).
             """)
 
-    @Option(help: "Model folder (written by `kindred run` into OUTPUT/model).") var model: String
+    @Option(help: "Run output folder, run folder, or its model/ folder (written by `kindred run`).") var model: String
     @Argument(help: "People file: JSON Lines or CSV (by extension; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Output CSV, or - for stdout (a folder with --shard/--shards).") var output: String
     @Option(help: "vote (k-NN among the labelled sample) or centroid (nearest cluster centroid).") var method: String = "vote"
@@ -40,7 +41,7 @@ struct ProjectCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
     @Option(help: "Records per chunk (memory is bounded by it; never changes the output).") var chunkSize: Int = 16_384
     @Flag(help: "Keep raw values in quarantine records (default: identifiers redacted).") var showValues = false
-    @Flag(help: "Print one JSON summary object on stderr when done.") var json = false
+    @Flag(help: "Print one JSON summary object when done: on stdout, or on stderr when the CSV goes to stdout.") var json = false
 
     @OptionGroup var resources: ResourceOptions
 
@@ -69,11 +70,15 @@ struct ProjectCommand: ParsableCommand {
             request.threads = threads
             request.chunkSize = chunkSize
             request.showValues = showValues
-            let model = try ClusterModel.load(self.model)
+            let model = try ClusterModel.load(try ModelLocation.resolve(self.model, part: .clusters))
+            if !cleaned, ProjectStage.looksClean(path: input, format: request.format) {
+                throw KindredError.usage(
+                    "\(input) looks like `kindred clean` output (pseudonymous ids, raw and canonical values): add --cleaned, or its ids would be pseudonymised a second time")
+            }
             let pseudonymizer = cleaned ? nil : try key.pseudonymizer()
             let outcome = try ProjectStage.run(request, model: model, pseudonymizer: pseudonymizer)
             if json {
-                note(ProjectStage.summaryJSON(outcome))
+                if output == "-" { note(ProjectStage.summaryJSON(outcome)) } else { print(ProjectStage.summaryJSON(outcome)) }
             } else {
                 var parts = ["kindred project: \(outcome.read) read = \(outcome.assigned) assigned + \(outcome.unassigned) unassigned + \(outcome.quarantined) quarantined"]
                 if let s = outcome.shard { parts.append("shard \(s) (\(outcome.skippedOtherShards) records belong to other shards)") }

@@ -12,16 +12,18 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole job: clean → sample → graph → cluster → model → project everyone → diff → report.",
         discussion: """
-            Settings come from CONFIG (TOML; paths relative to it), then environment variables (KINDRED_SEED,
-            KINDRED_GRAPH_K, …: one per config key, KINDRED_SECTION_KEY), then flags; flags win.
-            Outputs go to OUTPUT/runs/KEY/ (KEY from --run-key; without it "auto-" and a hash of the settings and
-            the input), written to a staging folder and
-            published in one step with manifest.json last; OUTPUT/latest points at the newest good run and
-            OUTPUT/catalog.sqlite lists every run (`kindred runs`). The clustering warm-starts from the previous
-            good run and keeps its cluster ids (diff.json, moved.csv). One run per output folder at a time.
+            Settings come from CONFIG (a TOML file; paths relative to it), then environment variables \
+            (KINDRED_SEED, KINDRED_GRAPH_K, …: one per config key, KINDRED_SECTION_KEY), then flags; flags win. \
+            The people file is --input (or `input` in the config), never the positional argument.
+
+            Outputs go to OUTPUT/runs/KEY/ (KEY from --run-key; without it "auto-" and a hash of the settings \
+            and the input), written to a staging folder and published in one step with manifest.json last; \
+            OUTPUT/latest points at the newest good run and OUTPUT/catalog.sqlite lists every run (`kindred \
+            runs`). The clustering warm-starts from the previous good run and keeps its cluster ids (diff.json, \
+            moved.csv). One run per output folder at a time.
             """)
 
-    @Argument(help: "Config file (TOML).") var config: String?
+    @Argument(help: "Config file (TOML); the people file goes in --input.") var config: String?
     @Option(help: "People file (JSON Lines or CSV).") var input: String?
     @Option(help: "Output folder.") var output: String?
     @Option(help: "Occupation catalogue.") var catalog: String?
@@ -63,6 +65,7 @@ struct Run: ParsableCommand {
     private func body(environment: [String: String], format: RunLog.Format, log: RunLog) throws {
         do {
             var settings = try RunConfig.load(path: config, environment: environment)
+            for warning in settings.warnings { log.warning("deprecated_setting", warning) }
             if let input { settings.input = input }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
@@ -102,7 +105,7 @@ struct Run: ParsableCommand {
             if let keyFile = key.keyFile { settings.keyFile = keyFile }
             if key.demoKey { settings.demoKey = true }
             if settings.keyFile == nil && environment["KINDRED_KEY"] == nil && settings.demoKey {
-                log.warning("demo_key", "using the public demo key; pseudonyms are not private")
+                log.info("demo_key", "note: using the public demo key; pseudonyms are not private")
             }
             StopControl.installSignalHandlers()
             let outcome = try Job.run(settings, lockWait: wait, environment: environment, log: log)
@@ -125,7 +128,7 @@ struct Run: ParsableCommand {
                 ["clean", "read \(s.clean.read) = written \(s.clean.written) + quarantined \(s.clean.quarantined)" + (s.clean.reconciles ? " ✓" : " ✗")],
                 ["", "titles: \(s.clean.statistics.titlesExact) exact, \(s.clean.statistics.titlesFuzzy - s.clean.statistics.titlesLearned) fuzzy, \(s.clean.statistics.titlesLearned) joined to learned variants, \(s.clean.statistics.titlesUnmatched) left as typed; end dates inferred: \(s.clean.statistics.endDatesInferred)"],
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
-                ["cluster", "\(s.communities) communities, modularity \(fixed(s.modularity)), \(s.levels) levels, \(fixed(s.clusterSeconds, 2)) s"],
+                ["cluster", "\(plural(s.communities, "cluster")), modularity \(fixed(s.modularity)), \(plural(s.levels, "level")), \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
                 ["refresh", s.diff.map { d in
                     "from \(d.previousKey): \(fixed(100 * d.idsKept, 1))% of ids kept, \(d.moved.count) people moved, \(d.changes.born.count) born, \(d.changes.gone.count) gone, \(d.changes.split.count) split, \(d.changes.merged.count) merged"

@@ -1,24 +1,31 @@
 import ArgumentParser
 import Foundation
+import KindredClean
 import KindredCore
 import KindredPipeline
 import KindredSimilarity
 
-/// `kindred similar`: the nearest people to one person, and why.
+/// `kindred similar`: the nearest people to one person, who they are, and why.
 struct SimilarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "similar",
-        abstract: "The people most similar to one person under a model's metric, with each field's contribution.",
+        abstract: "The people most similar to one person under a model's metric, who they are, and each field's contribution.",
         discussion: """
-            MODEL is a folder written by `kindred graph --model`. ID is a pseudonymous id from the clean \\
-            file. Every other person is scored (exact). With --explain, each answer lists the share of \\
-            every field in its similarity and the shared skills and titles that drive it.
+            MODEL is the output folder of `kindred run` (its latest run is used), a run folder (OUTPUT/runs/KEY \
+            or OUTPUT/latest), or the similarity/ folder itself (also written by `kindred graph --model`). ID \
+            is a pseudonym from the clean file, or your own id when the run's key is given (--key-file, \
+            KINDRED_KEY or --demo-key). Every other person is scored (exact); a field the person has and \
+            another lacks counts as no match for that other person, not as a free pass. Each answer shows the \
+            person's current title, first skills and cluster; --explain adds every field's share and the \
+            shared skills and titles.
             """)
 
-    @Option(help: "Model folder (from `kindred graph --model`).") var model: String
-    @Argument(help: "The person's (pseudonymous) id.") var id: String
+    @Option(help: "Run output folder, run folder, or similarity/ folder.") var model: String
+    @Argument(help: "The person's pseudonymous id, or their own id with the run's key.") var id: String
     @Option(help: "How many people to list.") var top = 10
     @Flag(help: "Show every field's contribution and the shared skills and titles.") var explain = false
+    @Option(help: "File holding the run's pseudonymisation key, to look up your own id (else KINDRED_KEY).") var keyFile: String?
+    @Flag(help: "Look up your own id with the public demo key.") var demoKey = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
@@ -26,36 +33,25 @@ struct SimilarCommand: ParsableCommand {
 
     func run() throws {
         try guarded(resources) {
-            let answers = try SimilarQuery.run(model: model, id: id, top: top, threads: threads)
+            if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
+            let environment = ProcessInfo.processInfo.environment
+            var pseudonymizer: Pseudonymizer?
+            if keyFile != nil || demoKey || environment["KINDRED_KEY"] != nil {
+                pseudonymizer = try Pseudonymizer.resolve(keyFile: keyFile, environment: environment, allowDemoKey: demoKey)
+            }
+            let answer = try SimilarQuery.run(model: model, id: id, top: top, threads: threads, pseudonymizer: pseudonymizer)
             if json {
-                let items = answers.map { a -> String in
-                    var j = JSONText()
-                    j.add("id", a.id)
-                    j.add("similarity", a.similarity, digits: 4)
-                    if explain {
-                        let fields = a.explanation.fields.map { f -> String in
-                            var x = JSONText()
-                            x.add("field", f.field.rawValue)
-                            x.add("similarity", f.similarity, digits: 4)
-                            x.add("share", f.share, digits: 4)
-                            x.add("contribution", f.contribution, digits: 4)
-                            return x.text
-                        }
-                        j.add("fields", raw: "[" + fields.joined(separator: ",") + "]")
-                        j.add("shared_skills", raw: JSONText.array(a.explanation.sharedSkills.map(\.feature)))
-                        j.add("shared_titles", raw: JSONText.array(a.explanation.sharedTitles.map(\.feature)))
-                    }
-                    return j.text
-                }
-                print("{\"neighbors\":[" + items.joined(separator: ",") + "]}")
+                print(Self.json(answer, explain: explain))
                 return
             }
-            for (rank, a) in answers.enumerated() {
-                print("\(rank + 1). \(a.id)  similarity \(fixed(a.similarity, 3))")
+            print("query: \(answer.query.id)\(answer.queryWasRaw ? " (your id, through the key)" : "")  \(Self.describe(answer.query.summary))")
+            if answer.neighbors.isEmpty { print("no one shares anything with this person") }
+            for (rank, a) in answer.neighbors.enumerated() {
+                print("\(rank + 1). \(a.id)  similarity \(fixed(a.similarity, 3))  \(Self.describe(a.summary))")
                 guard explain else { continue }
                 let parts = a.explanation.fields.map { f in
                     f.share > 0 ? "\(f.field.rawValue) \(fixed(f.contribution, 3)) (s = \(fixed(f.similarity, 2)), share \(fixed(f.share, 2)))"
-                        : "\(f.field.rawValue) – (missing for one of the two)"
+                        : "\(f.field.rawValue) – (the query has none)"
                 }
                 print("     " + parts.joined(separator: "; "))
                 let skills = a.explanation.sharedSkills.prefix(5).map { "\($0.feature) \(fixed($0.contribution, 3))" }
@@ -64,5 +60,40 @@ struct SimilarCommand: ParsableCommand {
                 if !titles.isEmpty { print("     shared titles: " + titles.joined(separator: ", ")) }
             }
         }
+    }
+
+    /// "title · skills: a, b, c · cluster 7 · compliance officer".
+    static func describe(_ s: PersonSummary) -> String {
+        var parts = [s.title ?? "(no title)"]
+        parts.append(s.skills.isEmpty ? "no skills" : "skills: " + s.skills.joined(separator: ", "))
+        if let cluster = s.cluster { parts.append("cluster " + cluster) }
+        return parts.joined(separator: " · ")
+    }
+
+    static func json(_ answer: SimilarAnswer, explain: Bool) -> String {
+        func person(_ a: SimilarPerson, withScore: Bool) -> String {
+            var j = JSONText()
+            j.add("id", a.id)
+            if withScore { j.add("similarity", a.similarity, digits: 4) }
+            if let title = a.summary.title { j.add("title", title) }
+            j.add("skills", raw: JSONText.array(a.summary.skills))
+            if let cluster = a.summary.cluster { j.add("cluster", cluster) }
+            if explain && withScore {
+                let fields = a.explanation.fields.map { f -> String in
+                    var x = JSONText()
+                    x.add("field", f.field.rawValue)
+                    x.add("similarity", f.similarity, digits: 4)
+                    x.add("share", f.share, digits: 4)
+                    x.add("contribution", f.contribution, digits: 4)
+                    return x.text
+                }
+                j.add("fields", raw: "[" + fields.joined(separator: ",") + "]")
+                j.add("shared_skills", raw: JSONText.array(a.explanation.sharedSkills.map(\.feature)))
+                j.add("shared_titles", raw: JSONText.array(a.explanation.sharedTitles.map(\.feature)))
+            }
+            return j.text
+        }
+        return "{\"query\":" + person(answer.query, withScore: false) + ",\"neighbors\":["
+            + answer.neighbors.map { person($0, withScore: true) }.joined(separator: ",") + "]}"
     }
 }

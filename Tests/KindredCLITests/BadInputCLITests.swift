@@ -6,11 +6,11 @@ import Testing
 struct BadInputCLITests {
     func folder() throws -> URL { try CLI.temporaryFolder() }
 
-    @Test("a file that does not exist: exit 1, the path named")
+    @Test("a file that does not exist: exit 65 (bad input, not retryable), saying so and naming the path")
     func missingFile() throws {
         let r = try CLI.run(["clean", "/nonexistent/people.jsonl", "--output", "/tmp/x.jsonl", "--demo-key"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("/nonexistent/people.jsonl"))
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("/nonexistent/people.jsonl") && r.stderr.contains("no such file"))
     }
 
     @Test("clean refuses to run without a key")

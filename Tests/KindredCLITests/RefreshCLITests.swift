@@ -415,9 +415,9 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         #expect(r.stderr.contains("kindred: clean: read"))
         // A failure in JSON mode is a JSON line too, with the exit code.
         r = try CLI.run(["run", "--input", dir.appendingPathComponent("missing.jsonl").path, "--output", dir.appendingPathComponent("m").path, "--demo-key", "--log-format", "json"])
-        #expect(r.status == 1)
+        #expect(r.status == 65)
         let last = try CLI.json(String(r.stderr.split(separator: "\n").last ?? ""))
-        #expect(last["level"] as? String == "error" && last["exit_code"] as? Int == 1)
+        #expect(last["level"] as? String == "error" && last["exit_code"] as? Int == 65)
     }
 
     @Test("on a terminal: a progress bar and colour; NO_COLOR keeps the bar and drops the colour",
@@ -432,10 +432,11 @@ private func runs(_ output: String) throws -> [[String: Any]] {
             #expect(r.status == 0, "\(r.stdout)")
             return r.stdout
         }
-        let plain = try underTerminal([:], "a")
+        // A deprecated setting (here from the environment) gives a warning to colour.
+        let plain = try underTerminal(["KINDRED_GRAPH_SKILLS_WEIGHT": "2"], "a")
         #expect(plain.contains("] 1/7  graph") && plain.contains("\u{1B}[2K"))
         #expect(plain.contains("\u{1B}[33mkindred: warning:"))
-        let noColor = try underTerminal(["NO_COLOR": "1"], "b")
+        let noColor = try underTerminal(["NO_COLOR": "1", "KINDRED_GRAPH_SKILLS_WEIGHT": "2"], "b")
         #expect(noColor.contains("] 1/7  graph"))
         #expect(!noColor.contains("\u{1B}[33m") && !noColor.contains("\u{1B}[0m"))
     }

@@ -123,14 +123,14 @@ struct EdgeListFormatTests {
         #expect(crlf.totalWeight == 3)
     }
 
-    @Test("a missing file is an .io error naming the path")
+    @Test("a missing file is bad input (no such file) naming the path")
     func missingFile() {
         let path = "/nonexistent-kindred-folder/graph.edges"
         let error = #expect(throws: KindredError.self) { _ = try EdgeListFormat.read(path: path) }
-        #expect(error?.code == .io)
+        #expect(error?.code == .badInput && error?.message == "no such file")
         #expect(error?.file == path)
         let viaLoader = #expect(throws: KindredError.self) { _ = try GraphLoader.load(path: path) }
-        #expect(viaLoader?.code == .io)
+        #expect(viaLoader?.code == .badInput)
         #expect(viaLoader?.file == path)
     }
 

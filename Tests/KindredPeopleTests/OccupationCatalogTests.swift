@@ -80,11 +80,11 @@ struct OccupationCatalogTests {
         try OccupationCatalogTests.checkONet(catalog)
     }
 
-    @Test("a catalogue path that does not exist is an I/O error naming it")
+    @Test("a catalogue path that does not exist is bad input naming it (exit 65: retrying will not help)")
     func missingCatalogue() {
         let path = "/nonexistent-\(UUID().uuidString)/occupations.json"
         let error = #expect(throws: KindredError.self) { _ = try OccupationCatalog.load(path: path) }
-        #expect(error?.code == .io)
+        #expect(error?.code == .badInput)
         #expect(error?.file == path)
     }
 

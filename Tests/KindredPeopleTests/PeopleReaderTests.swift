@@ -103,21 +103,22 @@ struct PeopleReaderTests {
         #expect(result.recordsRead == 2)
     }
 
-    @Test("a file that does not exist is an I/O error naming the path")
+    @Test("a file that does not exist is bad input saying so and naming the path")
     func missingFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kindred-missing-\(UUID().uuidString).jsonl").path
         let error = #expect(throws: KindredError.self) { _ = try PeopleReader(path: path) }
-        #expect(error?.code == .io)
+        #expect(error?.code == .badInput)
+        #expect(error?.message == "no such file")
         #expect(error?.file == path)
         #expect(error?.description.contains(path) == true)
     }
 
-    @Test("a folder instead of a file is an I/O error naming the path")
+    @Test("a folder instead of a file is bad input naming the path")
     func folderInsteadOfFile() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let error = #expect(throws: KindredError.self) { _ = try PeopleReader(path: folder.path) }
-        #expect(error?.code == .io)
+        #expect(error?.code == .badInput)
         #expect(error?.file == folder.path)
     }
 

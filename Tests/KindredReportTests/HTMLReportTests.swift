@@ -33,6 +33,17 @@ struct HTMLReportTests {
         #expect(html.components(separatedBy: "<circle").count - 1 == 1)
     }
 
+    @Test("the largest moves name each cluster by its top title; a gone cluster by its id, unassigned as such")
+    func movesNamed() {
+        var d = sample()
+        d.changes = .init(
+            previousKey: "2026-11-01", idsKept: 0.9, ari: 0.8, inBoth: 8, joined: 1, left: 0, moved: 3, movedRecordChanged: 1, born: [7], gone: [9],
+            split: [], merged: [], flows: [(4, 7, 2), (9, nil, 1)])
+        let html = HTMLReport.render(d)
+        #expect(html.contains("<td>4 · &lt;script&gt;alert(1)&lt;/script&gt;</td><td>7 · Paramedic</td>"), "\(html)")
+        #expect(html.contains("<td>9</td><td>unassigned</td>"))
+    }
+
     @Test("a run that does not reconcile says so")
     func notReconciled() {
         var d = sample()
