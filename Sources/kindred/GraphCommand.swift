@@ -89,7 +89,7 @@ struct Cluster: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find communities (Leiden or Louvain, modularity with resolution γ) in a .kgraph file or an edge list.",
         discussion: """
-            Parallel and deterministic: the same graph, options and seed give the same partition at any
+            Parallel and deterministic: the same graph, options and seed give the same partition at any \
             --threads. Leiden (the default) guarantees connected communities.
             """)
 

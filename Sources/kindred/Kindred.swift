@@ -23,13 +23,14 @@ struct Kindred: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "kindred",
-        abstract: "Cluster people by similarity: clean records, build a k-NN graph, find communities.",
+        abstract: "Cluster people by similarity: clean records, build a k-NN graph, find clusters.",
         discussion: """
-            Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`; `project` assigns
-            new people to a model's clusters.
-            Exit codes: 0 ok, 1 failure (also stopped by SIGTERM or --max-runtime), 2 usage or config
-            error, 3 quarantined records under --strict, 4 the memory limit (--max-memory) would be or was
-            passed (the message says what to change), 65 bad input data (retrying will not help), 75 another
+            Stages: synth → clean → graph → cluster → evaluate, or all at once with `run`; `project` assigns \
+            new people to a model's clusters; `ids` writes your private id → pseudonym map.
+
+            Exit codes: 0 ok, 1 failure (also stopped by SIGTERM or --max-runtime), 2 usage or config \
+            error, 3 quarantined records under --strict, 4 the memory limit (--max-memory) would be or was \
+            passed (the message says what to change), 65 bad input data (retrying will not help), 75 another \
             run holds the output folder's lock (retry later).
             """,
         version: KindredVersion.string,
