@@ -127,9 +127,12 @@ struct Run: ParsableCommand {
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(s.communities) communities, modularity \(fixed(s.modularity)), \(s.levels) levels, \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
+                ["run", outcome.attemptKind == .first && outcome.previousGood == nil ? "first run in this folder (no previous run)" : outcome.description],
                 ["refresh", s.diff.map { d in
                     "from \(d.previousKey): \(fixed(100 * d.idsKept, 1))% of ids kept, \(d.moved.count) people moved, \(d.changes.born.count) born, \(d.changes.gone.count) gone, \(d.changes.split.count) split, \(d.changes.merged.count) merged"
-                } ?? "first run in this folder (no previous run)"],
+                } ?? (outcome.previousGood == nil && outcome.attemptKind == .first ? "nothing to refresh from"
+                    : outcome.attemptKind == .first ? "not refreshed from an earlier run (--previous none)"
+                    : "not refreshed from an earlier run, as the key's first good attempt was not (same outputs)")],
             ] + (s.evaluation.map { e in
                 [["evaluate", "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari)) against \(e.truthLabels) true labels (\(e.matched) people scored)"]]
             } ?? []), maxWidth: 110))
@@ -180,6 +183,8 @@ struct RunsCommand: ParsableCommand {
                     var j = JSONText()
                     j.add("id", Int(r.id))
                     j.add("key", r.key)
+                    j.add("attempt", r.attempt)
+                    j.add("attempt_kind", r.attemptKind.rawValue)
                     j.add("status", r.status.rawValue)
                     j.add("config_sha256", r.configHash)
                     j.add("input_sha256", r.inputFingerprint)
@@ -204,12 +209,12 @@ struct RunsCommand: ParsableCommand {
                 return
             }
             let rows = records.map { r -> [String] in
-                [String(r.id), r.key, r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
+                [String(r.id), r.key, r.attemptKind == .first ? String(r.attempt) : "\(r.attempt) \(r.attemptKind.rawValue)", r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
                  r.clusters.map(String.init) ?? "", r.modularity.map { fixed($0, 4) } ?? "", r.idsKept.map { fixed(100 * $0, 1) + "%" } ?? "",
                  r.moved.map(String.init) ?? "", r.previousKey ?? "", r.status == .succeeded ? "" : (r.error ?? "")]
             }
             print(TextTable.render(
-                headers: ["#", "key", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
+                headers: ["#", "key", "attempt", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
                 rows: rows, maxWidth: 60))
         }
     }
