@@ -26,7 +26,9 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder.") var output: String?
     @Option(help: "Occupation catalogue.") var catalog: String?
     @Option(help: "Ground truth (CSV node,label) with raw ids, to evaluate the clusters.") var truth: String?
+    @Option(help: "Truth column to use (by header name; default the second column). Config `truth_column`, KINDRED_TRUTH_COLUMN.") var truthColumn: String?
     @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output. Config `threads`, KINDRED_THREADS.") var threads: Int?
     @Option(help: "Neighbours per person.") var k: Int?
     @Option(help: "Minimum cosine similarity for an edge.") var minSimilarity: Float?
     @Option(help: "Louvain resolution γ.") var resolution: Double?
@@ -67,7 +69,15 @@ struct Run: ParsableCommand {
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
             if let truth { settings.truth = truth }
+            if let truthColumn {
+                guard !truthColumn.isEmpty else { throw KindredError.usage("--truth-column must name a column") }
+                settings.truthColumn = truthColumn
+            }
             if let seed { settings.seed = seed }
+            if let threads {
+                guard threads >= 1 else { throw KindredError.usage("--threads must be at least 1") }
+                settings.threads = threads
+            }
             if let k { settings.k = k }
             if let minSimilarity { settings.minimumSimilarity = minSimilarity }
             if let resolution { settings.resolution = resolution }

@@ -19,7 +19,7 @@ struct SimilarCommand: ParsableCommand {
     @Argument(help: "The person's (pseudonymous) id.") var id: String
     @Option(help: "How many people to list.") var top = 10
     @Flag(help: "Show every field's contribution and the shared skills and titles.") var explain = false
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included).") var threads: Int?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     @OptionGroup var resources: ResourceOptions
