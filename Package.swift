@@ -94,6 +94,7 @@ let package = Package(
             name: "KindredPeopleTests",
             dependencies: ["KindredPeople", "KindredCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "KindredCoreTests", dependencies: ["KindredCore"]),
         .testTarget(name: "KindredCleanTests", dependencies: ["KindredClean", "KindredPeople", "KindredCore"]),
         .testTarget(
             name: "KindredSimilarityTests",

@@ -21,6 +21,9 @@ public struct LouvainOptions: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Worker threads; nil uses every core. Never changes the result.
     public var threads: Int?
+    /// Where to count vertex visits of the move phases (added once per level, by the coordinating
+    /// thread); nil: not counted. Never changes the result.
+    public var progress: ProgressCounter?
     /// The most levels (move phase + aggregation) to run, ≥ 1 (default 50; real graphs need < 10).
     public var maxLevels: Int = 50
     /// The most local-moving passes over all vertices within one level, ≥ 1 (default 100).
@@ -214,6 +217,7 @@ public enum Louvain {
                     level, classes: classes, seed: options.seed, levelIndex: levelIndex, initial: initial, fixed: fixed, twoM: twoM, resolution: options.resolution,
                     maxPasses: max(1, options.maxPassesPerLevel), tolerance: tolerance, runner: runner)
                 clock.lap("moving")
+                options.progress?.add(level.vertexCount * max(1, moved.passes))
                 tolerance = max(tolerance / max(options.toleranceDrop, 1), options.minimumGain)
                 let (assignment, count) = compactLabels(moved.community)
                 levelCommunity = assignment

@@ -142,7 +142,8 @@ public enum MemoryBudget {
         timer = source
     }
 
-    private static func readSmallFile(_ path: String) -> String? {
+    /// The first 255 bytes of a small kernel file (`/proc`, `/sys`), or nil when it cannot be read.
+    static func readSmallFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

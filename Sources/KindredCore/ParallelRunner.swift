@@ -17,14 +17,13 @@ public struct ParallelRunner: Sendable {
         workers = max(1, threads ?? ParallelRunner.defaultThreads)
     }
 
-    /// The number of cores Dispatch would use.
-    public static var defaultThreads: Int {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }
+    /// The default worker count: the CPUs this process may really use — the smallest of the online
+    /// cores, its affinity mask (`sched_getaffinity`) and the container's CPU quota (cgroup v2
+    /// `cpu.max`, v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`), rounded up, at least 1. Read once.
+    /// See `CPUQuota`. OpenBLAS is kept at one thread apart from this (`BLAS.useSingleThread`).
+    public static var defaultThreads: Int { cachedDefault }
+
+    private static let cachedDefault = CPUQuota.available()
 
     /// Calls `body(item, worker)` for every item in `0..<items`.
     public func forEach(items: Int, _ body: (_ item: Int, _ worker: Int) -> Void) {

@@ -34,6 +34,9 @@ public struct CleanRequest: Sendable {
     /// Draw a seeded reservoir sample of this many clean people (their JSON lines) while writing.
     public var sampleSize = 0
     public var sampleSeed: UInt64 = 1
+    /// Where to count records read (phases `reading titles`, `mapping titles`, `cleaning`; the last
+    /// with a total when the learning pass counted the records). Never changes the output.
+    public var progress: ProgressCounter?
 
     public init(input: String, format: PeopleFormat? = nil, output: String, quarantine: String? = nil, catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
         self.input = input
@@ -242,10 +245,15 @@ public enum CleanStage {
         // spellings left alone are clustered and each cluster's members map to its most frequent one.
         var clusters: [VariantClusterer.Cluster] = []
         var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
+        var recordsInFile: Int?
         if let first = firstPass {
             var counts: [String: Int] = [:]
             var order: [String] = []
+            var items = 0
+            request.progress?.start(phase: "reading titles")
             while let item = try first.next() {
+                items += 1
+                if items & 4095 == 0 { request.progress?.set(done: items) }
                 guard case .person(let person, _) = item else { continue }
                 for value in PersonCleaner.maskedValues(of: person).titles where overrides.match(value) == nil {
                     if counts[value] != nil {
@@ -257,10 +265,14 @@ public enum CleanStage {
                 }
             }
             first.close()
+            recordsInFile = first.recordsRead
+            request.progress?.set(done: items)
+            request.progress?.start(phase: "mapping titles", total: order.count)
             let t0 = Date()
-            let matches = matchers.matchTitles(order, runner: runner)
+            let matches = matchers.matchTitles(order, runner: runner, progress: request.progress)
             matchSeconds += Date().timeIntervalSince(t0)
             distinctTitles += order.count
+            request.progress?.start(phase: "learning title variants")
             var leftAlone: [(String, Int)] = []
             for (value, match) in zip(order, matches) {
                 titleCache[value] = match
@@ -282,11 +294,16 @@ public enum CleanStage {
             }
         }
 
+        request.progress?.start(phase: "cleaning", total: recordsInFile)
         while let item = try reader.next() {
             chunk.append(item)
-            if chunk.count >= request.chunkSize { try flush() }
+            if chunk.count >= request.chunkSize {
+                try flush()
+                request.progress?.set(done: reader.recordsRead)
+            }
         }
         if !chunk.isEmpty { try flush() }
+        request.progress?.set(done: reader.recordsRead)
         if reader.recordsRead == 0 {
             output.abandon()
             throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
@@ -333,10 +350,15 @@ final class MatcherPool: @unchecked Sendable {
     }
 
     /// Maps values in parallel; results in the values' order. Each worker only touches its own matcher.
-    func matchTitles(_ values: [String], runner: ParallelRunner) -> [CanonicalMatch] { match(values, &titles, runner) }
-    func matchSkills(_ values: [String], runner: ParallelRunner) -> [CanonicalMatch] { match(values, &skills, runner) }
+    /// `progress`, when given, counts values mapped (once per block of 64).
+    func matchTitles(_ values: [String], runner: ParallelRunner, progress: ProgressCounter? = nil) -> [CanonicalMatch] {
+        match(values, &titles, runner, progress)
+    }
+    func matchSkills(_ values: [String], runner: ParallelRunner) -> [CanonicalMatch] { match(values, &skills, runner, nil) }
 
-    private func match(_ values: [String], _ matchers: inout [CanonicalDictionary.Matcher], _ runner: ParallelRunner) -> [CanonicalMatch] {
+    private func match(
+        _ values: [String], _ matchers: inout [CanonicalDictionary.Matcher], _ runner: ParallelRunner, _ progress: ProgressCounter?
+    ) -> [CanonicalMatch] {
         guard !values.isEmpty else { return [] }
         let placeholder = CanonicalMatch(canonical: "", occupation: nil, seniority: nil, confidence: 0, method: .none)
         var out = [CanonicalMatch](repeating: placeholder, count: values.count)
@@ -350,6 +372,7 @@ final class MatcherPool: @unchecked Sendable {
                     for i in (item * block)..<min(values.count, (item + 1) * block) {
                         results[i] = matchers[worker].match(values[i])
                     }
+                    progress?.add(min(values.count, (item + 1) * block) - item * block)
                 }
             }
         }

@@ -12,6 +12,8 @@ public struct EvaluateRequest: Sendable {
     public var graph: String?
     /// When set, truth ids are raw ids and are pseudonymised with this key to meet clean ids.
     public var pseudonymizer: Pseudonymizer?
+    /// Worker threads for the modularity (nil: all usable CPUs); never changes the result.
+    public var threads: Int?
 
     public init(clusters: String, truth: String) {
         self.clusters = clusters
@@ -99,7 +101,7 @@ public enum EvaluateStage {
                 }
                 membership[v] = labelOf[label]!
             }
-            evaluation.modularity = Modularity.compute(graph, membership: membership)
+            evaluation.modularity = Modularity.compute(graph, membership: membership, threads: request.threads)
             var truthOf: [String: String] = [:]
             for pair in truth { truthOf[pair.node] = pair.label }
             let truthLabel = graph.ids.map { truthOf[$0] }

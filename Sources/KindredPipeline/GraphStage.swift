@@ -29,6 +29,9 @@ public struct GraphRequest: Sendable {
     public var threads: Int?
     /// Also write a similarity model folder here (for `kindred similar`).
     public var model: String?
+    /// Where to count people done (phases `fitting the metric`, `searching neighbours` for the sparse
+    /// method, `re-ranking`). Never changes the graph.
+    public var progress: ProgressCounter?
 
     public init(input: String, output: String) {
         self.input = input
@@ -92,6 +95,7 @@ public enum GraphStage {
         guard request.candidateFactor >= 1 else { throw KindredError.usage("--candidates must be at least 1") }
         guard request.dimensions >= 1 else { throw KindredError.usage("--dimensions must be at least 1") }
         if let problem = request.weights.problem() { throw KindredError.usage("metric weight \(problem.field): \(problem.message)") }
+        request.progress?.start(phase: "fitting the metric")
         let (metric, profiles) = PeopleMetric.fit(people, weights: request.weights, threads: request.threads)
         let vectors = metric.vectors(profiles)
         let candidates = request.k * request.candidateFactor
@@ -104,7 +108,8 @@ public enum GraphStage {
         let table: NeighborTable
         switch request.method {
         case .sparse:
-            table = SparseKNN.neighbors(of: vectors, k: candidates, minimumSimilarity: 0, threads: request.threads)
+            request.progress?.start(phase: "searching neighbours", total: people.count)
+            table = SparseKNN.neighbors(of: vectors, k: candidates, minimumSimilarity: 0, threads: request.threads, progress: request.progress)
         case .dense:
             let lsa = LSAModel.fit(vectors, dimensions: request.dimensions, seed: request.seed, threads: request.threads)
             let embedding = lsa.embed(vectors, threads: request.threads)
@@ -116,9 +121,10 @@ public enum GraphStage {
             options.seed = request.seed
             table = ApproximateKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, options: options, threads: request.threads)
         }
+        request.progress?.start(phase: "re-ranking", total: people.count)
         let ranked = MetricRerank.rerank(
             table, profiles: profiles, metric: metric, k: request.k, minimumSimilarity: request.minimumSimilarity,
-            denseText: request.method != .sparse, threads: request.threads)
+            denseText: request.method != .sparse, threads: request.threads, progress: request.progress)
         let d = ContinuousClock.now - started
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         let graph = KNNGraphBuilder.graph(from: ranked, ids: people.map(\.id), symmetrization: request.symmetrization)

@@ -16,6 +16,24 @@ public struct JobOutcome: Sendable {
     public var abandoned: [String]
     /// `--strict` and records were quarantined: published, but the exit status is 3.
     public var partial = false
+    /// This attempt's number for its key (1: the key's first row in the catalog) and what it was.
+    public var attempt = 1
+    public var attemptKind = RunCatalog.AttemptKind.first
+    /// The newest good run before this one (by completion, any key): where `latest` pointed when it started.
+    public var previousGood: String?
+
+    /// One line on what this run was: `first run of key K`, `re-run of run K (attempt 2); previous good
+    /// run: P`, or `retry of run K (attempt 2; no earlier attempt succeeded)`, and what it refreshed from.
+    public var description: String {
+        var text: String
+        switch attemptKind {
+        case .first: text = "first run of key \(key)"
+        case .rerun: text = "re-run of run \(key) (attempt \(attempt))"
+        case .retry: text = "retry of run \(key) (attempt \(attempt); no earlier attempt succeeded)"
+        }
+        text += "; previous good run: " + (previousGood ?? "none")
+        return text
+    }
 }
 
 /// `kindred run` as a scheduled batch job: one lock per output folder, the run catalog, the previous
@@ -26,7 +44,7 @@ public struct JobOutcome: Sendable {
 /// OUTPUT/.lock              flock, held for the whole job
 /// OUTPUT/catalog.sqlite     every run: key, config hash, input fingerprint, status, timings, counts, clusters
 /// OUTPUT/runs/KEY/          a finished run (manifest.json last)
-/// OUTPUT/latest -> runs/KEY the run of the newest key with a good run
+/// OUTPUT/latest -> runs/KEY the newest good run (by completion)
 /// ```
 ///
 /// Without `--run-key` the key is `auto-` and 12 hex digits of SHA-256(config hash, input SHA-256):
@@ -67,6 +85,10 @@ public enum Job {
         settings.runKey = key
         let final = RunFolder.folder(output, key: key)
         let id = try catalog.begin(key: key, configHash: configHash, inputFingerprint: fingerprint, previousKey: nil, folder: final)
+        let row = try catalog.record(id: id)
+        let attempt = row?.attempt ?? 1
+        let attemptKind = row?.attemptKind ?? .first
+        let previousGood = try catalog.newestSucceeded(before: id)?.key
         let staging = RunFolder.staging(output, key: key)
         var previous: PreviousRun?
         var summary: RunSummary
@@ -79,8 +101,15 @@ public enum Job {
                     .usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none",
                     file: previous.folder)
             }
-            log.info("run_started", "run \(key) → \(final)" + (previous.map { ", refreshing from \($0.key)" } ?? ", no previous run"),
-                     [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? ""))])
+            let what: String
+            switch attemptKind {
+            case .first: what = ""
+            case .rerun: what = ", re-run of run \(key) (attempt \(attempt)), previous good run \(previousGood ?? "none")"
+            case .retry: what = ", retry of run \(key) (attempt \(attempt)), previous good run \(previousGood ?? "none")"
+            }
+            log.info("run_started", "run \(key) → \(final)" + what + (previous.map { ", refreshing from \($0.key)" } ?? ", not refreshed from an earlier run"),
+                     [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? "")),
+                      ("attempt", .int(attempt)), ("attempt_kind", .string(attemptKind.rawValue)), ("previous_good_run", .string(previousGood ?? ""))])
             try? FileManager.default.removeItem(atPath: staging)
             try makeFolder(staging)
             summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash,
@@ -134,7 +163,9 @@ public enum Job {
             log.warning("latest_not_updated", "the run is published but `latest` was not updated: \(error.description)")
         }
         log.info("run_succeeded", "run \(key) published in \(String(format: "%.1f", seconds)) s", [("run_key", .string(key)), ("seconds", .double(seconds))])
-        return JobOutcome(summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned, partial: partial)
+        return JobOutcome(
+            summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned, partial: partial, attempt: attempt,
+            attemptKind: attemptKind, previousGood: previousGood)
     }
 
     /// The run to refresh from: `none`; a run folder; a run key in the catalog; or `auto`: for a key

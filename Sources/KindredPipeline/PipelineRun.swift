@@ -93,17 +93,22 @@ public enum PipelineRun {
         var cleanRequest = CleanRequest(
             input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog,
             pseudonymizer: pseudonymizer)
+        cleanRequest.threads = config.threads
+        cleanRequest.progress = log.track("clean", unit: "records")
         cleanRequest.report = path("clean_report.json")
         cleanRequest.sampleSize = config.sampleSize
         cleanRequest.sampleSeed = config.seed
         cleanRequest.showValues = config.showValues
         cleanRequest.dates.asOf = config.effectiveAsOf(runKey: runKey)
         let clean = try CleanStage.run(cleanRequest)
+        if let progress = cleanRequest.progress { log.endTracking(progress) }
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
              [("read", .int(clean.read)), ("written", .int(clean.written)), ("quarantined", .int(clean.quarantined))])
 
         try stage("graph")
         var graphRequest = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
+        graphRequest.threads = config.threads
+        graphRequest.progress = log.track("graph", unit: "people")
         graphRequest.k = config.k
         graphRequest.minimumSimilarity = config.minimumSimilarity
         graphRequest.symmetrization = config.symmetrization
@@ -119,6 +124,7 @@ public enum PipelineRun {
         if people.isEmpty { throw KindredError.badInput("no clean people to cluster (every record was quarantined)", file: input, line: nil) }
         let graphStarted = Date()
         let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
+        if let progress = graphRequest.progress { log.endTracking(progress) }
         try KGraphFormat.write(graph, to: graphRequest.output, kind: .peopleSimilarity)
         try SimilarityModel.write(to: path("similarity"), request: graphRequest, input: graphRequest.input, recordAs: "../clean.jsonl")
         let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
@@ -133,6 +139,10 @@ public enum PipelineRun {
         var options = LouvainOptions()
         options.resolution = config.resolution
         options.seed = config.seed
+        options.threads = config.threads
+        let clusterProgress = log.track("cluster", unit: "vertex visits")
+        clusterProgress.start(phase: "moving vertices")
+        options.progress = clusterProgress
         var warm = 0
         if let previous {
             // Warm start: each sample person starts in their previous cluster (new people alone).
@@ -147,6 +157,7 @@ public enum PipelineRun {
         }
         let clusterStarted = Date()
         let result = try ClusterStage.cluster(graph, options: options)
+        log.endTracking(clusterProgress)
         let clusterSeconds = Date().timeIntervalSince(clusterStarted)
         // Stable ids: match the new communities to the previous run's clusters over the sample.
         var matches: [ClusterMatching.Match] = []
@@ -189,11 +200,11 @@ public enum PipelineRun {
         let (model, embedding) = ModelStage.build(
             people: people, membership: membership, parameters: parameters, profiles: profiles, modularity: result.modularity,
             catalog: catalog, learnedTitles: clean.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer,
-            inputSHA256: inputSHA256, inputRecords: clean.read)
+            inputSHA256: inputSHA256, inputRecords: clean.read, threads: config.threads)
         try model.write(to: path("model"))
         let selfAgreement = ModelStage.selfAgreement(
             people: people, membership: membership, model: model, method: config.projectionMethod, k: config.projectionK,
-            probes: config.probes)
+            probes: config.probes, threads: config.threads)
         done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
 
         try stage("project")
@@ -203,10 +214,15 @@ public enum PipelineRun {
         projectRequest.method = config.projectionMethod
         projectRequest.k = config.projectionK
         projectRequest.probes = config.probes
+        projectRequest.threads = config.threads
+        let projectProgress = log.track("project", unit: "records")
+        projectProgress.start(phase: "projecting", total: clean.written)
+        projectRequest.progress = projectProgress
         var known: [String: Int32] = [:]
         for (v, id) in graph.ids.enumerated() { known[id] = Int32(bitPattern: membership[v]) }
         projectRequest.known = known
         let projection = try ProjectStage.run(projectRequest, model: model, pseudonymizer: nil)
+        log.endTracking(projectProgress)
         done("project", "\(projection.assigned) assigned, \(projection.unassigned) unassigned",
              [("assigned", .int(projection.assigned)), ("unassigned", .int(projection.unassigned))])
 
@@ -232,6 +248,7 @@ public enum PipelineRun {
             var other = LouvainOptions()
             other.resolution = config.resolution
             other.seed = config.seed &+ UInt64(offset + 1)
+            other.threads = config.threads
             let again = try ClusterStage.cluster(graph, options: other)
             stability.append((other.seed, PartitionComparison.adjustedRandIndex(result.membership, again.membership)))
         }

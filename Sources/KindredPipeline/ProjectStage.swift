@@ -18,6 +18,9 @@ public struct ProjectRequest: Sendable {
     public var k = 15
     public var probes = 2
     public var threads: Int?
+    /// Where to count records done (added once per block by the worker; the caller starts the phase with its total).
+    /// Never changes the output.
+    public var progress: ProgressCounter?
     /// Records read per chunk (bounded memory); output order is input order whatever the chunking.
     public var chunkSize = 16_384
     /// Records per parallel work item (nil: 256 for centroid, 2048 for vote, whose sgemm tiles then
@@ -196,6 +199,7 @@ public enum ProjectStage {
                         }
                     }
                     let assignments = projector.assign(people[...], scratch: scratches[worker])
+                    request.progress?.add(range.count)
                     for (j, i) in slots.enumerated() {
                         let id = people[j].id
                         if let label = known?[id] {

@@ -6,16 +6,32 @@ import KindredCore
 /// every run's key, config hash, input fingerprint, status, timings, counts, modularity, and its
 /// cluster ids and sizes. A run stuck in `running` (its process died) is marked `abandoned` by the
 /// next run, which holds the folder's lock and so knows no other run is alive.
+///
+/// Every attempt has its own row, numbered per key (`attempt`, 1 for the key's first row) and marked
+/// `first`, `retry` (the key had rows, none of them good) or `re-run` (the key already had a good run).
 public final class RunCatalog {
     /// A run's state.
     public enum Status: String, Sendable, CaseIterable {
         case running, succeeded, failed, abandoned
     }
 
+    /// What an attempt was to the attempts of its key before it.
+    public enum AttemptKind: String, Sendable, CaseIterable {
+        /// The key's first row.
+        case first
+        /// The key had rows before, none of them succeeded (failed, abandoned or still marked running).
+        case retry
+        /// The key had already succeeded: the same key run again.
+        case rerun = "re-run"
+    }
+
     /// One catalog row.
     public struct Record: Sendable, Equatable {
         public var id: Int64
         public var key: String
+        /// 1 for the key's first row, then 2, 3, … in the order the attempts started.
+        public var attempt: Int
+        public var attemptKind: AttemptKind
         public var status: Status
         public var configHash: String
         public var inputFingerprint: String
@@ -101,6 +117,17 @@ public final class RunCatalog {
                     );
                     """)
             }
+            migrator.registerMigration("v2-attempts") { db in
+                try db.execute(sql: """
+                    ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE runs ADD COLUMN attempt_kind TEXT NOT NULL DEFAULT 'first' CHECK (attempt_kind IN ('first', 'retry', 're-run'));
+                    UPDATE runs SET attempt = 1 + (SELECT COUNT(*) FROM runs AS e WHERE e.key = runs.key AND e.id < runs.id);
+                    UPDATE runs SET attempt_kind = CASE
+                        WHEN attempt = 1 THEN 'first'
+                        WHEN EXISTS (SELECT 1 FROM runs AS e WHERE e.key = runs.key AND e.id < runs.id AND e.status = 'succeeded') THEN 're-run'
+                        ELSE 'retry' END;
+                    """)
+            }
             try migrator.migrate(queue)
         } catch let error as KindredError {
             throw error
@@ -134,13 +161,26 @@ public final class RunCatalog {
         }
     }
 
-    /// Adds a `running` row and returns its id.
+    /// Adds a `running` row, numbered and marked against the key's earlier rows, and returns its id.
     public func begin(key: String, configHash: String, inputFingerprint: String, previousKey: String?, folder: String, now: String = RunLog.timestamp()) throws -> Int64 {
         try write { db in
+            let earlier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE key = ?", arguments: [key]) ?? 0
+            let good = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE key = ? AND status = 'succeeded'", arguments: [key]) ?? 0
+            let kind: AttemptKind = earlier == 0 ? .first : (good > 0 ? .rerun : .retry)
             try db.execute(
-                sql: "INSERT INTO runs (key, status, config_hash, input_fingerprint, previous_key, folder, pid, started_at) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
-                arguments: [key, configHash, inputFingerprint, previousKey, folder, Int(getpid()), now])
+                sql: """
+                    INSERT INTO runs (key, status, config_hash, input_fingerprint, previous_key, folder, pid, started_at, attempt, attempt_kind)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key, configHash, inputFingerprint, previousKey, folder, Int(getpid()), now, earlier + 1, kind.rawValue])
             return db.lastInsertedRowID
+        }
+    }
+
+    /// The row with this id.
+    public func record(id: Int64) throws -> Record? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE id = ?", arguments: [id]).map(RunCatalog.record)
         }
     }
 
@@ -166,13 +206,13 @@ public final class RunCatalog {
     }
 
     private static let columns = """
-        id, key, status, config_hash, input_fingerprint, previous_key, folder, started_at, finished_at, seconds, exit_code, error,
+        id, key, attempt, attempt_kind, status, config_hash, input_fingerprint, previous_key, folder, started_at, finished_at, seconds, exit_code, error,
         records_read, records_written, quarantined, sampled, assigned, unassigned, clusters, modularity, ids_kept, moved, timings
         """
 
     private static func record(_ row: Row) -> Record {
         Record(
-            id: row["id"], key: row["key"], status: Status(rawValue: row["status"]) ?? .failed, configHash: row["config_hash"],
+            id: row["id"], key: row["key"], attempt: row["attempt"], attemptKind: AttemptKind(rawValue: row["attempt_kind"]) ?? .first, status: Status(rawValue: row["status"]) ?? .failed, configHash: row["config_hash"],
             inputFingerprint: row["input_fingerprint"], previousKey: row["previous_key"], folder: row["folder"], startedAt: row["started_at"],
             finishedAt: row["finished_at"], seconds: row["seconds"], exitCode: row["exit_code"], error: row["error"], read: row["records_read"],
             written: row["records_written"], quarantined: row["quarantined"], sampled: row["sampled"], assigned: row["assigned"],
@@ -208,10 +248,19 @@ public final class RunCatalog {
         }
     }
 
-    /// Of the keys with a succeeded run, the one that first appeared last: what `latest` points at.
+    /// The key of the newest good run by completion (the last succeeded row to finish; ties: the later
+    /// row): what `latest` points at. A re-run or backfill of an older key that succeeds moves it there.
     public func newestKey() throws -> String? {
+        try newestSucceeded(before: nil)?.key
+    }
+
+    /// The newest succeeded row by completion, of those before row `id` (every row when nil).
+    public func newestSucceeded(before id: Int64?) throws -> Record? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT key FROM runs WHERE key IN (SELECT key FROM runs WHERE status = 'succeeded') GROUP BY key ORDER BY MIN(id) DESC LIMIT 1")
+            try Row.fetchOne(
+                db, sql: "SELECT \(RunCatalog.columns) FROM runs WHERE status = 'succeeded' AND id < ? ORDER BY finished_at DESC, id DESC LIMIT 1",
+                arguments: [id ?? Int64.max]
+            ).map(RunCatalog.record)
         }
     }
 

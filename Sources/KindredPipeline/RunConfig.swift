@@ -13,7 +13,9 @@ import TOMLKit
 /// output = "../out/demo"
 /// catalog = "onet/"             # optional cleaning dictionary (Kindred JSON or O*NET files; "none")
 /// truth = "truth.csv"           # optional: evaluate against it
+/// truth_column = "label"        # the truth file's column to use (default: the second)
 /// seed = 1
+/// threads = 4                   # worker threads (default: the CPUs the process may use); never changes the output
 /// [clean]
 /// demo_key = true               # or key_file = "…"; else KINDRED_KEY
 /// [graph]
@@ -57,6 +59,9 @@ public struct RunConfig: Sendable {
     public var truth: String?
     public var truthColumn: String?
     public var seed: UInt64 = 1
+    /// Worker threads (nil: `ParallelRunner.defaultThreads`, the CPUs the process may use, container
+    /// quota included). Never changes the output, so it is not part of the config hash.
+    public var threads: Int?
     public var keyFile: String?
     public var demoKey = false
     public var k = 15
@@ -110,7 +115,7 @@ public struct RunConfig: Sendable {
     /// environment variable for a key is `KINDRED_KEY` or `KINDRED_SECTION_KEY`, upper-cased.
     static let schema: [(section: String, key: String, kind: ValueKind)] = [
         ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
-        ("", "seed", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
+        ("", "seed", .integer), ("", "threads", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
         ("clean", "key_file", .path), ("clean", "demo_key", .bool), ("clean", "as_of", .string), ("clean", "strict", .bool),
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
@@ -342,6 +347,7 @@ public struct RunConfig: Sendable {
         if let v = try path("", "truth") { truth = v }
         if let v = try string("", "truth_column") { truthColumn = v }
         if let v = try atLeast(integer("", "seed"), 0, "", "seed") { seed = UInt64(v) }
+        if let v = try atLeast(integer("", "threads"), 1, "", "threads") { threads = v }
         if let v = try string("", "run_key") {
             guard RunConfig.isValidRunKey(v) else { throw fail("", "run_key", "a run key is 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
             runKey = v
@@ -433,7 +439,7 @@ public struct RunConfig: Sendable {
     /// The settings that decide the results, one `key = value` per line in a fixed order, with files
     /// named by their SHA-256 (the input's is the run's input fingerprint; the key file's stays secret:
     /// the model's key check stands for it). Its SHA-256 is the run's config hash; the run key, output,
-    /// time limit, previous run and `strict` (which changes the exit status only) are left out.
+    /// time limit, previous run, thread count and `strict` (which changes the exit status only) are left out.
     public func canonicalText(fingerprints: Fingerprints, asOf: YearMonth) -> String {
         func q(_ s: String?) -> String { s.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "\"\"" }
         var lines: [String] = []

@@ -466,7 +466,7 @@ public enum MetricRerank {
     ///   - threads: worker threads (nil: all cores); rows are independent, so the table never depends on it.
     public static func rerank(
         _ candidates: NeighborTable, profiles: [PersonProfile], metric: PeopleMetric, k: Int, minimumSimilarity: Float, denseText: Bool,
-        threads: Int? = nil
+        threads: Int? = nil, progress: ProgressCounter? = nil
     ) -> NeighborTable {
         let n = candidates.rowCount
         let c = candidates.k
@@ -501,6 +501,7 @@ public enum MetricRerank {
                             similarities[r * k + j] = pair.0
                         }
                     }
+                    progress?.add(min(n, (chunk + 1) * rowsPerChunk) - chunk * rowsPerChunk)
                 }
                 }
                 }

@@ -37,7 +37,8 @@ public enum SparseKNN {
     ///     result is approximate (measure its recall against the exact table). Very frequent features
     ///     (generic skills) dominate the work, which grows with the square of a feature's frequency.
     public static func neighbors(
-        of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0, threads: Int? = nil, maximumDocumentFrequency: Double = 1
+        of vectors: SparseVectors, k: Int, minimumSimilarity: Float = 0, threads: Int? = nil, maximumDocumentFrequency: Double = 1,
+        progress: ProgressCounter? = nil
     ) -> NeighborTable {
         precondition(k >= 1, "k must be at least 1")
         let n = vectors.rowCount
@@ -129,6 +130,7 @@ public enum SparseKNN {
                             }
                         }
                     }
+                    progress?.add(min(n, (chunk + 1) * rowsPerChunk) - chunk * rowsPerChunk)
                 }
             }
         }

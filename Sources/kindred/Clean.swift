@@ -31,7 +31,7 @@ struct Clean: ParsableCommand {
         discussion: "Default: KINDRED_CATALOG, else the per-user catalogue that scripts/install-catalog fills (~/.local/share/kindred/catalog), else none (titles and skills kept as typed, normalised, with variant spellings learned from the input)."))
     var catalog: String?
     @OptionGroup var key: KeyOptions
-    @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output.") var threads: Int?
     @Option(help: "Write the mapping report here (JSON), with a Markdown summary beside it (.md).") var report: String?
     @Option(help: "Analyst overrides: CSV with columns raw,canonical[,occupation]; they win over every other mapping.") var overrides: String?
     @Option(help: "Check dates against this month, YYYY-MM (default: this month).") var asOf: String?

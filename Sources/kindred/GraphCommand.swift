@@ -35,7 +35,7 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "LSA dimensions for --method dense.") var dimensions = 128
     @Option(help: "Candidates per person = k × this, re-scored with the full metric.") var candidates = 2
     @Option(help: "Random seed (LSA sketch).") var seed: UInt64 = 0
-    @Option(help: "Worker threads (default: all cores); never changes the graph.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the graph.") var threads: Int?
     @Option(help: "Also write a similarity model folder (for `kindred similar`).") var model: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
@@ -101,7 +101,7 @@ struct Cluster: ParsableCommand {
     var resolution: Double?
     @Option(help: "leiden (connected communities) or louvain.") var algorithm = "leiden"
     @Option(help: "Random seed; the same seed gives the same partition.") var seed: UInt64 = 0
-    @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
     @Option(help: "Run the method this many times, each from the previous result (stops when no gain).") var iterations = 1
     @Option(help: "Threshold scaling: the first level's passes stop when one gains less modularity than this; each next level divides it by 10.") var tolerance = 1e-2
     @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = 2
@@ -146,7 +146,7 @@ struct Cluster: ParsableCommand {
                 j.add("split_communities", o.splitCommunities)
                 j.add("resolution", resolution)
                 j.add("seed", Int(seed))
-                j.add("threads", threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                j.add("threads", threads ?? ParallelRunner.defaultThreads)
                 j.add("iterations", o.iterations)
                 if initial != nil {
                     j.add("initial_matched", o.initialMatched)
@@ -189,6 +189,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Ground truth: CSV node,label (header optional) or `node label` per line.") var truth: String
     @Option(help: "Truth column to use (by header name); default the second column.") var truthColumn: String?
     @Option(help: "The graph, to report modularity and how often neighbours share a truth label.") var graph: String?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
     @Flag(help: "Truth ids are raw ids: pseudonymise them with the key (as `clean` did) before matching.")
     var pseudonymizeTruth = false
     @OptionGroup var key: KeyOptions
@@ -201,6 +202,8 @@ struct Evaluate: ParsableCommand {
             var request = EvaluateRequest(clusters: clusters, truth: truth)
             request.truthColumn = truthColumn
             request.graph = graph
+            if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
+            request.threads = threads
             if pseudonymizeTruth { request.pseudonymizer = try key.pseudonymizer() }
             let e = try EvaluateStage.run(request)
             if json {

@@ -19,7 +19,7 @@ struct KNNCommand: ParsableCommand {
     @Option(help: "Sparse rows: a folder with indptr.npy, indices.npy, data.npy.") var sparse: String?
     @Option(help: "Neighbours per row.") var k = 20
     @Option(help: "Leave out neighbours below this score.") var minSimilarity: Float?
-    @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
     @Option(help: "Rows per block of the dense tiles.") var blockSize = DenseKNN.defaultBlockSize
     @Flag(help: "Dense only: approximate inverted-file search (k-means cells, --probes nearest cells searched exactly).") var approximate = false
     @Option(help: "Approximate: cells (default √n).") var cells: Int?

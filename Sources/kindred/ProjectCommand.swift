@@ -38,7 +38,7 @@ struct ProjectCommand: ParsableCommand {
     @Flag(help: "The input is `kindred clean` output already (ids are pseudonyms; no cleaning).") var cleaned = false
     @Flag(help: "Leave out the CSV header line.") var noHeader = false
     @OptionGroup var key: KeyOptions
-    @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output.") var threads: Int?
     @Option(help: "Records per chunk (memory is bounded by it; never changes the output).") var chunkSize: Int = 16_384
     @Flag(help: "Keep raw values in quarantine records (default: identifiers redacted).") var showValues = false
     @Flag(help: "Print one JSON summary object when done: on stdout, or on stderr when the CSV goes to stdout.") var json = false

@@ -28,7 +28,9 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder.") var output: String?
     @Option(help: "Occupation catalogue.") var catalog: String?
     @Option(help: "Ground truth (CSV node,label) with raw ids, to evaluate the clusters.") var truth: String?
+    @Option(help: "Truth column to use (by header name; default the second column). Config `truth_column`, KINDRED_TRUTH_COLUMN.") var truthColumn: String?
     @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output. Config `threads`, KINDRED_THREADS.") var threads: Int?
     @Option(help: "Neighbours per person.") var k: Int?
     @Option(help: "Minimum cosine similarity for an edge.") var minSimilarity: Float?
     @Option(help: "Louvain resolution γ.") var resolution: Double?
@@ -70,7 +72,15 @@ struct Run: ParsableCommand {
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
             if let truth { settings.truth = truth }
+            if let truthColumn {
+                guard !truthColumn.isEmpty else { throw KindredError.usage("--truth-column must name a column") }
+                settings.truthColumn = truthColumn
+            }
             if let seed { settings.seed = seed }
+            if let threads {
+                guard threads >= 1 else { throw KindredError.usage("--threads must be at least 1") }
+                settings.threads = threads
+            }
             if let k { settings.k = k }
             if let minSimilarity { settings.minimumSimilarity = minSimilarity }
             if let resolution { settings.resolution = resolution }
@@ -130,9 +140,12 @@ struct Run: ParsableCommand {
                 ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(plural(s.communities, "cluster")), modularity \(fixed(s.modularity)), \(plural(s.levels, "level")), \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
+                ["run", outcome.attemptKind == .first && outcome.previousGood == nil ? "first run in this folder (no previous run)" : outcome.description],
                 ["refresh", s.diff.map { d in
                     "from \(d.previousKey): \(fixed(100 * d.idsKept, 1))% of ids kept, \(d.moved.count) people moved, \(d.changes.born.count) born, \(d.changes.gone.count) gone, \(d.changes.split.count) split, \(d.changes.merged.count) merged"
-                } ?? "first run in this folder (no previous run)"],
+                } ?? (outcome.previousGood == nil && outcome.attemptKind == .first ? "nothing to refresh from"
+                    : outcome.attemptKind == .first ? "not refreshed from an earlier run (--previous none)"
+                    : "not refreshed from an earlier run, as the key's first good attempt was not (same outputs)")],
             ] + (s.evaluation.map { e in
                 [["evaluate", "NMI \(fixed(e.nmi)), ARI \(fixed(e.ari)) against \(e.truthLabels) true labels (\(e.matched) people scored)"]]
             } ?? []), maxWidth: 110))
@@ -183,6 +196,8 @@ struct RunsCommand: ParsableCommand {
                     var j = JSONText()
                     j.add("id", Int(r.id))
                     j.add("key", r.key)
+                    j.add("attempt", r.attempt)
+                    j.add("attempt_kind", r.attemptKind.rawValue)
                     j.add("status", r.status.rawValue)
                     j.add("config_sha256", r.configHash)
                     j.add("input_sha256", r.inputFingerprint)
@@ -207,12 +222,12 @@ struct RunsCommand: ParsableCommand {
                 return
             }
             let rows = records.map { r -> [String] in
-                [String(r.id), r.key, r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
+                [String(r.id), r.key, r.attemptKind == .first ? String(r.attempt) : "\(r.attempt) \(r.attemptKind.rawValue)", r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
                  r.clusters.map(String.init) ?? "", r.modularity.map { fixed($0, 4) } ?? "", r.idsKept.map { fixed(100 * $0, 1) + "%" } ?? "",
                  r.moved.map(String.init) ?? "", r.previousKey ?? "", r.status == .succeeded ? "" : (r.error ?? "")]
             }
             print(TextTable.render(
-                headers: ["#", "key", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
+                headers: ["#", "key", "attempt", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
                 rows: rows, maxWidth: 60))
         }
     }

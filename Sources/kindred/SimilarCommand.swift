@@ -26,7 +26,7 @@ struct SimilarCommand: ParsableCommand {
     @Flag(help: "Show every field's contribution and the shared skills and titles.") var explain = false
     @Option(help: "File holding the run's pseudonymisation key, to look up your own id (else KINDRED_KEY).") var keyFile: String?
     @Flag(help: "Look up your own id with the public demo key.") var demoKey = false
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included).") var threads: Int?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     @OptionGroup var resources: ResourceOptions

@@ -27,7 +27,7 @@ struct Synth: ParsableCommand {
     @Option(help: "Chance that an earlier job is in another family (career changers).") var crossFamilyRate = 0.05
     @Option(help: "Mean number of generic skills (Communication, Microsoft Office…) per person.") var genericSkills = 1.5
     @Option(help: "Chance that a record is written malformed (to exercise quarantine).") var malformedRate = 0.0
-    @Option(help: "Worker threads (default: all cores); never changes the output.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output.") var threads: Int?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     func validate() throws {

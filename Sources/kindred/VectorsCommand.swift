@@ -20,7 +20,7 @@ struct VectorsCommand: ParsableCommand {
     @Option(help: "Output folder.") var output: String
     @Option(help: "LSA dimensions (0: no embedding).") var dimensions = 128
     @Option(help: "Random seed of the LSA sketch.") var seed: UInt64 = 0
-    @Option(help: "Worker threads (default: all cores); never changes the result.") var threads: Int?
+    @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
     @OptionGroup var resources: ResourceOptions

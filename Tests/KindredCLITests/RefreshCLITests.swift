@@ -126,13 +126,13 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         for (name, bytes) in first { #expect(again[name] == bytes, "\(name) differs when the same key is run again") }
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: p("one/latest")) == "runs/2026-12-08")
         // A backfill of the older key after the newer one: the same bytes as its first try, and `latest`
-        // stays on the newer key.
+        // moves to it (the newest good run by completion).
         r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", p("one"), "--demo-key", "--seed", "5", "--run-key", "2026-12-01"])
         #expect(r.status == 0, "\(r.stderr)")
         let backfill = try tree(p("one/runs/2026-12-01"))
         #expect(Set(backfill.keys) == Set(one.keys))
         for (name, bytes) in one { #expect(backfill[name] == bytes, "\(name) differs in the backfill") }
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: p("one/latest")) == "runs/2026-12-08")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: p("one/latest")) == "runs/2026-12-01")
         // The manifest names every other file with its SHA-256.
         let manifest = try CLI.json(String(decoding: one["manifest.json"]!, as: UTF8.self))
         let files = manifest["files"] as! [String: String]
@@ -190,7 +190,7 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         #expect(report.contains("What moved since the previous run") && report.contains("week-1"))
     }
 
-    @Test("without --run-key the key follows the inputs: the same inputs reuse their folder, changed ones refresh from the last")
+    @Test("without --run-key the key follows the inputs: the same inputs reuse their folder and say it is a re-run, changed ones refresh from the last, latest follows the newest good run")
     func automaticKey() throws {
         let f = try people()
         let dir = try CLI.temporaryFolder()
@@ -208,12 +208,23 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         #expect(FileManager.default.fileExists(atPath: out + "/runs/\(keys[1])/diff.json"))
         // The first input again: its own folder, refreshed from nothing as the first time.
         let first = try tree(out + "/runs/\(keys[0])")
+        #expect(catalog.map { $0["attempt"] as? Int } == [1, 1] && catalog.map { $0["attempt_kind"] as? String } == ["first", "first"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/latest") == "runs/" + keys[1])
         r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", out, "--demo-key", "--as-of", "2026-11"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try runs(out).last?["key"] as? String == keys[0])
+        // It says what it is: a re-run of the key, its attempt number, and the good run before it.
+        #expect(r.stdout.contains("re-run of run \(keys[0]) (attempt 2); previous good run: \(keys[1])"), "\(r.stdout)")
+        #expect(!r.stdout.contains("first run in this folder"))
+        #expect(r.stderr.contains("re-run of run \(keys[0]) (attempt 2)"))
+        let after = try runs(out)
+        #expect(after.count == 3)
+        #expect(after.last?["key"] as? String == keys[0] && after.last?["attempt"] as? Int == 2 && after.last?["attempt_kind"] as? String == "re-run")
         let again = try tree(out + "/runs/\(keys[0])")
         for (name, bytes) in first { #expect(again[name] == bytes, "\(name) differs") }
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/latest") == "runs/" + keys[1])
+        // `latest` is the newest good run by completion: the re-run of the first input.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/latest") == "runs/" + keys[0])
+        let table = try CLI.run(["runs", "--output", out])
+        #expect(table.stdout.contains("attempt") && table.stdout.contains("2 re-run"), "\(table.stdout)")
     }
 
     @Test("a previous run made with another pseudonymisation key is refused: exit 2, recorded as failed, nothing published")
@@ -236,6 +247,15 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         #expect(!r.stderr.contains("a-private-key"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: out + "/catalog.sqlite"))
         #expect(bytes.range(of: Data("a-private-key".utf8)) == nil)
+        // Run again with the right key: a retry of w2 (its first attempt failed), one row per attempt.
+        r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", out, "--demo-key", "--run-key", "w2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("retry of run w2 (attempt 2; no earlier attempt succeeded); previous good run: w1"), "\(r.stdout)")
+        let rows = try runs(out)
+        #expect(rows.map { $0["key"] as? String } == ["w1", "w2", "w2"])
+        #expect(rows.map { $0["attempt"] as? Int } == [1, 1, 2])
+        #expect(rows.map { $0["attempt_kind"] as? String } == ["first", "first", "retry"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/latest") == "runs/w2")
     }
 
     @Test("environment variables override the config file; flags override both; bad values name the variable")

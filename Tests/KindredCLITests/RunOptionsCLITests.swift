@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// 400 synthetic people with ground truth (`node,label,family`), made once for these tests.
+private struct SmallPeople {
+    let dir: URL
+    func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    static let shared: Result<SmallPeople, Error> = Result {
+        let dir = try CLI.temporaryFolder()
+        let s = try CLI.run([
+            "synth", "--people", "400", "--seed", "7", "--output", dir.appendingPathComponent("people.jsonl").path, "--truth",
+            dir.appendingPathComponent("truth.csv").path,
+        ])
+        guard s.status == 0 else { throw Failure.failed(s.stderr) }
+        return SmallPeople(dir: dir)
+    }
+
+    enum Failure: Error { case failed(String) }
+}
+
+/// Every regular file under a folder, relative path → bytes.
+private func files(_ folder: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let walker = FileManager.default.enumerator(atPath: folder)
+    while let relative = walker?.nextObject() as? String {
+        var isFolder: ObjCBool = false
+        let path = folder + "/" + relative
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue { out[relative] = try Data(contentsOf: URL(fileURLWithPath: path)) }
+    }
+    return out
+}
+
+@Suite("kindred run: --threads, progress, --truth-column", .serialized) struct RunOptionsCLITests {
+    private func people() throws -> SmallPeople { try SmallPeople.shared.get() }
+
+    @Test("--threads 1 and --threads 2 give byte-identical run folders; JSON progress events go to stderr, never into the outputs")
+    func threadsAndProgress() throws {
+        let f = try people()
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["run", "--input", f.p("people.jsonl"), "--demo-key", "--run-key", "2026-12-01"]
+        let one = try CLI.run(base + ["--output", dir.appendingPathComponent("one").path, "--threads", "1"])
+        #expect(one.status == 0, "\(one.stderr)")
+        // Text logs off a terminal stay as quiet as before: no progress lines.
+        #expect(!one.stderr.contains("searching neighbours") && !one.stderr.contains("/s,") && !one.stderr.contains("\r"))
+        let two = try CLI.run(
+            base + ["--output", dir.appendingPathComponent("two").path, "--threads", "2", "--log-format", "json"],
+            environment: ["KINDRED_PROGRESS_INTERVAL": "0.1"])
+        #expect(two.status == 0, "\(two.stderr)")
+        let a = try files(dir.appendingPathComponent("one/runs/2026-12-01").path)
+        let b = try files(dir.appendingPathComponent("two/runs/2026-12-01").path)
+        #expect(a.count >= 20 && Set(a.keys) == Set(b.keys))
+        for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs between --threads 1 and --threads 2") }
+        // Progress events: at least one per counted stage (the last one when the stage ends), with counts and a rate.
+        var stages: Set<String> = []
+        for line in two.stderr.split(separator: "\n") {
+            let event = try CLI.json(String(line))
+            guard event["event"] as? String == "progress" else { continue }
+            #expect(event["done"] is Int && event["rate"] is Double && event["unit"] is String && event["phase"] is String)
+            if let total = event["total"] as? Int, let done = event["done"] as? Int { #expect(done <= total) }
+            stages.insert(event["stage"] as? String ?? "")
+        }
+        #expect(stages.isSuperset(of: ["clean", "graph", "cluster", "project"]), "\(stages)")
+        // Only counts: no pseudonymous or raw id reaches a progress event.
+        let progressText = two.stderr.split(separator: "\n").filter { $0.contains("\"event\":\"progress\"") }.joined()
+        #expect(!progressText.contains("p000"))
+        for (name, bytes) in b {
+            #expect(bytes.range(of: Data("\"progress\"".utf8)) == nil && bytes.range(of: Data("vertex visits".utf8)) == nil, "\(name) holds progress")
+        }
+    }
+
+    @Test("threads from the config (`threads`) and KINDRED_THREADS; bad values are usage errors naming their source")
+    func threadsSettings() throws {
+        let f = try people()
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("job.toml").path
+        try "input = \"\(f.p("people.jsonl"))\"\noutput = \"out\"\nthreads = 0\n[clean]\ndemo_key = true\n".write(toFile: config, atomically: true, encoding: .utf8)
+        var r = try CLI.run(["run", config])
+        #expect(r.status == 2 && r.stderr.contains("threads"), "\(r.stderr)")
+        r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", dir.appendingPathComponent("x").path, "--demo-key"], environment: ["KINDRED_THREADS": "none"])
+        #expect(r.status == 2 && r.stderr.contains("KINDRED_THREADS"), "\(r.stderr)")
+        r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", dir.appendingPathComponent("x").path, "--demo-key", "--threads", "0"])
+        #expect(r.status == 2 && r.stderr.contains("--threads"), "\(r.stderr)")
+        // A good value in the config runs (the thread count is not part of the config hash: same auto key).
+        try "input = \"\(f.p("people.jsonl"))\"\noutput = \"out\"\nthreads = 1\n[clean]\ndemo_key = true\n".write(toFile: config, atomically: true, encoding: .utf8)
+        r = try CLI.run(["run", config, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let key1 = try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("out/latest").path)
+        r = try CLI.run(["run", config, "--json"], environment: ["KINDRED_THREADS": "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("out/latest").path) == key1)
+        // Every computing command takes --threads.
+        for command in ["clean", "graph", "cluster", "evaluate", "run", "project", "similar", "knn", "vectors", "synth"] {
+            let help = try CLI.run([command, "--help"])
+            #expect(help.stdout.contains("--threads"), "kindred \(command) has no --threads")
+        }
+    }
+
+    @Test("--truth-column picks the truth column like `truth_column` and KINDRED_TRUTH_COLUMN; the flag wins; an unknown column is an input error")
+    func truthColumn() throws {
+        let f = try people()
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func labels(_ extra: [String], environment: [String: String] = [:], _ out: String) throws -> Int? {
+            let r = try CLI.run(
+                ["run", "--input", f.p("people.jsonl"), "--truth", f.p("truth.csv"), "--demo-key", "--output", dir.appendingPathComponent(out).path, "--json"]
+                    + extra, environment: environment)
+            #expect(r.status == 0, "\(r.stderr)")
+            let summary = try CLI.json(r.stdout)
+            return (summary["evaluation"] as? [String: Any])?["truth_labels"] as? Int
+        }
+        let byLabel = try labels([], "a")
+        let byFamily = try labels(["--truth-column", "family"], "b")
+        let fromEnvironment = try labels([], environment: ["KINDRED_TRUTH_COLUMN": "family"], "c")
+        let flagWins = try labels(["--truth-column", "label"], environment: ["KINDRED_TRUTH_COLUMN": "family"], "d")
+        #expect(byLabel != nil && byFamily != nil)
+        #expect(byFamily! < byLabel!, "families (\(byFamily!)) should be fewer than occupations (\(byLabel!))")
+        #expect(fromEnvironment == byFamily && flagWins == byLabel)
+        let bad = try CLI.run([
+            "run", "--input", f.p("people.jsonl"), "--truth", f.p("truth.csv"), "--truth-column", "nope", "--demo-key", "--output",
+            dir.appendingPathComponent("e").path,
+        ])
+        #expect(bad.status == 65 && bad.stderr.contains("no column 'nope'"), "\(bad.status) \(bad.stderr)")
+    }
+}
