@@ -9,6 +9,9 @@ import KindredCore
 /// nothing: extra commas are skipped, and a missing comma between two complete elements is tolerated.
 /// An element longer than the line limit, an array that is not closed, or text after the array each
 /// become one quarantined record.
+/// - Note: An element whose brackets do not balance (`{"skills": [}`) runs on until they do, so it may
+///   take the elements after it into the same quarantined record; such files are rare (exporters write
+///   balanced JSON), and nothing is lost: the record names the line it starts on.
 struct JSONArraySplitter {
     let path: String
     let maximumLength: Int
