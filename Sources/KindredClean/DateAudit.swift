@@ -3,7 +3,8 @@ import KindredPeople
 /// Checks and completes the dates of a job history (positions in chronological order).
 ///
 /// - A missing end becomes the next position's start when that start is known and not earlier
-///   (contiguous positions; `endInferred`).
+///   (contiguous positions; `endInferred`); an end written `present` (`endIsPresent`) stays open.
+/// - Flags set while reading (`unreadable_*`, `year_only_*`, `ambiguous_*`) are kept beside these.
 /// - Impossible dates are flagged, never changed: `end_before_start`, `future_start` and `future_end`
 ///   (after `asOf`), `before_age_14` (a start before the person turned 14, when a birth year is
 ///   given) on the position; `career_over_60_years` (first start to last date) on the person.
@@ -43,7 +44,7 @@ public struct DateAudit: Sendable {
             if let birthYear, let start = position.start, start.ordinal < (birthYear + 14) * 12 { flag(index, "before_age_14") }
         }
         // Contiguous positions: a missing end is the next start.
-        for index in positions.indices where positions[index].end == nil && index + 1 < positions.count {
+        for index in positions.indices where positions[index].end == nil && !positions[index].endIsPresent && index + 1 < positions.count {
             guard let next = positions[index + 1].start, let start = positions[index].start, next >= start else { continue }
             positions[index].end = next
             positions[index].endInferred = true
@@ -51,7 +52,7 @@ public struct DateAudit: Sendable {
         }
         if let tenure = typicalTenureMonths, tenure > 0 {
             for index in positions.indices {
-                if positions[index].end == nil, index + 1 < positions.count, let start = positions[index].start {
+                if positions[index].end == nil, !positions[index].endIsPresent, index + 1 < positions.count, let start = positions[index].start {
                     var end = YearMonth(ordinal: start.ordinal + tenure)
                     if let next = positions[index + 1].start, next >= start, next < end { end = next }
                     if end > asOf { end = asOf }

@@ -128,6 +128,10 @@ public struct PersonCleaner {
                 confidence: match.confidence, company: position.company.map { masked($0.trimmingSpaces()) },
                 start: position.start, end: position.end)
             cleaned.titleMatch = match.method.rawValue
+            cleaned.endIsPresent = position.endIsPresent
+            // Flags from reading the dates (unreadable, year only, ambiguous) stay on the position and are counted.
+            cleaned.dateIssues = position.dateIssues
+            for issue in position.dateIssues { statistics.dateIssues[issue, default: 0] += 1 }
             out.positions.append(cleaned)
         }
         // Skills describe the current job (earlier ones may have been other occupations: careers change).

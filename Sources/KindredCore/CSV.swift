@@ -1,6 +1,40 @@
-/// Minimal RFC 4180 CSV: comma-separated fields, double quotes around fields that contain a comma,
-/// a quote or a line break, quotes doubled inside. In Kindred's inputs a record is one line.
+/// Minimal RFC 4180 CSV: comma-separated fields (or another separator), double quotes around fields
+/// that contain the separator, a quote or a line break, quotes doubled inside. A record is one line, or
+/// several when a quoted field holds line breaks (`CSV.QuoteState` tells a reader to join them).
 public enum CSV {
+    /// Whether a CSV record is inside a quoted field after the bytes scanned so far: a line that ends
+    /// inside quotes continues on the next line. Follows `fields(of:separator:)`: a quote opens a
+    /// quoted field only at the field's start (or right after a closing quote: a doubled quote).
+    public struct QuoteState: Sendable {
+        public private(set) var insideQuotes = false
+        private var atFieldStart = true
+        private var afterQuote = false
+
+        public init() {}
+
+        /// Scans one line's bytes (without its line break). - Complexity: O(n), no allocation.
+        public mutating func scan(_ bytes: ArraySlice<UInt8>, separator: UInt8) {
+            for b in bytes {
+                if insideQuotes {
+                    if b == 34 {
+                        insideQuotes = false
+                        afterQuote = true
+                    }
+                } else if b == 34 {
+                    if atFieldStart || afterQuote { insideQuotes = true }
+                    atFieldStart = false
+                    afterQuote = false
+                } else if b == separator {
+                    atFieldStart = true
+                    afterQuote = false
+                } else {
+                    atFieldStart = false
+                    afterQuote = false
+                }
+            }
+        }
+    }
+
     /// Splits one CSV line into fields.
     /// - Throws: `KindredError` (`.badInput`) for an unterminated quote or text after a closing quote;
     ///   the caller adds file and line.

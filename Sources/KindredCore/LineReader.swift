@@ -9,7 +9,8 @@ import Foundation
 /// system's `gzip -dc`), or standard input (`-`).
 ///
 /// Lines are handed out as bytes so the caller can check UTF-8 and report the exact line number.
-/// A final line without a newline is still a line; `\r\n` endings are accepted. A line longer than
+/// A final line without a newline is still a line; `\r\n` endings are accepted; a UTF-8 byte-order
+/// mark at the start (Excel's "CSV UTF-8") is skipped. A line longer than
 /// `maximumLineLength` is not held in memory: it is skipped to its end and reported (`nextLine()`
 /// throws `.badInput` naming the file and line, `lastLineWasTooLong` is set) and reading can go on.
 public final class LineReader {
@@ -32,6 +33,7 @@ public final class LineReader {
     private var end = 0
     private var atEOF = false
     private var closed = false
+    private var checkedByteOrderMark = false
 
     /// Opens `path` for reading; `-` means standard input, a `.gz` suffix means gzip.
     /// - Throws: `KindredError` (`.io`) naming the file when it does not exist or cannot be read.
@@ -130,6 +132,7 @@ public final class LineReader {
     public func nextLine() throws -> ArraySlice<UInt8>? {
         lastLineWasTooLong = false
         if closed { return nil }
+        if !checkedByteOrderMark { try skipByteOrderMark() }
         var scanFrom = start
         while true {
             if let newline = newline(from: scanFrom) {
@@ -161,6 +164,38 @@ public final class LineReader {
             try fill()
             scanFrom = start + scanned
         }
+    }
+
+    /// Skips a UTF-8 byte-order mark (EF BB BF) at the very start of the input.
+    private func skipByteOrderMark() throws {
+        checkedByteOrderMark = true
+        while end - start < 3 && !atEOF { try fill() }
+        if end - start >= 3 && buffer[start] == 0xEF && buffer[start + 1] == 0xBB && buffer[start + 2] == 0xBF { start += 3 }
+    }
+
+    /// Up to `count` bytes from the current position, without consuming them (fewer at the end of the
+    /// input). Used to tell formats apart by their first bytes.
+    public func peek(_ count: Int) throws -> ArraySlice<UInt8> {
+        if closed { return [] }
+        if !checkedByteOrderMark { try skipByteOrderMark() }
+        while end - start < count && !atEOF { try fill() }
+        return buffer[start..<min(end, start + count)]
+    }
+
+    /// The next bytes of the input as they come, without splitting into lines (empty slice never; nil at
+    /// the end). For readers that find their own record boundaries (a JSON array); they count lines
+    /// themselves, and `lineNumber` does not move. The slice is valid until the next read.
+    public func nextChunk() throws -> ArraySlice<UInt8>? {
+        if closed { return nil }
+        if !checkedByteOrderMark { try skipByteOrderMark() }
+        if start == end {
+            if atEOF { return nil }
+            try fill()
+            if start == end { return nil }
+        }
+        let chunk = buffer[start..<end]
+        start = end
+        return chunk
     }
 
     /// The index of the next newline in `from..<end` (memchr: also fast in debug builds).

@@ -4,26 +4,29 @@ import KindredCore
 /// Converts people to and from Kindred's JSON Lines format (one JSON object per line).
 ///
 /// Raw input: `{"id":…, "name":…, "email":…, "phone":…, "location":…, "skills":[…],
-/// "positions":[{"title":…, "company":…, "start":"YYYY-MM", "end":"YYYY-MM"|null}]}`.
+/// "positions":[{"title":…, "company":…, "start":"YYYY-MM", "end":"YYYY-MM"|null}]}`; dates may be written
+/// in any form `YearMonth.reading` accepts (`Mar 2019`, `03/2019`, `2019`, `present`, …): one it cannot
+/// read is treated as missing and flagged on the position, never a reason to quarantine the person.
 /// Clean output adds `skills_raw`, and per position `title_raw`, `occupation`, `seniority`,
-/// `confidence` and `end_inferred`. Unknown keys are ignored.
+/// `confidence`, `end_inferred` and `end_present`. Unknown keys are ignored.
 public enum PeopleJSON {
     /// Parses one line into a person.
+    /// - Parameter dateOrder: how to read ambiguous dates such as `03/04/2019`.
     /// - Throws: `KindredError` (`.badInput`) with the field at fault; the caller adds file and line.
-    public static func parse(_ line: String) throws -> Person {
+    public static func parse(_ line: String, dateOrder: DateOrder = .mdy) throws -> Person {
         var line = line
-        return try line.withUTF8 { try parse(bytes: $0) }
+        return try line.withUTF8 { try parse(bytes: $0, dateOrder: dateOrder) }
     }
 
     /// Parses one line's UTF-8 bytes into a person.
-    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> Person {
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, dateOrder: DateOrder = .mdy) throws -> Person {
         guard let value = JSONValue.parse(bytes) else {
             throw KindredError.badInput("malformed JSON", file: nil, line: nil)
         }
         guard case .object = value else {
             throw KindredError.badInput("expected a JSON object", file: nil, line: nil)
         }
-        return try person(from: value)
+        return try person(from: value, dateOrder: dateOrder)
     }
 
     static func optionalString(_ record: JSONValue, _ key: String, path: String? = nil) throws -> String? {
@@ -34,14 +37,16 @@ public enum PeopleJSON {
         }
     }
 
-    static func date(_ record: JSONValue, _ key: String, path: String) throws -> YearMonth? {
-        guard let text = try optionalString(record, key, path: path) else { return nil }
-        let trimmed = text.trimmingSpaces()
-        if trimmed.isEmpty { return nil }
-        guard let month = YearMonth(parsing: trimmed) else {
-            throw KindredError.badInput("expected a date YYYY-MM", file: nil, line: nil, field: path)
+    /// A position's date cell as text: a string, or a number for a year alone (`2019`); nil when absent.
+    static func dateText(_ record: JSONValue, _ key: String, path: String) throws -> String? {
+        switch record[key] {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            let trimmed = text.trimmingSpaces()
+            return trimmed.isEmpty ? nil : trimmed
+        case .number(_, let text)?: return text
+        default: throw KindredError.badInput("expected a date as a string", file: nil, line: nil, field: path)
         }
-        return month
     }
 
     static func stringList(_ value: JSONValue?, path: String) throws -> [String]? {
@@ -71,7 +76,7 @@ public enum PeopleJSON {
         return String(value)
     }
 
-    static func person(from record: JSONValue) throws -> Person {
+    static func person(from record: JSONValue, dateOrder: DateOrder = .mdy) throws -> Person {
         let id: String
         switch record["id"] {
         case .string(let text)?: id = text
@@ -122,14 +127,17 @@ public enum PeopleJSON {
                 position.seniority = try optionalString(item, "seniority", path: path("seniority"))
                 if case .number(let confidence, _)? = item["confidence"] { position.confidence = confidence }
                 position.company = try optionalString(item, "company", path: path("company"))
-                position.start = try date(item, "start", path: path("start"))
-                position.end = try date(item, "end", path: path("end"))
+                if let text = try dateText(item, "start", path: path("start")) { position.readStart(text, order: dateOrder) }
+                if let text = try dateText(item, "end", path: path("end")) { position.readEnd(text, order: dateOrder) }
                 func flag(_ key: String) -> Bool { if case .bool(true)? = item[key] { return true } else { return false } }
                 position.endInferred = flag("end_inferred")
                 position.startImputed = flag("start_imputed")
                 position.endImputed = flag("end_imputed")
+                position.endIsPresent = position.endIsPresent || flag("end_present")
                 position.titleMatch = try optionalString(item, "title_match", path: path("title_match"))
-                position.dateIssues = try stringList(item["date_issues"], path: path("date_issues")) ?? []
+                for issue in try stringList(item["date_issues"], path: path("date_issues")) ?? [] where !position.dateIssues.contains(issue) {
+                    position.dateIssues.append(issue)
+                }
                 person.positions.append(position)
             }
         default:
@@ -161,6 +169,7 @@ public enum PeopleJSON {
             if position.endInferred { item.add("end_inferred", true) }
             if position.startImputed { item.add("start_imputed", true) }
             if position.endImputed { item.add("end_imputed", true) }
+            if position.endIsPresent { item.add("end_present", true) }
             if let method = position.titleMatch { item.add("title_match", method) }
             if !position.dateIssues.isEmpty { item.add("date_issues", raw: JSONText.array(position.dateIssues)) }
             return item.text

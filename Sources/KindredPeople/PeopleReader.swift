@@ -1,16 +1,66 @@
 import Foundation
 import KindredCore
 
-/// The two people file formats.
+/// The people file formats.
 public enum PeopleFormat: String, Sendable, CaseIterable {
+    /// JSON Lines: one JSON object per line.
     case jsonl
+    /// A JSON array of objects (`[ {…}, {…} ]`), on one line or pretty-printed over many.
+    case json
+    /// CSV with a header row and an `id` column (fields separated by `,`, `;` or a tab).
     case csv
 
-    /// Guesses from the file name: `.csv` (optionally `.gz`) is CSV, everything else JSON Lines.
+    /// What the people reader accepts, for error messages.
+    public static let expectation =
+        "expected JSON Lines (one object per line) or a JSON array of objects, or CSV with an id column (separated by ',', ';' or tab; .gz allowed)"
+
+    /// Guesses from the file name alone: `.csv`/`.tsv` (optionally `.gz`) is CSV, `.json` a JSON array,
+    /// everything else JSON Lines. `sniff` looks at the content as well.
     public static func detect(path: String) -> PeopleFormat {
         var name = path.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
-        return name.hasSuffix(".csv") ? .csv : .jsonl
+        if name.hasSuffix(".csv") || name.hasSuffix(".tsv") { return .csv }
+        return name.hasSuffix(".json") ? .json : .jsonl
+    }
+
+    /// The format of a file from its name and first bytes: a `.csv`/`.tsv` name is CSV; otherwise the
+    /// first character that is not white space decides: `[` a JSON array, `{` JSON Lines, anything else
+    /// CSV when the first line is a header with an `id` column, else JSON Lines (whose records will then
+    /// be quarantined as malformed JSON).
+    public static func sniff(path: String, firstBytes: ArraySlice<UInt8>) -> PeopleFormat {
+        if detect(path: path) == .csv { return .csv }
+        guard let first = firstBytes.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }) else { return detect(path: path) }
+        if first == UInt8(ascii: "[") { return .json }
+        if first == UInt8(ascii: "{") { return .jsonl }
+        let line = firstBytes.prefix { $0 != 10 && $0 != 13 }
+        if let text = String(validating: line, as: UTF8.self), (try? PeopleCSVSchema.detect(header: text)) != nil { return .csv }
+        return .jsonl
+    }
+}
+
+/// How to read a people file; every setting has a sensible default.
+public struct PeopleReadOptions: Sendable {
+    /// The format; nil: from the name and content (`PeopleFormat.sniff`).
+    public var format: PeopleFormat?
+    /// CSV field separator; nil: the first of `,`, `;`, tab that gives the header an `id` column.
+    public var delimiter: Character?
+    /// How ambiguous dates such as `03/04/2019` are read (default month first).
+    public var dateOrder: DateOrder = .mdy
+
+    public init(format: PeopleFormat? = nil, delimiter: Character? = nil, dateOrder: DateOrder = .mdy) {
+        self.format = format
+        self.delimiter = delimiter
+        self.dateOrder = dateOrder
+    }
+
+    /// A delimiter as written in a flag or config: `,`, `;`, `tab` or `\t` (also `comma`, `semicolon`).
+    public static func delimiter(named name: String) -> Character? {
+        switch name.lowercased() {
+        case ",", "comma": return ","
+        case ";", "semicolon": return ";"
+        case "\t", "\\t", "tab": return "\t"
+        default: return nil
+        }
     }
 }
 
@@ -60,33 +110,42 @@ public enum PeopleReadItem: Sendable {
     case quarantined(QuarantinedRecord)
 }
 
-/// Streams people from a JSON Lines or CSV file (or `-` for standard input) in bounded memory.
+/// Streams people from a JSON Lines, JSON array or CSV file (or `-` for standard input; `.gz`
+/// decompressed) in bounded memory.
 ///
-/// Each non-blank line is one record (after the CSV header). Records that are malformed, lack an
-/// id, repeat an earlier id, or are not valid UTF-8 come out as `.quarantined` with file, line,
-/// field and reason; the reader never stops on a bad record.
+/// Each record is one non-blank line (JSON Lines), one element of the array (JSON; line numbers are the
+/// lines the elements start on), or one row after the header (CSV; a quoted field may hold line breaks,
+/// the row's line is its first). Records that are malformed, lack an id, repeat an earlier id, or are not
+/// valid UTF-8 come out as `.quarantined` with file, line, field and reason; the reader never stops on a
+/// bad record. Dates it cannot read do not quarantine a person: they are flagged on the position.
 /// - Note: Duplicate detection keeps the set of ids seen so far (memory grows with distinct ids).
 public final class PeopleReader {
     public let path: String
     public let format: PeopleFormat
-    /// Records (non-blank data lines) read so far.
+    /// Records read so far (every one of them is returned as a person or a quarantined record).
     public private(set) var recordsRead = 0
-    private let lines: LineReader
-    private var schema: PeopleCSVSchema?
+    private let records: PeopleRecordReader
+    private let dateOrder: DateOrder
     private var seen: [String: Int] = [:]
 
     /// Opens a people file.
     /// - Throws: `KindredError` when the file cannot be opened, is empty, or (CSV) has no usable header.
-    public init(path: String, format: PeopleFormat? = nil) throws {
-        self.path = path
-        self.format = format ?? PeopleFormat.detect(path: path)
-        lines = try LineReader(path: path)
-        if self.format == .csv { schema = try PeopleReader.readHeader(lines, path: path) }
+    public convenience init(path: String, format: PeopleFormat? = nil) throws {
+        try self.init(path: path, options: PeopleReadOptions(format: format))
     }
 
-    /// Reads a CSV people file's header line into its schema.
+    /// Opens a people file with explicit reading options.
+    /// - Throws: `KindredError` when the file cannot be opened, is empty, or (CSV) has no usable header.
+    public init(path: String, options: PeopleReadOptions) throws {
+        self.path = path
+        records = try PeopleRecordReader(path: path, options: options)
+        format = records.format
+        dateOrder = options.dateOrder
+    }
+
+    /// Reads a CSV people file's header line into its schema (delimiter found from the header, or given).
     /// - Throws: `KindredError` naming the file and line 1 when the header is missing, not UTF-8 or unusable.
-    public static func readHeader(_ lines: LineReader, path: String) throws -> PeopleCSVSchema {
+    public static func readHeader(_ lines: LineReader, path: String, delimiter: Character? = nil) throws -> PeopleCSVSchema {
         guard let header = try lines.nextLine() else {
             throw KindredError.badInput("the file is empty: expected a CSV header", file: path, line: nil)
         }
@@ -94,7 +153,8 @@ public final class PeopleReader {
             throw KindredError.badInput("invalid UTF-8", file: path, line: 1, field: "header")
         }
         do {
-            return try PeopleCSVSchema(header: text)
+            if let delimiter { return try PeopleCSVSchema(header: text, delimiter: delimiter) }
+            return try PeopleCSVSchema.detect(header: text)
         } catch var error as KindredError {
             error.file = path
             error.line = 1
@@ -104,19 +164,13 @@ public final class PeopleReader {
 
     /// The next record, or nil at the end of the file.
     public func next() throws -> PeopleReadItem? {
-        while true {
-            let read: ArraySlice<UInt8>?
-            do {
-                read = try lines.nextLine()
-            } catch let error as KindredError where lines.lastLineWasTooLong {
-                recordsRead += 1
-                return .quarantined(PeopleReader.tooLong(error, file: path))
-            }
-            guard let bytes = read else { return nil }
-            if PeopleReader.isBlank(bytes) { continue }
-            recordsRead += 1
-            let line = lines.lineNumber
-            let item = PeopleReader.parse(bytes, line: line, file: path, schema: schema)
+        guard let record = try records.next() else { return nil }
+        recordsRead += 1
+        switch record {
+        case .skipped(let quarantined):
+            return .quarantined(quarantined)
+        case .record(let bytes, let line):
+            let item = PeopleReader.parse(bytes, line: line, file: path, schema: records.schema, dateOrder: dateOrder)
             if case .person(let person, _) = item {
                 if let first = seen[person.id] {
                     return .quarantined(
@@ -136,30 +190,24 @@ public final class PeopleReader {
     public func nextBatch(_ maximum: Int, threads: Int? = nil) throws -> [PeopleReadItem] {
         enum Slot { case bytes(ArraySlice<UInt8>, line: Int), done(PeopleReadItem) }
         var slots: [Slot] = []
-        while slots.count < maximum {
-            let read: ArraySlice<UInt8>?
-            do {
-                read = try lines.nextLine()
-            } catch let error as KindredError where lines.lastLineWasTooLong {
-                recordsRead += 1
-                slots.append(.done(.quarantined(PeopleReader.tooLong(error, file: path))))
-                continue
-            }
-            guard let bytes = read else { break }
-            if PeopleReader.isBlank(bytes) { continue }
+        while slots.count < maximum, let record = try records.next() {
             recordsRead += 1
-            // The line reader reuses its buffer: keep a copy of the line.
-            slots.append(.bytes(ArraySlice(Array(bytes)), line: lines.lineNumber))
+            switch record {
+            case .skipped(let quarantined): slots.append(.done(.quarantined(quarantined)))
+            // The record reader reuses its buffer: keep a copy of the record.
+            case .record(let bytes, let line): slots.append(.bytes(ArraySlice(Array(bytes)), line: line))
+            }
         }
         var items = [PeopleReadItem?](repeating: nil, count: slots.count)
-        let (file, schema) = (path, schema)
+        let (file, schema, dateOrder) = (path, records.schema, dateOrder)
         let chunk = 256
         items.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedSendable(buffer)
             ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
                 for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) {
                     switch slots[i] {
-                    case .bytes(let bytes, let line): shared.value[i] = PeopleReader.parse(bytes, line: line, file: file, schema: schema)
+                    case .bytes(let bytes, let line):
+                        shared.value[i] = PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder)
                     case .done(let item): shared.value[i] = item
                     }
                 }
@@ -191,14 +239,22 @@ public final class PeopleReader {
     /// True for a line of only spaces and tabs (skipped, not a record).
     public static func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool { bytes.allSatisfy { $0 == 32 || $0 == 9 } }
 
-    /// One record line parsed (JSON Lines, or a CSV row with `schema`): the person, or the record
+    /// One record parsed (a JSON object, or a CSV row with `schema`): the person, or the record
     /// quarantined with its file, line, field and reason. Thread-safe; no duplicate-id check.
-    public static func parse(_ bytes: ArraySlice<UInt8>, line: Int, file: String, schema: PeopleCSVSchema?) -> PeopleReadItem {
+    public static func parse(
+        _ bytes: ArraySlice<UInt8>, line: Int, file: String, schema: PeopleCSVSchema?, dateOrder: DateOrder = .mdy
+    ) -> PeopleReadItem {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return .quarantined(QuarantinedRecord(file: file, line: line, field: nil, reason: "invalid UTF-8", raw: Array(bytes)))
         }
         do {
-            let person = try schema.map { try $0.parse(text) } ?? PeopleJSON.parse(text)
+            let person: Person
+            if var schema {
+                schema.dateOrder = dateOrder
+                person = try schema.parse(text)
+            } else {
+                person = try PeopleJSON.parse(text, dateOrder: dateOrder)
+            }
             return .person(person, line: line)
         } catch let error as KindredError {
             return .quarantined(QuarantinedRecord(file: file, line: line, field: error.field, reason: error.message, raw: Array(bytes)))
@@ -207,11 +263,11 @@ public final class PeopleReader {
         }
     }
 
-    /// The CSV schema read from the header (nil for JSON Lines).
-    public var csvSchema: PeopleCSVSchema? { schema }
+    /// The CSV schema read from the header (nil for JSON).
+    public var csvSchema: PeopleCSVSchema? { records.schema }
 
     /// Closes the file early.
-    public func close() { lines.close() }
+    public func close() { records.close() }
 }
 
 /// Writes quarantined records as JSON Lines, atomically, readable by the owner only (mode 0600).

@@ -70,10 +70,15 @@ public struct Position: Sendable, Equatable {
     /// True when `start` or `end` was imputed from a typical tenure (`kindred clean --impute-tenure`).
     public var startImputed = false
     public var endImputed = false
+    /// True when the end was written `present`, `current`, `now` or `today`: `end` is nil and stays nil
+    /// (still in the job; cleaning never infers or imputes an end for it).
+    public var endIsPresent = false
     /// How the title was mapped ("exact", "fingerprint", "nearest", "override", "learned", "none").
     public var titleMatch: String?
-    /// Date problems found by cleaning ("end_before_start", "future_start", "future_end",
-    /// "before_age_14"); the dates are kept as given.
+    /// Date problems: found when reading ("unreadable_start"/"unreadable_end": the date was treated as
+    /// missing; "year_only_start"/"year_only_end": a year alone, read as January/December;
+    /// "ambiguous_start"/"ambiguous_end": day and month could be swapped, `DateOrder` decided) and by
+    /// cleaning ("end_before_start", "future_start", "future_end", "before_age_14"); dates are kept as read.
     public var dateIssues: [String] = []
 
     public init(

@@ -7,6 +7,9 @@ import KindredPeople
 public struct CleanRequest: Sendable {
     public var input: String
     public var format: PeopleFormat?
+    /// CSV field separator (nil: found from the header) and how ambiguous dates are read.
+    public var delimiter: Character?
+    public var dateOrder = DateOrder.mdy
     public var output: String
     /// Where quarantined records go; default: the output path with `.quarantine.jsonl`.
     public var quarantine: String?
@@ -55,6 +58,9 @@ public struct CleanRequest: Sendable {
         return YearMonth(year: parts.year!, month: parts.month!)
     }
 
+    /// How the input is read.
+    public var readOptions: PeopleReadOptions { PeopleReadOptions(format: format, delimiter: delimiter, dateOrder: dateOrder) }
+
     /// The quarantine path actually used.
     public var quarantinePath: String {
         if let quarantine { return quarantine }
@@ -77,6 +83,8 @@ public struct CleanOutcome: Sendable {
     public var quarantinePath: String
     /// Quarantine reasons with counts, most frequent first (no record content).
     public var reasons: [(String, Int)]
+    /// The first few line numbers quarantined for each reason (in input order).
+    public var reasonLines: [String: [Int]] = [:]
     public var seconds: Double
     /// Distinct title values mapped (cache misses) and the wall time spent mapping them.
     public var distinctTitles = 0
@@ -97,6 +105,22 @@ public struct CleanOutcome: Sendable {
 
     /// True when every record read is accounted for.
     public var reconciles: Bool { read == written + quarantined }
+
+    /// Line numbers kept per quarantine reason as examples.
+    public static let exampleLines = 3
+
+    /// The quarantine reasons as text lines, most frequent first: `4 × malformed JSON (lines 1, 2, 3, …)`.
+    /// Reasons and line numbers only, never record content (safe for logs).
+    public func reasonSummary(limit: Int = 5) -> [String] {
+        var out: [String] = []
+        for (reason, count) in reasons.prefix(limit) {
+            let lines = reasonLines[reason] ?? []
+            let shown = lines.map(String.init).joined(separator: ", ") + (count > lines.count ? ", …" : "")
+            out.append("\(count) × \(reason)" + (lines.isEmpty ? "" : " (line\(count > 1 ? "s" : "") \(shown))"))
+        }
+        if reasons.count > limit { out.append("… \(reasons.count - limit) more reasons (in the quarantine file)") }
+        return out
+    }
 }
 
 /// A fuzzy title mapping that people's skills contradicted (listed in the mapping report).
@@ -117,11 +141,11 @@ public enum CleanStage {
     public static func run(_ request: CleanRequest) throws -> CleanOutcome {
         let started = Date()
         let overrides = try request.overrides.map { try Overrides.load(path: $0, catalog: request.catalog) } ?? Overrides()
-        let reader = try PeopleReader(path: request.input, format: request.format)
+        let reader = try PeopleReader(path: request.input, options: request.readOptions)
         // Both passes open the file before anything is written, so an input deleted or renamed while the
         // job runs is still read whole (Linux keeps an open file's data).
         let learning = request.learnVariants && request.input != "-"
-        let firstPass = learning ? try PeopleReader(path: request.input, format: request.format) : nil
+        let firstPass = learning ? try PeopleReader(path: request.input, options: request.readOptions) : nil
         let output = try AtomicFileWriter(path: request.output)
         let quarantine = try QuarantineWriter(path: request.quarantinePath)
         let runner = ParallelRunner(threads: request.threads)
@@ -136,6 +160,7 @@ public enum CleanStage {
         var statistics = CleanStatistics()
         var written = 0
         var reasons: [String: Int] = [:]
+        var reasonLines: [String: [Int]] = [:]
         var distinctTitles = 0
         var matchSeconds = 0.0
         var chunk: [PeopleReadItem] = []
@@ -233,6 +258,7 @@ public enum CleanStage {
                     let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
                     let tallied = key.hasPrefix("id: duplicate id") ? "id: duplicate id" : key.hasPrefix("line is longer than") ? "line too long" : key
                     reasons[tallied, default: 0] += 1
+                    if reasonLines[tallied, default: []].count < CleanOutcome.exampleLines { reasonLines[tallied, default: []].append(record.line) }
                 }
             }
             // 5. Cache this chunk's mappings while there is room.
@@ -313,6 +339,7 @@ public enum CleanStage {
             quarantinePath: request.quarantinePath,
             reasons: reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             seconds: Date().timeIntervalSince(started))
+        outcome.reasonLines = reasonLines
         outcome.distinctTitles = distinctTitles
         outcome.titleMatchSeconds = matchSeconds
         outcome.threads = runner.workers

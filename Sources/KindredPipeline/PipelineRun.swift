@@ -60,6 +60,33 @@ public enum PipelineRun {
         }
     }
 
+    /// Where a failed run's quarantine file is kept: `OUTPUT/failed/KEY/quarantine.jsonl` (the run's
+    /// own folder is never published when it fails).
+    public static func keptQuarantinePath(output: String, runKey: String) -> String {
+        joinPath(joinPath(joinPath(output, "failed"), runKey), "quarantine.jsonl")
+    }
+
+    /// The error for a run whose every record was quarantined: the quarantine file moved out of the
+    /// staging folder to `keptQuarantinePath`, and a message with the reasons (counts and first lines,
+    /// no record content), the formats Kindred reads, and where the quarantine file is.
+    static func nothingToCluster(_ clean: CleanOutcome, input: String, staging: String, output: String?, runKey: String) -> KindredError {
+        var kept = joinPath(staging, "quarantine.jsonl")
+        if let output {
+            let target = keptQuarantinePath(output: output, runKey: runKey)
+            let folder = String(target.dropLast("/quarantine.jsonl".count))
+            if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
+                rename(joinPath(staging, "quarantine.jsonl"), target) == 0
+            {
+                kept = target
+            }
+        }
+        var lines = ["no clean people to cluster: every record was quarantined (read \(clean.read), quarantined \(clean.quarantined))"]
+        lines += clean.reasonSummary().map { "  " + $0 }
+        lines.append(PeopleFormat.expectation)
+        lines.append("quarantine file (reasons by line): \(kept)")
+        return KindredError.badInput(lines.joined(separator: "\n"), file: input, line: nil)
+    }
+
     /// Runs the pipeline, writing every output (atomically) into `folder`, which must exist.
     /// `previous` is the run to refresh from (made with the same pseudonymisation key: `Job` checks);
     /// `inputSHA256` the input's fingerprint. Checks `StopControl` between stages and chunks.
@@ -100,10 +127,16 @@ public enum PipelineRun {
         cleanRequest.sampleSeed = config.seed
         cleanRequest.showValues = config.showValues
         cleanRequest.dates.asOf = config.effectiveAsOf(runKey: runKey)
+        cleanRequest.format = config.inputFormat
+        cleanRequest.delimiter = config.delimiter
+        cleanRequest.dateOrder = config.dateOrder
         let clean = try CleanStage.run(cleanRequest)
         if let progress = cleanRequest.progress { log.endTracking(progress) }
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
              [("read", .int(clean.read)), ("written", .int(clean.written)), ("quarantined", .int(clean.quarantined))])
+        if clean.quarantined > 0 {
+            log.warning("quarantined", "quarantined: " + clean.reasonSummary().joined(separator: "; "), [("quarantined", .int(clean.quarantined))])
+        }
 
         try stage("graph")
         var graphRequest = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
@@ -121,7 +154,7 @@ public enum PipelineRun {
         var people: [Person] = []
         people.reserveCapacity(clean.sample.count)
         for line in clean.sample { people.append(try PeopleJSON.parse(line)) }
-        if people.isEmpty { throw KindredError.badInput("no clean people to cluster (every record was quarantined)", file: input, line: nil) }
+        if people.isEmpty { throw PipelineRun.nothingToCluster(clean, input: input, staging: folder, output: config.output, runKey: runKey) }
         let graphStarted = Date()
         let (graph, features, _) = try GraphStage.build(people: people, request: graphRequest)
         if let progress = graphRequest.progress { log.endTracking(progress) }

@@ -6,9 +6,12 @@ import KindredProjection
 
 /// What `kindred project` is asked to do.
 public struct ProjectRequest: Sendable {
-    /// People file (JSON Lines or CSV, optionally gzipped), or `-` for standard input.
+    /// People file (JSON Lines, a JSON array or CSV, optionally gzipped), or `-` for standard input.
     public var input: String
     public var format: PeopleFormat?
+    /// CSV field separator (nil: found from the header) and how ambiguous dates are read.
+    public var delimiter: Character?
+    public var dateOrder = DateOrder.mdy
     /// Output CSV file, or `-` for standard output; a folder when `shard` is set.
     public var output: String
     /// Where quarantined records go (default: beside the output; required on standard output unless
@@ -126,10 +129,10 @@ public enum ProjectStage {
             vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.method, k: request.k,
             probes: request.probes)
         let runner = ParallelRunner(threads: request.threads)
-        let format = request.format ?? PeopleFormat.detect(path: request.input)
-        let lines = try LineReader(path: request.input)
+        let lines = try PeopleRecordReader(
+            path: request.input, options: PeopleReadOptions(format: request.format, delimiter: request.delimiter, dateOrder: request.dateOrder))
         defer { lines.close() }
-        let schema = format == .csv ? try PeopleReader.readHeader(lines, path: request.input) : nil
+        let (schema, dateOrder) = (lines.schema, request.dateOrder)
         let output = try AtomicFileWriter(path: request.outputPath)
         let quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
         if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
@@ -190,7 +193,7 @@ public enum ProjectStage {
                     var slots: [Int] = []
                     people.reserveCapacity(range.count)
                     for i in range {
-                        switch PeopleReader.parse(records[i][...], line: numbers[i], file: file, schema: schema) {
+                        switch PeopleReader.parse(records[i][...], line: numbers[i], file: file, schema: schema, dateOrder: dateOrder) {
                         case .person(let person, _):
                             people.append(clean ? person : cleaners[worker].clean(person))
                             slots.append(i)
@@ -251,40 +254,36 @@ public enum ProjectStage {
         }
 
         var sawRecord = false
-        while true {
-            let read: ArraySlice<UInt8>?
-            do {
-                read = try lines.nextLine()
-            } catch let error as KindredError where lines.lastLineWasTooLong {
-                // Skipped, not read: quarantined in its place in the input order. Sharded, its bytes are
-                // unknown, so the shard that owns its line number ("line N" hashed) takes it: exactly one.
+        while let read = try lines.next() {
+            switch read {
+            case .skipped(let record):
+                // Not read (too long, or no record at all): quarantined in its place in the input order.
+                // Sharded, its bytes are unknown, so the shard that owns its line number ("line N"
+                // hashed) takes it: exactly one.
                 sawRecord = true
-                if let shard, !shard.owns(Array("line \(error.line ?? 0)".utf8)[...]) {
+                if let shard, !shard.owns(Array("line \(record.line)".utf8)[...]) {
                     outcome.skippedOtherShards += 1
                     continue
                 }
                 try flush()
-                let record = PeopleReader.tooLong(error, file: file)
                 if request.failOnBadRecord {
                     output.abandon()
-                    throw error
+                    throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
                 }
                 try quarantine!.append(record)
                 outcome.read += 1
                 outcome.quarantined += 1
-                outcome.quarantineReasons["line too long", default: 0] += 1
-                continue
+                outcome.quarantineReasons[record.reason.hasPrefix("line is longer than") ? "line too long" : record.reason, default: 0] += 1
+            case .record(let bytes, let line):
+                sawRecord = true
+                if let shard, !shard.owns(bytes) {
+                    outcome.skippedOtherShards += 1
+                    continue
+                }
+                chunk.append(Array(bytes))
+                chunkLines.append(line)
+                if chunk.count >= request.chunkSize { try flush() }
             }
-            guard let bytes = read else { break }
-            if PeopleReader.isBlank(bytes) { continue }
-            sawRecord = true
-            if let shard, !shard.owns(bytes) {
-                outcome.skippedOtherShards += 1
-                continue
-            }
-            chunk.append(Array(bytes))
-            chunkLines.append(lines.lineNumber)
-            if chunk.count >= request.chunkSize { try flush() }
         }
         try flush()
         if !sawRecord {

@@ -18,6 +18,9 @@ import TOMLKit
 /// threads = 4                   # worker threads (default: the CPUs the process may use); never changes the output
 /// [clean]
 /// demo_key = true               # or key_file = "…"; else KINDRED_KEY
+/// format = "csv"                # input format: jsonl | json | csv (default: from the name and content)
+/// delimiter = ";"               # CSV field separator: "," ";" or "\t" (default: found from the header)
+/// date_order = "dmy"            # ambiguous dates like 03/04/2019: mdy (default) | dmy
 /// [graph]
 /// k = 15
 /// min_similarity = 0.0
@@ -98,6 +101,11 @@ public struct RunConfig: Sendable {
     public var strict = false
     /// Keep raw values in the run's quarantine file (`--show-values`; flag only, not in the config hash).
     public var showValues = false
+    /// The input's format (nil: from its name and content), CSV field separator (nil: from the header)
+    /// and how ambiguous dates such as `03/04/2019` are read.
+    public var inputFormat: PeopleFormat?
+    public var delimiter: Character?
+    public var dateOrder = DateOrder.mdy
 
     /// The as-of month this run uses (see `asOf`).
     public func effectiveAsOf(runKey: String?) -> YearMonth {
@@ -117,6 +125,7 @@ public struct RunConfig: Sendable {
         ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
         ("", "seed", .integer), ("", "threads", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
         ("clean", "key_file", .path), ("clean", "demo_key", .bool), ("clean", "as_of", .string), ("clean", "strict", .bool),
+        ("clean", "format", .string), ("clean", "delimiter", .string), ("clean", "date_order", .string),
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
@@ -370,6 +379,18 @@ public struct RunConfig: Sendable {
             asOf = month
         }
         if let v = try bool("clean", "strict") { strict = v }
+        if let v = try string("clean", "format") {
+            guard let f = PeopleFormat(rawValue: v) else { throw fail("clean", "format", "expected jsonl, json or csv") }
+            inputFormat = f
+        }
+        if let v = try string("clean", "delimiter") {
+            guard let d = PeopleReadOptions.delimiter(named: v) else { throw fail("clean", "delimiter", "expected \",\", \";\" or \"\\t\" (tab)") }
+            delimiter = d
+        }
+        if let v = try string("clean", "date_order") {
+            guard let o = DateOrder(rawValue: v) else { throw fail("clean", "date_order", "expected mdy or dmy") }
+            dateOrder = o
+        }
         if let v = try atLeast(integer("graph", "k"), 1, "graph", "k") { k = v }
         if let v = try number("graph", "min_similarity") { minimumSimilarity = Float(v) }
         if let v = try string("graph", "symmetrization") {
@@ -450,6 +471,10 @@ public struct RunConfig: Sendable {
         lines.append("[clean]")
         lines.append("demo_key = \(demoKey)")
         lines.append("as_of = \(q(asOf.description))")
+        // Only when set, so that the hash of every earlier config stays as it was.
+        if let inputFormat { lines.append("format = \(q(inputFormat.rawValue))") }
+        if let delimiter { lines.append("delimiter = \(q(delimiter == "\t" ? "\\t" : String(delimiter)))") }
+        if dateOrder != .mdy { lines.append("date_order = \(q(dateOrder.rawValue))") }
         lines.append("[graph]")
         lines.append("k = \(k)")
         lines.append("min_similarity = \(minimumSimilarity)")

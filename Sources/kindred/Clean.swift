@@ -22,10 +22,11 @@ struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Clean people records: canonical titles and skills beside the raw text, dates checked and completed, keyed pseudonyms, personal data removed or masked; a mapping report to review and overrides to correct it.")
 
-    @Argument(help: "People file: JSON Lines or CSV (by extension; .gz allowed), or - for stdin.") var input: String
+    @Argument(help: "People file: JSON Lines, a JSON array or CSV (by name and content; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Clean people output (JSON Lines), or - for stdout.") var output: String
     @Option(help: "Quarantine file for bad records (default: OUTPUT with .quarantine.jsonl).") var quarantine: String?
-    @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
+    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: String?
+    @OptionGroup var inputOptions: InputOptions
     @Option(help: ArgumentHelp(
         "Cleaning dictionary: a Kindred JSON catalogue, or a folder of O*NET database files; none for no dictionary.",
         discussion: "Default: KINDRED_CATALOG, else the per-user catalogue that scripts/install-catalog fills (~/.local/share/kindred/catalog), else none (titles and skills kept as typed, normalised, with variant spellings learned from the input)."))
@@ -46,17 +47,15 @@ struct Clean: ParsableCommand {
 
     func run() throws {
         try guarded(resources, advice: "clean the file in parts, lower --chunk-size, or raise --max-memory") {
-            var peopleFormat: PeopleFormat?
-            if let format {
-                guard let parsed = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }
-                peopleFormat = parsed
-            }
+            let peopleFormat = try InputOptions.format(format)
             if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
             if let imputeTenure, !(1...600).contains(imputeTenure) { throw KindredError.usage("--impute-tenure must be between 1 and 600 months") }
             var request = CleanRequest(
                 input: input, format: peopleFormat, output: output, quarantine: quarantine,
                 catalog: try DictionaryLocation.load(explicit: catalog, environment: ProcessInfo.processInfo.environment), pseudonymizer: try key.pseudonymizer())
             request.threads = threads
+            request.delimiter = try inputOptions.parsedDelimiter()
+            if let order = try inputOptions.parsedDateOrder() { request.dateOrder = order }
             guard chunkSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
             request.chunkSize = chunkSize
             request.report = report
@@ -109,7 +108,7 @@ struct Clean: ParsableCommand {
                 let issues = s.dateIssues.keys.sorted().map { "\($0) \(s.dateIssues[$0]!)" }.joined(separator: ", ")
                 log("dates: \(s.endDatesInferred) end dates inferred, \(s.datesImputed) imputed; flagged: \(issues.isEmpty ? "none" : issues); personal data masked in \(s.valuesMasked) values")
                 if let path = outcome.reportPath { log("report: \(path) (summary: \(outcome.summaryPath ?? ""))") }
-                for (reason, count) in outcome.reasons.prefix(5) { log("quarantined \(count) × \(reason)") }
+                for line in outcome.reasonSummary() { log("quarantined " + line) }
                 if outcome.quarantined > 0 { log("quarantine: \(outcome.quarantinePath)") }
             }
             if strict && outcome.quarantined > 0 {

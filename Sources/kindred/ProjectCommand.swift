@@ -25,7 +25,7 @@ struct ProjectCommand: ParsableCommand {
             """)
 
     @Option(help: "Run output folder, run folder, or its model/ folder (written by `kindred run`).") var model: String
-    @Argument(help: "People file: JSON Lines or CSV (by extension; .gz allowed), or - for stdin.") var input: String
+    @Argument(help: "People file: JSON Lines, a JSON array or CSV (by name and content; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Output CSV, or - for stdout (a folder with --shard/--shards).") var output: String
     @Option(help: "vote (k-NN among the labelled sample) or centroid (nearest cluster centroid).") var method: String = "vote"
     @Option(help: "Neighbours that vote.") var k: Int = 15
@@ -34,7 +34,8 @@ struct ProjectCommand: ParsableCommand {
     @Option(help: "Split into N parts, the index from the array-job environment (Kubernetes, AWS Batch, Slurm).") var shards: Int?
     @Option(help: "Quarantine file for bad records (default: beside OUTPUT).") var quarantine: String?
     @Option(help: "What a bad record does: quarantine (default) or fail (exit 65 with its error, e.g. under Spark).") var badRecords: String = "quarantine"
-    @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
+    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: String?
+    @OptionGroup var inputOptions: InputOptions
     @Flag(help: "The input is `kindred clean` output already (ids are pseudonyms; no cleaning).") var cleaned = false
     @Flag(help: "Leave out the CSV header line.") var noHeader = false
     @OptionGroup var key: KeyOptions
@@ -52,10 +53,9 @@ struct ProjectCommand: ParsableCommand {
             guard threads.map({ $0 >= 1 }) ?? true else { throw KindredError.usage("--threads must be at least 1") }
             guard probes >= 0 else { throw KindredError.usage("--probes must be ≥ 0") }
             var request = ProjectRequest(input: input, output: output)
-            if let format {
-                guard let f = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }
-                request.format = f
-            }
+            request.format = try InputOptions.format(format)
+            request.delimiter = try inputOptions.parsedDelimiter()
+            if let order = try inputOptions.parsedDateOrder() { request.dateOrder = order }
             if shard != nil && shards != nil { throw KindredError.usage("give --shard i/N or --shards N, not both") }
             if let shard { request.shard = try Shard.parse(shard) }
             if let shards { request.shard = try Shard.fromEnvironment(count: shards, ProcessInfo.processInfo.environment) }

@@ -24,7 +24,9 @@ struct Run: ParsableCommand {
             """)
 
     @Argument(help: "Config file (TOML); the people file goes in --input.") var config: String?
-    @Option(help: "People file (JSON Lines or CSV).") var input: String?
+    @Option(help: "People file (JSON Lines, a JSON array or CSV; .gz allowed).") var input: String?
+    @Option(name: .customLong("format"), help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var peopleFormat: String?
+    @OptionGroup var inputOptions: InputOptions
     @Option(help: "Output folder.") var output: String?
     @Option(help: "Occupation catalogue.") var catalog: String?
     @Option(help: "Ground truth (CSV node,label) with raw ids, to evaluate the clusters.") var truth: String?
@@ -69,6 +71,9 @@ struct Run: ParsableCommand {
             var settings = try RunConfig.load(path: config, environment: environment)
             for warning in settings.warnings { log.warning("deprecated_setting", warning) }
             if let input { settings.input = input }
+            if let f = try InputOptions.format(peopleFormat) { settings.inputFormat = f }
+            if let d = try inputOptions.parsedDelimiter() { settings.delimiter = d }
+            if let o = try inputOptions.parsedDateOrder() { settings.dateOrder = o }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
             if let truth { settings.truth = truth }

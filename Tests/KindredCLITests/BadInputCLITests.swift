@@ -51,7 +51,7 @@ struct BadInputCLITests {
             #"{"id":"a2","skills":["Python"],"positions":[{"title":"Software Engineer","start":"2020-01"#,  // truncated
             #"{"skills":["Python"]}"#,  // no id
             #"{"id":"a1","skills":[]}"#,  // duplicate id
-            #"{"id":"a5","positions":[{"title":"Nurse","start":"2020-13"}]}"#,  // bad month
+            #"{"id":"a5","positions":[{"title":"Nurse","start":["2020-13"]}]}"#,  // a date that is not text (an unreadable text date is only flagged)
         ]
         for line in lines { bytes.append(Data((line + "\n").utf8)) }
         bytes.append(contentsOf: [0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A])  // invalid UTF-8

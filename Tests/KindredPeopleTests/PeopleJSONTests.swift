@@ -60,7 +60,7 @@ struct PeopleJSONTests {
             (#"{"id":"a","positions":{}}"#, "positions"),
             (#"{"id":"a","positions":["x"]}"#, "positions[0]"),
             (#"{"id":"a","positions":[{"title":"A"},{"company":"B"}]}"#, "positions[1].title"),
-            (#"{"id":"a","positions":[{"title":"A","end":"2020-1"}]}"#, "positions[0].end"),
+            (#"{"id":"a","positions":[{"title":"A","end":["2020-01"]}]}"#, "positions[0].end"),
             (#"{"id":true}"#, "id"),
         ])
     func fieldErrors(line: String, field: String) {
