@@ -193,7 +193,15 @@ struct RunsCommand: ParsableCommand {
             }
             guard let folder else { throw KindredError.usage("give --output DIR or a config with `output`") }
             let path = RunFolder.catalog(folder)
-            guard FileManager.default.fileExists(atPath: path) else { throw KindredError(.io, "no run catalog here (no run yet?)", file: path) }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw KindredError(.badInput, "no such output folder", file: folder)
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                // A folder no run has written to: nothing to list (with --json, no lines).
+                if !json { print("no runs recorded in \(folder) yet (kindred run --output \(folder) records them)") }
+                return
+            }
             let catalog = try RunCatalog(path: path)
             let records = try catalog.runs(limit: limit)
             if json {
@@ -226,13 +234,17 @@ struct RunsCommand: ParsableCommand {
                 }
                 return
             }
+            if records.isEmpty {
+                print("no runs recorded in this output folder yet")
+                return
+            }
             let rows = records.map { r -> [String] in
                 [String(r.id), r.key, r.attemptKind == .first ? String(r.attempt) : "\(r.attempt) \(r.attemptKind.rawValue)", r.status.rawValue, r.startedAt, r.seconds.map { fixed($0, 1) } ?? "", r.read.map(String.init) ?? "",
                  r.clusters.map(String.init) ?? "", r.modularity.map { fixed($0, 4) } ?? "", r.idsKept.map { fixed(100 * $0, 1) + "%" } ?? "",
                  r.moved.map(String.init) ?? "", r.previousKey ?? "", r.status == .succeeded ? "" : (r.error ?? "")]
             }
             print(TextTable.render(
-                headers: ["#", "key", "attempt", "status", "started (UTC)", "s", "read", "clusters", "Q", "ids kept", "moved", "previous", "error"],
+                headers: ["#", "key", "attempt", "status", "started (UTC)", "seconds", "read", "clusters", "modularity", "ids kept", "moved", "previous", "error"],
                 rows: rows, maxWidth: 60))
         }
     }
