@@ -67,7 +67,10 @@ struct Clean: ParsableCommand {
                 request.dates.asOf = month
             }
             request.dates.typicalTenureMonths = imputeTenure
-            let outcome = try CleanStage.run(request)
+            let outcome = try withProgress("clean", unit: "records") { counter in
+                request.progress = counter
+                return try CleanStage.run(request)
+            }
             let s = outcome.statistics
             if json {
                 var j = JSONText()

@@ -62,7 +62,10 @@ struct GraphCommand: ParsableCommand {
             request.seed = seed
             request.threads = threads
             request.model = model
-            let (o, _) = try GraphStage.run(request)
+            let (o, _) = try withProgress("graph", unit: "people") { counter in
+                request.progress = counter
+                return try GraphStage.run(request)
+            }
             if json {
                 var j = JSONText()
                 j.add("people", o.people)
@@ -132,7 +135,10 @@ struct Cluster: ParsableCommand {
             request.levels = levels
             request.initial = initial
             request.fixed = fixedVertices
-            let o = try ClusterStage.run(request)
+            let o = try withProgress("cluster", unit: "vertex visits") { counter in
+                request.options.progress = counter
+                return try ClusterStage.run(request)
+            }
             if json {
                 var j = JSONText()
                 j.add("vertices", o.vertices)

@@ -76,7 +76,10 @@ struct ProjectCommand: ParsableCommand {
                     "\(input) looks like `kindred clean` output (pseudonymous ids, raw and canonical values): add --cleaned, or its ids would be pseudonymised a second time")
             }
             let pseudonymizer = cleaned ? nil : try key.pseudonymizer()
-            let outcome = try ProjectStage.run(request, model: model, pseudonymizer: pseudonymizer)
+            let outcome = try withProgress("project", unit: "records") { counter in
+                request.progress = counter
+                return try ProjectStage.run(request, model: model, pseudonymizer: pseudonymizer)
+            }
             if json {
                 if output == "-" { note(ProjectStage.summaryJSON(outcome)) } else { print(ProjectStage.summaryJSON(outcome)) }
             } else {

@@ -124,4 +124,39 @@ private func files(_ folder: String) throws -> [String: Data] {
         ])
         #expect(bad.status == 65 && bad.stderr.contains("no column 'nope'"), "\(bad.status) \(bad.stderr)")
     }
+    @Test("standalone clean, graph, cluster and project report progress like run: JSON events with KINDRED_LOG_FORMAT=json, none in plain text off a terminal")
+    func standaloneProgress() throws {
+        let f = try people()
+        let dir = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let json = ["KINDRED_LOG_FORMAT": "json", "KINDRED_PROGRESS_INTERVAL": "0.1"]
+        func lastProgress(_ stderr: String, stage: String) throws -> [String: Any]? {
+            var last: [String: Any]?
+            for line in stderr.split(separator: "\n") where line.contains("\"event\":\"progress\"") {
+                let event = try CLI.json(String(line))
+                if event["stage"] as? String == stage { last = event }
+            }
+            return last
+        }
+        var r = try CLI.run(["clean", f.p("people.jsonl"), "--output", p("clean.jsonl"), "--demo-key", "--json"], environment: json)
+        #expect(r.status == 0, "\(r.stderr)")
+        let read = try CLI.json(r.stdout)["read"] as? Int
+        let clean = try lastProgress(r.stderr, stage: "clean")
+        #expect(clean?["unit"] as? String == "records" && clean?["done"] as? Int == read, "\(r.stderr)")
+        // Plain text off a terminal: no progress lines.
+        r = try CLI.run(["clean", f.p("people.jsonl"), "--output", p("clean2.jsonl"), "--demo-key"])
+        #expect(r.status == 0 && !r.stderr.contains("\r") && !r.stderr.contains("/s,"), "\(r.stderr)")
+        r = try CLI.run(["graph", p("clean.jsonl"), "--output", p("g.kgraph")], environment: json)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try lastProgress(r.stderr, stage: "graph")?["unit"] as? String == "people", "\(r.stderr)")
+        r = try CLI.run(["cluster", p("g.kgraph"), "--output", p("a.csv")], environment: json)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try lastProgress(r.stderr, stage: "cluster") != nil, "\(r.stderr)")
+        let run = try CLI.run(["run", "--input", f.p("people.jsonl"), "--demo-key", "--output", p("out")])
+        #expect(run.status == 0, "\(run.stderr)")
+        r = try CLI.run(["project", f.p("people.jsonl"), "--model", p("out"), "--demo-key", "--output", p("projected.csv")], environment: json)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try lastProgress(r.stderr, stage: "project")?["done"] as? Int == read, "\(r.stderr)")
+    }
 }
