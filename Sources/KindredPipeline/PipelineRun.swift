@@ -285,7 +285,7 @@ public enum PipelineRun {
             let again = try ClusterStage.cluster(graph, options: other)
             stability.append((other.seed, PartitionComparison.adjustedRandIndex(result.membership, again.membership)))
         }
-        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "no previous run",
+        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "nothing to compare (not refreshed from an earlier run)",
              [("moved", .int(diff?.moved.count ?? 0))])
 
         try stage("report")

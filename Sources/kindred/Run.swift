@@ -178,7 +178,7 @@ struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List the runs of an output folder from its catalog (OUTPUT/catalog.sqlite).")
 
-    @Argument(help: "Config file (TOML) whose output folder to list.") var config: String?
+    @Argument(help: "Config file (TOML) whose output folder to list, or the output folder itself.") var config: String?
     @Option(help: "Output folder (instead of a config).") var output: String?
     @Option(help: "Only the last N runs.") var limit: Int?
     @Flag(help: "One JSON object per run (JSON Lines) on stdout.") var json = false
@@ -188,6 +188,11 @@ struct RunsCommand: ParsableCommand {
     func run() throws {
         try guarded(resources) {
             var folder = output
+            var isGivenFolder: ObjCBool = false
+            if folder == nil, let config, FileManager.default.fileExists(atPath: config, isDirectory: &isGivenFolder),
+               isGivenFolder.boolValue {
+                folder = config
+            }
             if folder == nil {
                 folder = try RunConfig.load(path: config, environment: ProcessInfo.processInfo.environment).output
             }
