@@ -34,9 +34,11 @@ public struct CleanRequest: Sendable {
     public var learnVariants = true
     /// Most frequent left-alone spellings the variant clusters are learned from.
     public var learnLimit = 50_000
-    /// Draw a seeded reservoir sample of this many clean people (their JSON lines) while writing.
+    /// Draw a seeded reservoir sample of this many clean people while writing.
     public var sampleSize = 0
     public var sampleSeed: UInt64 = 1
+    /// Keep a fingerprint of every clean line by id (`CleanOutcome.recordHashes`, for a refresh's diff).
+    public var keepRecordHashes = false
     /// Where to count records read (phases `reading titles`, `mapping titles`, `cleaning`; the last
     /// with a total when the learning pass counted the records). Never changes the output.
     public var progress: ProgressCounter?
@@ -98,8 +100,10 @@ public struct CleanOutcome: Sendable {
     public var clusters: [VariantClusterer.Cluster] = []
     /// The mappings the learned clusters added (raw spelling → its cluster's canonical title).
     public var learnedTitles: [(raw: String, match: CanonicalMatch)] = []
-    /// The reservoir sample (clean JSON lines, in input order) when `sampleSize` > 0.
-    public var sample: [String] = []
+    /// The reservoir sample (clean people, in input order) when `sampleSize` > 0.
+    public var sample: [Person] = []
+    /// `PreviousRun.recordHash` of every clean line, by id, when the request keeps them.
+    public var recordHashes: [String: UInt64] = [:]
     /// Fuzzy title mappings that people's skills contradicted (raw title → mapping and people), most first.
     public var contradicted: [(raw: String, mapping: ContradictedMapping)] = []
 
@@ -165,7 +169,8 @@ public enum CleanStage {
         var matchSeconds = 0.0
         var chunk: [PeopleReadItem] = []
         chunk.reserveCapacity(request.chunkSize)
-        var reservoir = Reservoir<String>(capacity: request.sampleSize, seed: request.sampleSeed)
+        var reservoir = Reservoir<Person>(capacity: request.sampleSize, seed: request.sampleSeed)
+        var recordHashes: [String: UInt64] = [:]
 
         func cacheTitle(_ value: String, _ match: CanonicalMatch) { titleCache[value] = match }
         func cacheSkill(_ value: String, _ match: CanonicalMatch) { skillCache[value] = match }
@@ -202,6 +207,9 @@ public enum CleanStage {
             let lines = UnsafeMutableBufferPointer<String>.allocate(capacity: people.count)
             lines.initialize(repeating: "")
             defer { lines.deinitialize(); lines.deallocate() }
+            var cleaned = [Person?](repeating: nil, count: request.sampleSize > 0 ? people.count : 0)
+            // The id as written (the pseudonym) and the fingerprint of the line, for a refresh's diff.
+            var hashed = [(id: String, hash: UInt64)](repeating: ("", 0), count: request.keepRecordHashes ? people.count : 0)
             var perWorker = [CleanStatistics](repeating: CleanStatistics(), count: runner.workers)
             let cleanedTitles = UnsafeMutableBufferPointer<[(String, CanonicalMatch)]>.allocate(capacity: people.count)
             cleanedTitles.initialize(repeating: [])
@@ -210,9 +218,11 @@ public enum CleanStage {
             // Read-only copies for the workers, released before the caches grow (no copy-on-write).
             let (titlesNow, skillsNow, titleCacheNow, skillCacheNow) = (chunkTitles, chunkSkills, titleCache, skillCache)
             perWorker.withUnsafeMutableBufferPointer { stats in
-                let shared = UncheckedSendable((lines, cleanedTitles, stats))
+              cleaned.withUnsafeMutableBufferPointer { cleaned in
+               hashed.withUnsafeMutableBufferPointer { hashed in
+                let shared = UncheckedSendable((lines, cleanedTitles, stats, cleaned, hashed))
                 runner.forEach(items: people.count) { i, worker in
-                    let (lines, cleanedTitles, stats) = shared.value
+                    let (lines, cleanedTitles, stats, cleaned, hashed) = shared.value
                     var seen: [(String, CanonicalMatch)] = []
                     let person = PersonCleaner.clean(
                         people[i], pseudonymizer: request.pseudonymizer, dates: request.dates,
@@ -224,6 +234,8 @@ public enum CleanStage {
                         skill: { value in skillsNow[value] ?? skillCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none) },
                         evidence: evidence, statistics: &stats[worker])
                     lines[i] = PeopleJSON.line(for: person)
+                    if !cleaned.isEmpty { cleaned[i] = person }
+                    if !hashed.isEmpty { hashed[i] = (person.id, PreviousRun.recordHash(lines[i].utf8)) }
                     for position in person.positions where position.titleMatch == PersonCleaner.contradicted {
                         if let at = seen.firstIndex(where: { $0.1.canonical == position.title && $0.1.occupation == position.occupation }) {
                             seen[at].1.method = .contradicted
@@ -231,6 +243,8 @@ public enum CleanStage {
                     }
                     cleanedTitles[i] = seen
                 }
+               }
+              }
             }
             }
             for s in perWorker { statistics.add(s) }
@@ -240,7 +254,8 @@ public enum CleanStage {
                 switch item {
                 case .person:
                     try output.write(lines[p] + "\n")
-                    if request.sampleSize > 0 { reservoir.offer(lines[p]) }
+                    if request.sampleSize > 0 { reservoir.offer(cleaned[p]!) }
+                    if request.keepRecordHashes { recordHashes[hashed[p].id] = hashed[p].hash }
                     for (value, match) in cleanedTitles[p] {
                         if match.method == .contradicted {
                             // Bounded like the tally: values beyond the limit are counted in the statistics only.
@@ -347,6 +362,7 @@ public enum CleanStage {
         outcome.clusters = clusters
         outcome.learnedTitles = learnedTitles.sorted { $0.raw < $1.raw }
         outcome.sample = reservoir.itemsInOfferOrder
+        outcome.recordHashes = recordHashes
         outcome.contradicted = contradicted.map { ($0.key, $0.value) }.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }
         guard outcome.reconciles else {
             throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), written \(written), quarantined \(quarantine.count)")

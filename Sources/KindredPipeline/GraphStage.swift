@@ -65,6 +65,20 @@ public enum SearchMethod: String, Sendable, CaseIterable {
     case approximate
 }
 
+/// A k-NN graph and what was fitted to build it, handed on to the model stage so that nothing is fitted twice.
+public struct BuiltGraph: Sendable {
+    public var graph: Graph
+    /// The people metric fitted on the graph's people (vertex order), and their TF-IDF vectors.
+    public var metric: PeopleMetric
+    public var vectors: SparseVectors
+    /// The LSA model and embedding the dense methods searched, with the dimensions and seed asked for
+    /// (nil for the sparse method).
+    public var lsa: (model: LSAModel, embedding: DenseMatrix, dimensions: Int, seed: UInt64)?
+    public var searchSeconds: Double
+    /// Vocabulary size.
+    public var features: Int { metric.vectorizer.vocabulary.count }
+}
+
 /// Reads clean people, vectorises them and writes their exact k-NN similarity graph.
 public enum GraphStage {
     /// Reads every person of a people file into memory.
@@ -89,8 +103,8 @@ public enum GraphStage {
         return people
     }
 
-    /// Builds the graph in memory; also returns the vocabulary size and the search time.
-    public static func build(people: [Person], request: GraphRequest) throws -> (graph: Graph, features: Int, searchSeconds: Double) {
+    /// Builds the graph in memory, with the metric, vectors and (dense methods) LSA embedding it fitted.
+    public static func build(people: [Person], request: GraphRequest) throws -> BuiltGraph {
         guard request.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
         guard request.candidateFactor >= 1 else { throw KindredError.usage("--candidates must be at least 1") }
         guard request.dimensions >= 1 else { throw KindredError.usage("--dimensions must be at least 1") }
@@ -106,6 +120,7 @@ public enum GraphStage {
             advice: "build the graph of a smaller sample of people (kindred run: [sample] size), lower --k or --candidates, or raise --max-memory")
         let started = ContinuousClock.now
         let table: NeighborTable
+        var fittedLSA: (model: LSAModel, embedding: DenseMatrix, dimensions: Int, seed: UInt64)?
         switch request.method {
         case .sparse:
             request.progress?.start(phase: "searching neighbours", total: people.count)
@@ -113,10 +128,12 @@ public enum GraphStage {
         case .dense:
             let lsa = LSAModel.fit(vectors, dimensions: request.dimensions, seed: request.seed, threads: request.threads)
             let embedding = lsa.embed(vectors, threads: request.threads)
+            fittedLSA = (lsa, embedding, request.dimensions, request.seed)
             table = DenseKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, threads: request.threads)
         case .approximate:
             let lsa = LSAModel.fit(vectors, dimensions: request.dimensions, seed: request.seed, threads: request.threads)
             let embedding = lsa.embed(vectors, threads: request.threads)
+            fittedLSA = (lsa, embedding, request.dimensions, request.seed)
             var options = ApproximateKNN.Options()
             options.seed = request.seed
             table = ApproximateKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, options: options, threads: request.threads)
@@ -128,14 +145,15 @@ public enum GraphStage {
         let d = ContinuousClock.now - started
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         let graph = KNNGraphBuilder.graph(from: ranked, ids: people.map(\.id), symmetrization: request.symmetrization)
-        return (graph, metric.vectorizer.vocabulary.count, seconds)
+        return BuiltGraph(graph: graph, metric: metric, vectors: vectors, lsa: fittedLSA, searchSeconds: seconds)
     }
 
     /// Runs the stage and writes the outputs atomically.
     public static func run(_ request: GraphRequest) throws -> (GraphOutcome, Graph) {
         let started = Date()
         let people = try readPeople(path: request.input, threads: request.threads)
-        let (graph, features, searchSeconds) = try build(people: people, request: request)
+        let built = try build(people: people, request: request)
+        let (graph, features, searchSeconds) = (built.graph, built.features, built.searchSeconds)
         try KGraphFormat.write(graph, to: request.output, kind: .peopleSimilarity)
         if let edges = request.edges { try EdgeListFormat.write(graph, to: edges) }
         var degrees: [Int] = []

@@ -12,17 +12,25 @@ public enum ModelStage {
     /// The model of a clustered sample, and the sample's embedding (row i: `people[i]`).
     /// - Parameters:
     ///   - people: the clean sample, in graph vertex order.
+    ///   - built: the graph of `people` with the metric it fitted (reused, and its LSA embedding when the
+    ///     graph's method fitted one with the model's seed and dimensions).
     ///   - membership: each sample person's cluster.
     public static func build(
-        people: [Person], membership: [UInt32], parameters: ClusterModel.Parameters, profiles: [ClusterProfile], modularity: Double,
-        catalog: OccupationCatalog, learnedTitles: [(raw: String, match: CanonicalMatch)], overridesCSV: String?,
+        people: [Person], built: BuiltGraph, membership: [UInt32], parameters: ClusterModel.Parameters, profiles: [ClusterProfile],
+        modularity: Double, catalog: OccupationCatalog, learnedTitles: [(raw: String, match: CanonicalMatch)], overridesCSV: String?,
         pseudonymizer: Pseudonymizer, inputSHA256: String, inputRecords: Int, threads: Int? = nil
     ) -> (model: ClusterModel, sampleEmbedding: DenseMatrix) {
         precondition(people.count == membership.count, "one cluster per sample person")
-        let (metric, personProfiles) = PeopleMetric.fit(people, weights: parameters.weights)
-        let vectors = metric.vectors(personProfiles)
-        let lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
-        let embedding = lsa.embed(vectors, threads: threads)
+        precondition(built.graph.vertexCount == people.count, "the graph of these people")
+        let (metric, vectors) = (built.metric, built.vectors)
+        let lsa: LSAModel
+        let embedding: DenseMatrix
+        if let fitted = built.lsa, fitted.dimensions == parameters.dimensions, fitted.seed == parameters.seed {
+            (lsa, embedding) = (fitted.model, fitted.embedding)
+        } else {
+            lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
+            embedding = lsa.embed(vectors, threads: threads)
+        }
         let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
         let model = ClusterModel(
             parameters: parameters, inputSHA256: inputSHA256, inputRecords: inputRecords, samplePeople: people.count, modularity: modularity,

@@ -35,7 +35,29 @@ public struct Overrides: Sendable {
     public static func load(path: String, catalog: OccupationCatalog) throws -> Overrides {
         let reader = try LineReader(path: path)
         defer { reader.close() }
-        guard let header = try reader.nextString() else {
+        return try parse(next: { try reader.nextString() }, lineNumber: { reader.lineNumber }, source: path, catalog: catalog)
+    }
+
+    /// Reads overrides kept as text (a model's `overrides.csv`); errors name `source`.
+    public static func parse(text: String, source: String, catalog: OccupationCatalog) throws -> Overrides {
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)  // as LineReader skips a byte-order mark
+        var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+        if lines.last == "" { lines.removeLast() }
+        var number = 0
+        return try parse(
+            next: {
+                guard number < lines.count else { return nil }
+                number += 1
+                return lines[number - 1]
+            }, lineNumber: { number }, source: source, catalog: catalog)
+    }
+
+    private static func parse(
+        next: () throws -> String?, lineNumber: () -> Int, source path: String, catalog: OccupationCatalog
+    ) throws -> Overrides {
+        guard let header = try next() else {
             throw KindredError.badInput("the overrides file is empty (expected a header raw,canonical)", file: path, line: 1)
         }
         let columns = try CSV.fields(of: header).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -48,26 +70,26 @@ public struct Overrides: Sendable {
             byTitle[TextNormalizer.key(occupation.title)] = occupation.id
         }
         var overrides = Overrides()
-        while let line = try reader.nextString() {
+        while let line = try next() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             let fields: [String]
             do { fields = try CSV.fields(of: line) } catch {
-                throw KindredError.badInput("malformed CSV row", file: path, line: reader.lineNumber)
+                throw KindredError.badInput("malformed CSV row", file: path, line: lineNumber())
             }
             guard fields.count == columns.count else {
-                throw KindredError.badInput("expected \(columns.count) columns, found \(fields.count)", file: path, line: reader.lineNumber)
+                throw KindredError.badInput("expected \(columns.count) columns, found \(fields.count)", file: path, line: lineNumber())
             }
             let raw = fields[rawColumn]
             let canonical = fields[canonicalColumn].trimmingCharacters(in: .whitespaces)
             guard !TextNormalizer.key(raw).isEmpty else {
-                throw KindredError.badInput("empty raw value", file: path, line: reader.lineNumber, field: "raw")
+                throw KindredError.badInput("empty raw value", file: path, line: lineNumber(), field: "raw")
             }
             guard !canonical.isEmpty else {
-                throw KindredError.badInput("empty canonical value", file: path, line: reader.lineNumber, field: "canonical")
+                throw KindredError.badInput("empty canonical value", file: path, line: lineNumber(), field: "canonical")
             }
             var occupation = occupationColumn.map { fields[$0].trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
             if let given = occupation, catalog.indexByID[given] == nil {
-                throw KindredError.badInput("unknown occupation id (not in the catalogue)", file: path, line: reader.lineNumber, field: "occupation")
+                throw KindredError.badInput("unknown occupation id (not in the catalogue)", file: path, line: lineNumber(), field: "occupation")
             }
             if occupation == nil { occupation = byTitle[TextNormalizer.key(canonical)] }
             overrides.add(raw: raw, canonical: canonical, occupation: occupation)

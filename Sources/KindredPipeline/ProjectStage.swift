@@ -44,6 +44,9 @@ public struct ProjectRequest: Sendable {
     /// Ids (pseudonyms) whose cluster is already known (the clustered sample): written as such with
     /// confidence 1 instead of being projected.
     public var known: [String: Int32]?
+    /// Also keep every row's id and cluster in the outcome (`rows`), in output order (`kindred run`
+    /// compares them with the previous run without reading its own output back).
+    public var keepRows = false
 
     public init(input: String, output: String) {
         self.input = input
@@ -85,7 +88,25 @@ public struct ProjectOutcome: Sendable {
     public var shard: Shard?
     public var outputPath = ""
     public var quarantinePath: String?
+    /// Every row written (id and cluster, nil when unassigned) when the request keeps them.
+    public var rows = AssignmentRows()
     public var reconciles: Bool { read == assigned + unassigned + quarantined }
+}
+
+/// Ids and their clusters (nil: unassigned), in file order: the content of an `assignments.csv`.
+public struct AssignmentRows: Sendable, Equatable {
+    public var ids: [String] = []
+    public var clusters: [Int32?] = []
+    public init() {}
+    public init(ids: [String], clusters: [Int32?]) {
+        precondition(ids.count == clusters.count, "one cluster (or none) per id")
+        self.ids = ids
+        self.clusters = clusters
+    }
+    public mutating func append(id: String, cluster: Int32?) {
+        ids.append(id)
+        clusters.append(cluster)
+    }
 }
 
 /// Streams people through cleaning (with the model's dictionaries), embedding and assignment, in
@@ -140,11 +161,8 @@ public enum ProjectStage {
         // Per-worker state: a cleaner with bounded caches and the model's preferred mappings, and scratch.
         var cleaners: [PersonCleaner] = []
         if !request.inputIsClean, let pseudonymizer {
-            let overrides = try model.overridesCSV.map { text -> Overrides in
-                let temp = NSTemporaryDirectory() + "/kindred-overrides-\(getpid()).csv"
-                try AtomicFileWriter.write(text, to: temp, mode: 0o600)
-                defer { try? FileManager.default.removeItem(atPath: temp) }
-                return try Overrides.load(path: temp, catalog: model.catalog)
+            let overrides = try model.overridesCSV.map {
+                try Overrides.parse(text: $0, source: "overrides.csv (in the model)", catalog: model.catalog)
             } ?? Overrides()
             var learned: [String: CanonicalMatch] = [:]
             for (raw, match) in model.learnedTitles { learned[raw] = match }
@@ -228,8 +246,9 @@ public enum ProjectStage {
                     }
                 }
                 switch result {
-                case .row(let text, let a, let known, _):
+                case .row(let text, let a, let known, let id):
                     try output.write(text)
+                    if request.keepRows { outcome.rows.append(id: id, cluster: a.cluster) }
                     if let c = a.cluster {
                         outcome.assigned += 1
                         outcome.clusterSizes[c, default: 0] += 1

@@ -30,7 +30,8 @@ public struct PreviousRun: Sendable {
     /// - Throws: `KindredError` naming the file when the folder is not a finished run or is damaged.
     public static func load(folder: String) throws -> PreviousRun {
         let manifest = try RunManifest.load(folder: folder)
-        let (ids, clusters) = try AssignmentsFile.read(path: joinPath(folder, "assignments.csv"))
+        let rows = try AssignmentsFile.read(path: joinPath(folder, "assignments.csv"))
+        let (ids, clusters) = (rows.ids, rows.clusters)
         var index: [String: Int] = [:]
         index.reserveCapacity(ids.count)
         for (i, id) in ids.enumerated() { index[id] = i }
@@ -40,18 +41,25 @@ public struct PreviousRun: Sendable {
             nextClusterID: manifest.nextClusterID, keyCheck: manifest.keyCheck, recordHashes: hashes)
     }
 
-    /// FNV-1a of every clean line, by id.
+    /// FNV-1a of a clean line (without its newline): a person's record fingerprint.
+    @inlinable
+    public static func recordHash<Bytes: Sequence<UInt8>>(_ line: Bytes) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in line {
+            hash ^= UInt64(b)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    /// `recordHash` of every clean line, by id.
     public static func recordHashes(path: String) throws -> [String: UInt64] {
         var hashes: [String: UInt64] = [:]
         let reader = try LineReader(path: path)
         let prefix = Array(#"{"id":""#.utf8)
         while let line = try reader.nextLine() {
             if line.isEmpty { continue }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in line {
-                hash ^= UInt64(b)
-                hash = hash &* 0x100_0000_01b3
-            }
+            let hash = recordHash(line)
             let id: String
             if line.count > prefix.count && line.starts(with: prefix), let end = line.dropFirst(prefix.count).firstIndex(of: UInt8(ascii: "\"")) {
                 id = String(decoding: line[(line.startIndex + prefix.count)..<end], as: UTF8.self)

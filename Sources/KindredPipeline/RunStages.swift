@@ -1,0 +1,359 @@
+import Foundation
+import KindredClean
+import KindredCommunity
+import KindredCore
+import KindredGraph
+import KindredPeople
+import KindredProjection
+import KindredReport
+import KindredSimilarity
+
+/// The clustered sample: the partition, its stable ids and its profiles.
+struct SampleClustering {
+    var result: CommunityResult
+    /// Each sample person's stable cluster id (vertex order).
+    var membership: [UInt32]
+    /// Stable id of each community of `result`.
+    var stable: [Int32]
+    var nextClusterID: Int32
+    var matches: [ClusterMatching.Match]
+    var profiles: [ClusterProfile]
+    /// Sample people who started in their previous cluster.
+    var warmStarted: Int
+    var seconds: Double
+}
+
+/// The clean stage's outcome with the sample it drew and the date rules it used.
+struct CleanedInput {
+    var outcome: CleanOutcome
+    var dates: DateAudit
+    /// The clustered sample (everyone when the input is no larger), in input order.
+    var people: [Person] { outcome.sample }
+}
+
+/// The graph of the sample and its statistics.
+struct SampleGraph {
+    var built: BuiltGraph
+    var outcome: GraphOutcome
+    var graph: Graph { built.graph }
+}
+
+/// The model and how well it gives the sample back its own clusters.
+struct BuiltModel {
+    var model: ClusterModel
+    var embedding: DenseMatrix
+    var selfAgreement: Double
+}
+
+/// What changed since the previous run, everyone's cluster sizes, and the stability of the partition.
+struct RunComparison {
+    var diff: RunDiff?
+    var clusterSizes: [(Int32, Int)]
+    var stability: [(seed: UInt64, ari: Double)]
+}
+
+/// The stages of one `kindred run`, each taking the values the ones before it returned and writing its
+/// files into the run folder; the stage clock (log lines and timings) is the only state kept between them.
+final class RunStages {
+    let config: RunConfig
+    let folder: String
+    let runKey: String
+    let log: RunLog
+    let input: String
+    let previous: PreviousRun?
+    let pseudonymizer: Pseudonymizer
+    let catalog: OccupationCatalog
+    private let started = Date()
+    private var stageStarted = Date()
+    private(set) var timings: [(String, Double)] = []
+    private static let stageNames = ["clean", "graph", "cluster", "model", "project", "compare", "report"]
+
+    init(
+        config: RunConfig, folder: String, runKey: String, log: RunLog, input: String, previous: PreviousRun?, pseudonymizer: Pseudonymizer,
+        catalog: OccupationCatalog
+    ) {
+        self.config = config
+        self.folder = folder
+        self.runKey = runKey
+        self.log = log
+        self.input = input
+        self.previous = previous
+        self.pseudonymizer = pseudonymizer
+        self.catalog = catalog
+    }
+
+    func path(_ name: String) -> String { joinPath(folder, name) }
+
+    private func begin(_ name: String) throws {
+        try StopControl.check()
+        MemoryBudget.setAdvice(PipelineRun.memoryAdvice(stage: name, sample: config.sampleSize))
+        log.progress(step: Self.stageNames.firstIndex(of: name) ?? 0, of: Self.stageNames.count, name)
+        stageStarted = Date()
+    }
+
+    private func done(_ name: String, _ message: String, _ fields: [(String, RunLog.Value)] = []) {
+        let seconds = Date().timeIntervalSince(stageStarted)
+        timings.append((name, seconds))
+        log.info("stage_done", "\(name): \(message) (\(String(format: "%.2f", seconds)) s)", [("stage", .string(name)), ("seconds", .double(seconds))] + fields)
+    }
+
+    /// Cleans everyone into `clean.jsonl` and draws the sample (kept in memory as people).
+    func clean() throws -> CleanedInput {
+        try begin("clean")
+        var request = CleanRequest(
+            input: input, output: path("clean.jsonl"), quarantine: path("quarantine.jsonl"), catalog: catalog, pseudonymizer: pseudonymizer)
+        request.threads = config.threads
+        request.progress = log.track("clean", unit: "records")
+        request.report = path("clean_report.json")
+        request.sampleSize = config.sampleSize
+        request.sampleSeed = config.seed
+        request.keepRecordHashes = previous != nil
+        request.showValues = config.showValues
+        request.dates.asOf = config.effectiveAsOf(runKey: runKey)
+        request.format = config.inputFormat
+        request.delimiter = config.delimiter
+        request.dateOrder = config.dateOrder
+        let clean = try CleanStage.run(request)
+        if let progress = request.progress { log.endTracking(progress) }
+        done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
+             [("read", .int(clean.read)), ("written", .int(clean.written)), ("quarantined", .int(clean.quarantined))])
+        if clean.quarantined > 0 {
+            log.warning("quarantined", "quarantined: " + clean.reasonSummary().joined(separator: "; "), [("quarantined", .int(clean.quarantined))])
+        }
+        if clean.sample.isEmpty {
+            throw PipelineRun.nothingToCluster(clean, input: input, staging: folder, output: config.output, runKey: runKey)
+        }
+        return CleanedInput(outcome: clean, dates: request.dates)
+    }
+
+    /// The graph request the run's settings make (also recorded in `similarity/`).
+    private var graphRequest: GraphRequest {
+        var request = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
+        request.threads = config.threads
+        request.k = config.k
+        request.minimumSimilarity = config.minimumSimilarity
+        request.symmetrization = config.symmetrization
+        request.weights = config.weights
+        request.method = config.method
+        request.dimensions = config.dimensions
+        request.candidateFactor = config.candidateFactor
+        request.seed = config.seed
+        return request
+    }
+
+    /// Builds the sample's k-NN graph (`graph.kgraph`, `similarity/`).
+    func graph(_ clean: CleanedInput) throws -> SampleGraph {
+        try begin("graph")
+        var request = graphRequest
+        request.progress = log.track("graph", unit: "people")
+        let started = Date()
+        let built = try GraphStage.build(people: clean.people, request: request)
+        if let progress = request.progress { log.endTracking(progress) }
+        let graph = built.graph
+        try KGraphFormat.write(graph, to: request.output, kind: .peopleSimilarity)
+        try SimilarityModel.write(to: path("similarity"), request: request, input: request.input, recordAs: "../clean.jsonl")
+        let degrees = (0..<graph.vertexCount).map { graph.offsets[$0 + 1] - graph.offsets[$0] }
+        let outcome = GraphOutcome(
+            people: clean.people.count, features: built.features, vertices: graph.vertexCount, edges: graph.edgeCount,
+            minimumDegree: degrees.min() ?? 0, meanDegree: degrees.isEmpty ? 0 : Double(degrees.reduce(0, +)) / Double(degrees.count),
+            maximumDegree: degrees.max() ?? 0, isolated: degrees.filter { $0 == 0 }.count,
+            seconds: Date().timeIntervalSince(started))
+        done("graph", "\(graph.vertexCount) people, \(graph.edgeCount) edges", [("vertices", .int(graph.vertexCount)), ("edges", .int(graph.edgeCount))])
+        return SampleGraph(built: built, outcome: outcome)
+    }
+
+    /// Clusters the sample (warm-started from the previous run), gives the clusters stable ids and
+    /// profiles them (`clusters.csv`, `profiles.csv`).
+    func cluster(_ sample: SampleGraph, people: [Person]) throws -> SampleClustering {
+        try begin("cluster")
+        let graph = sample.graph
+        var options = LouvainOptions()
+        options.resolution = config.resolution
+        options.seed = config.seed
+        options.threads = config.threads
+        let progress = log.track("cluster", unit: "vertex visits")
+        progress.start(phase: "moving vertices")
+        options.progress = progress
+        var warm = 0
+        if let previous {
+            // Warm start: each sample person starts in their previous cluster (new people alone).
+            var initial = [UInt32](repeating: UInt32.max, count: graph.vertexCount)
+            for (v, id) in graph.ids.enumerated() {
+                if case .some(.some(let c)) = previous.cluster(of: id) {
+                    initial[v] = UInt32(bitPattern: c)
+                    warm += 1
+                }
+            }
+            if warm > 0 { options.initialMembership = initial }
+        }
+        let started = Date()
+        let result = try ClusterStage.cluster(graph, options: options)
+        log.endTracking(progress)
+        let seconds = Date().timeIntervalSince(started)
+        let (stable, nextClusterID, matches) = stableIDs(result, graph: graph)
+        let membership = result.membership.map { UInt32(bitPattern: stable[Int($0)]) }
+        try LabelFile.writePartition(ids: graph.ids, membership: membership, to: path("clusters.csv"))
+        var profiles = ClusterProfiler.profiles(
+            membership: result.membership, titles: people.map { $0.currentPosition?.title }, skills: people.map(\.skills), top: 3)
+        for i in profiles.indices { profiles[i].cluster = Int(stable[i]) }
+        try AtomicFileWriter.write(PipelineRun.profilesCSV(profiles), to: path("profiles.csv"))
+        done("cluster", "\(result.communityCount) clusters, modularity \(String(format: "%.4f", result.modularity))" + (previous == nil ? "" : ", warm start from \(warm) people, \(matches.count) ids kept"),
+             [("clusters", .int(result.communityCount)), ("modularity", .double(result.modularity)), ("warm_start_people", .int(warm))])
+        return SampleClustering(
+            result: result, membership: membership, stable: stable, nextClusterID: nextClusterID, matches: matches, profiles: profiles,
+            warmStarted: warm, seconds: seconds)
+    }
+
+    /// Stable ids: the new communities matched to the previous run's clusters over the sample (fresh
+    /// ids from the previous run's next id for the rest); 0, 1, … on a first run.
+    private func stableIDs(_ result: CommunityResult, graph: Graph) -> (stable: [Int32], next: Int32, matches: [ClusterMatching.Match]) {
+        guard let previous else {
+            return ((0..<result.communityCount).map { Int32($0) }, Int32(result.communityCount), [])
+        }
+        var overlap = ClusterMatching.Overlap()
+        for (v, id) in graph.ids.enumerated() {
+            if case .some(.some(let c)) = previous.cluster(of: id) { overlap.add(previous: c, current: Int32(result.membership[v])) }
+        }
+        let matches = ClusterMatching.match(overlap, minimumJaccard: config.minimumJaccard)
+        let (stable, next) = ClusterMatching.stableIDs(count: result.communityCount, matches: matches, nextID: previous.nextClusterID)
+        return (stable, next, matches)
+    }
+
+    /// Builds the cluster model from the sample (reusing the graph's metric) and writes `model/`.
+    func model(clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, inputSHA256: String) throws -> BuiltModel {
+        try begin("model")
+        var parameters = ClusterModel.Parameters()
+        parameters.seed = config.seed
+        parameters.sampleSize = config.sampleSize
+        parameters.k = config.k
+        parameters.resolution = config.resolution
+        parameters.graphMethod = config.method
+        parameters.dimensions = config.dimensions
+        parameters.candidateFactor = config.candidateFactor
+        parameters.minimumSimilarity = config.minimumSimilarity
+        parameters.symmetrization = config.symmetrization
+        parameters.weights = config.weights
+        parameters.asOf = clean.dates.asOf
+        parameters.typicalTenureMonths = clean.dates.typicalTenureMonths
+        let (model, embedding) = ModelStage.build(
+            people: clean.people, built: graph.built, membership: clustering.membership, parameters: parameters,
+            profiles: clustering.profiles, modularity: clustering.result.modularity, catalog: catalog,
+            learnedTitles: clean.outcome.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer, inputSHA256: inputSHA256,
+            inputRecords: clean.outcome.read, threads: config.threads)
+        try model.write(to: path("model"))
+        let selfAgreement = ModelStage.selfAgreement(
+            people: clean.people, membership: clustering.membership, model: model, method: config.projectionMethod, k: config.projectionK,
+            probes: config.probes, threads: config.threads)
+        done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
+        return BuiltModel(model: model, embedding: embedding, selfAgreement: selfAgreement)
+    }
+
+    /// Assigns everyone (`assignments.csv`): the sample keeps its clusters, the rest is projected.
+    func project(clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, model: ClusterModel) throws -> ProjectOutcome {
+        try begin("project")
+        var request = ProjectRequest(input: path("clean.jsonl"), output: path("assignments.csv"))
+        request.inputIsClean = true
+        request.failOnBadRecord = true
+        request.keepRows = true
+        request.method = config.projectionMethod
+        request.k = config.projectionK
+        request.probes = config.probes
+        request.threads = config.threads
+        let progress = log.track("project", unit: "records")
+        progress.start(phase: "projecting", total: clean.outcome.written)
+        request.progress = progress
+        var known: [String: Int32] = [:]
+        for (v, id) in graph.graph.ids.enumerated() { known[id] = Int32(bitPattern: clustering.membership[v]) }
+        request.known = known
+        let projection = try ProjectStage.run(request, model: model, pseudonymizer: nil)
+        log.endTracking(progress)
+        done("project", "\(projection.assigned) assigned, \(projection.unassigned) unassigned",
+             [("assigned", .int(projection.assigned)), ("unassigned", .int(projection.unassigned))])
+        return projection
+    }
+
+    /// Everyone's cluster sizes, the diff against the previous run (`diff.json`, `moved.csv`) and the
+    /// stability of the partition under other seeds.
+    func compare(clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, rows: AssignmentRows) throws -> RunComparison {
+        try begin("compare")
+        var sizes: [Int32: Int] = [:]
+        for c in rows.clusters { if let c { sizes[c, default: 0] += 1 } }
+        for id in clustering.stable where sizes[id] == nil { sizes[id] = 0 }
+        let clusterSizes = sizes.keys.sorted().map { ($0, sizes[$0]!) }
+        var diff: RunDiff?
+        if let previous {
+            let d = RunDiff.compute(
+                previous: previous, ids: rows.ids, clusters: rows.clusters, clusterIDs: Set(clustering.stable),
+                recordHashes: clean.outcome.recordHashes, matches: clustering.matches)
+            try AtomicFileWriter.write(d.json() + "\n", to: path("diff.json"))
+            try AtomicFileWriter.write(d.movedCSV(), to: path("moved.csv"))
+            diff = d
+        }
+        // Stability: the same sample clustered from scratch with other seeds.
+        var stability: [(seed: UInt64, ari: Double)] = []
+        for offset in 0..<config.stabilitySeeds {
+            try StopControl.check()
+            var other = LouvainOptions()
+            other.resolution = config.resolution
+            other.seed = config.seed &+ UInt64(offset + 1)
+            other.threads = config.threads
+            let again = try ClusterStage.cluster(graph.graph, options: other)
+            stability.append((other.seed, PartitionComparison.adjustedRandIndex(clustering.result.membership, again.membership)))
+        }
+        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "nothing to compare (not refreshed from an earlier run)",
+             [("moved", .int(diff?.moved.count ?? 0))])
+        return RunComparison(diff: diff, clusterSizes: clusterSizes, stability: stability)
+    }
+
+    /// Scores the sample against the truth (`evaluation.json`) when the config names one.
+    private func evaluate(graph: SampleGraph, clustering: SampleClustering) throws -> Evaluation? {
+        guard let truthPath = config.truth else { return nil }
+        var truth = try LabelFile.read(path: truthPath, column: config.truthColumn)
+        truth = truth.map { (pseudonymizer.pseudonym(for: $0.node), $0.label) }
+        let clusters = zip(graph.graph.ids, clustering.membership).map { (node: $0.0, label: String($0.1)) }
+        var scored = EvaluateStage.evaluate(clusters: clusters, truth: truth)
+        scored.modularity = clustering.result.modularity
+        try AtomicFileWriter.write(PipelineRun.evaluationJSON(scored) + "\n", to: path("evaluation.json"))
+        return scored
+    }
+
+    /// The evaluation, the HTML report and `summary.json`; returns the run's summary.
+    func report(
+        clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, model: BuiltModel, projection: ProjectOutcome,
+        comparison: RunComparison, configHash: String, inputSHA256: String
+    ) throws -> RunSummary {
+        try begin("report")
+        var files = [
+            ("clean people", "clean.jsonl"), ("quarantine", "quarantine.jsonl"), ("cleaning report", "clean_report.md"), ("graph", "graph.kgraph"),
+            ("clusters (the sample)", "clusters.csv"), ("cluster profiles", "profiles.csv"), ("model", "model/"),
+            ("everyone's cluster", "assignments.csv"), ("similarity model", "similarity/"),
+        ]
+        if comparison.diff != nil { files += [("what changed", "diff.json"), ("people who moved", "moved.csv")] }
+        let evaluation = try evaluate(graph: graph, clustering: clustering)
+        if evaluation != nil { files.append(("evaluation", "evaluation.json")) }
+        let result = clustering.result
+        var summary = RunSummary(
+            output: folder, clean: clean.outcome, graph: graph.outcome, modularity: result.modularity, communities: result.communityCount,
+            levels: result.levels.count, clusterSeconds: clustering.seconds, profiles: clustering.profiles, evaluation: evaluation,
+            sampled: clean.people.count, selfAgreement: model.selfAgreement, projection: projection, totalSeconds: 0, files: files)
+        summary.clusterSizes = comparison.clusterSizes
+        summary.nextClusterID = clustering.nextClusterID
+        summary.diff = comparison.diff
+        summary.stability = comparison.stability
+        summary.warmStarted = clustering.warmStarted
+        summary.keyCheck = ClusterModel.keyCheck(pseudonymizer)
+        summary.inputSHA256 = inputSHA256
+        let reportData = ReportBuilder.data(
+            summary: summary, runKey: runKey, configHash: configHash, membership: clustering.membership, embedding: model.embedding,
+            model: model.model, typicalMembers: config.typicalMembers, ids: graph.graph.ids)
+        try AtomicFileWriter.write(HTMLReport.render(reportData), to: path("report.html"))
+        summary.files.append(("report", "report.html"))
+        summary.files.append(("summary", "summary.json"))
+        try AtomicFileWriter.write(PipelineRun.summaryJSON(summary) + "\n", to: path("summary.json"))
+        done("report", "report.html written")
+        summary.timings = timings
+        summary.totalSeconds = Date().timeIntervalSince(started)
+        log.finishProgress()
+        return summary
+    }
+}
