@@ -132,6 +132,17 @@ public enum ProjectStage {
     ///   record under `failOnBadRecord` or an empty input, `.io` for unreadable or unwritable files.
     public static func run(_ request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?) throws -> ProjectOutcome {
         let started = Date()
+        let blockSize = try check(request, model: model, pseudonymizer: pseudonymizer)
+        if request.shard != nil { try makeFolder(request.output) }
+        let job = try ProjectionJob(request: request, model: model, pseudonymizer: pseudonymizer, blockSize: blockSize)
+        var outcome = try job.run()
+        outcome.seconds = Date().timeIntervalSince(started)
+        if let shard = request.shard { try markDone(shard, output: request.output, outcome: outcome) }
+        return outcome
+    }
+
+    /// Checks the request against the model; returns the block size.
+    private static func check(_ request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?) throws -> Int {
         guard request.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
         let blockSize = request.blockSize ?? (request.method == .vote ? 2048 : 256)
         guard request.chunkSize >= 1, blockSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
@@ -145,186 +156,39 @@ public enum ProjectStage {
         if request.output == "-" && request.quarantine == nil && !request.failOnBadRecord && request.shard == nil {
             throw KindredError.usage("on standard output, give --quarantine FILE or --bad-records fail")
         }
-        if request.shard != nil { try makeFolder(request.output) }
-        let projector = Projector(
-            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.method, k: request.k,
-            probes: request.probes)
-        let runner = ParallelRunner(threads: request.threads)
-        let lines = try PeopleRecordReader(
-            path: request.input, options: PeopleReadOptions(format: request.format, delimiter: request.delimiter, dateOrder: request.dateOrder))
-        defer { lines.close() }
-        let (schema, dateOrder) = (lines.schema, request.dateOrder)
-        let output = try AtomicFileWriter(path: request.outputPath)
-        let quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
-        if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
+        return blockSize
+    }
 
-        // Per-worker state: a cleaner with bounded caches and the model's preferred mappings, and scratch.
-        var cleaners: [PersonCleaner] = []
-        if !request.inputIsClean, let pseudonymizer {
-            let overrides = try model.overridesCSV.map {
-                try Overrides.parse(text: $0, source: "overrides.csv (in the model)", catalog: model.catalog)
-            } ?? Overrides()
-            var learned: [String: CanonicalMatch] = [:]
-            for (raw, match) in model.learnedTitles { learned[raw] = match }
-            let frozenLearned = learned
-            var cleaner = PersonCleaner(
-                catalog: model.catalog, pseudonymizer: pseudonymizer,
-                dates: DateAudit(asOf: model.parameters.asOf, typicalTenureMonths: model.parameters.typicalTenureMonths))
-            cleaner.cacheLimit = request.cacheLimit
-            if overrides.count > 0 || !frozenLearned.isEmpty {
-                cleaner.preferredTitle = { raw in overrides.match(raw) ?? frozenLearned[raw] }
-            }
-            cleaners = Array(repeating: cleaner, count: runner.workers)
+    /// A published part gets its marker, and the last shard to finish marks the whole.
+    private static func markDone(_ shard: Shard, output: String, outcome: ProjectOutcome) throws {
+        let marker = joinPath(output, "_SUCCESS-" + shard.partName)
+        try AtomicFileWriter.write(summaryJSON(outcome) + "\n", to: marker)
+        let all = (0..<shard.count).allSatisfy { i in
+            FileManager.default.fileExists(atPath: joinPath(output, "_SUCCESS-" + (try! Shard(index: i, count: shard.count)).partName))
         }
-        let scratches = (0..<runner.workers).map { _ in projector.makeScratch() }
+        if all { try AtomicFileWriter.write("{\"shards\":\(shard.count)}\n", to: joinPath(output, "_SUCCESS")) }
+    }
 
-        var outcome = ProjectOutcome()
-        outcome.threads = runner.workers
-        outcome.method = request.method
-        outcome.shard = request.shard
-        outcome.outputPath = request.outputPath
-        outcome.quarantinePath = quarantine == nil ? nil : request.quarantinePath
-        let shard = request.shard
-        let file = request.input
-        var chunk: [[UInt8]] = []
-        var chunkLines: [Int] = []
-        chunk.reserveCapacity(request.chunkSize)
-        chunkLines.reserveCapacity(request.chunkSize)
-
-        var firstLine: [String: Int] = [:]
-        enum Result { case row(String, Assignment, known: Bool, id: String), quarantined(QuarantinedRecord) }
-        func flush() throws {
-            try StopControl.check()
-            let n = chunk.count
-            guard n > 0 else { return }
-            let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
-            results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false, id: ""))
-            defer { results.deinitialize(); results.deallocate() }
-            let blocks = (n + blockSize - 1) / blockSize
-            let (records, numbers, known, clean) = (chunk, chunkLines, request.known, request.inputIsClean)
-            cleaners.withUnsafeMutableBufferPointer { cleaners in
-                let shared = UncheckedSendable((results, cleaners))
-                runner.forEach(items: blocks) { block, worker in
-                    let (results, cleaners) = shared.value
-                    let range = (block * blockSize)..<min(n, (block + 1) * blockSize)
-                    var people: [Person] = []
-                    var slots: [Int] = []
-                    people.reserveCapacity(range.count)
-                    for i in range {
-                        switch PeopleReader.parse(records[i][...], line: numbers[i], file: file, schema: schema, dateOrder: dateOrder) {
-                        case .person(let person, _):
-                            people.append(clean ? person : cleaners[worker].clean(person))
-                            slots.append(i)
-                        case .quarantined(let record):
-                            results[i] = .quarantined(record)
-                        }
-                    }
-                    let assignments = projector.assign(people[...], scratch: scratches[worker])
-                    request.progress?.add(range.count)
-                    for (j, i) in slots.enumerated() {
-                        let id = people[j].id
-                        if let label = known?[id] {
-                            let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
-                            results[i] = .row(ProjectStage.row(id: id, a), a, known: true, id: id)
-                        } else {
-                            results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false, id: id)
-                        }
-                    }
-                }
-            }
-            for i in 0..<n {
-                outcome.read += 1
-                var result = results[i]
-                // A repeated id is quarantined, as `kindred clean` does (within a shard under --shard).
-                if case .row(_, _, _, let id) = result {
-                    if let first = firstLine[id] {
-                        result = .quarantined(
-                            QuarantinedRecord(
-                                file: file, line: chunkLines[i], field: "id", reason: "duplicate id (first seen on line \(first))", raw: chunk[i]))
-                    } else {
-                        firstLine[id] = chunkLines[i]
-                    }
-                }
-                switch result {
-                case .row(let text, let a, let known, let id):
-                    try output.write(text)
-                    if request.keepRows { outcome.rows.append(id: id, cluster: a.cluster) }
-                    if let c = a.cluster {
-                        outcome.assigned += 1
-                        outcome.clusterSizes[c, default: 0] += 1
-                        if known { outcome.known += 1 }
-                    } else {
-                        outcome.unassigned += 1
-                        outcome.unassignedReasons[(a.reason ?? .noFeatures).rawValue, default: 0] += 1
-                    }
-                case .quarantined(let record):
-                    if request.failOnBadRecord {
-                        output.abandon()
-                        throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
-                    }
-                    try quarantine!.append(request.showValues ? record : Redaction.redact(record))
-                    outcome.quarantined += 1
-                    let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
-                    outcome.quarantineReasons[key, default: 0] += 1
-                }
-            }
-            chunk.removeAll(keepingCapacity: true)
-            chunkLines.removeAll(keepingCapacity: true)
+    /// Per-worker cleaners with bounded caches that prefer the model's overrides and learned titles
+    /// (none when the input is already clean).
+    static func cleaners(
+        for request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, workers: Int
+    ) throws -> [PersonCleaner] {
+        guard !request.inputIsClean, let pseudonymizer else { return [] }
+        let overrides = try model.overridesCSV.map {
+            try Overrides.parse(text: $0, source: "overrides.csv (in the model)", catalog: model.catalog)
+        } ?? Overrides()
+        var learned: [String: CanonicalMatch] = [:]
+        for (raw, match) in model.learnedTitles { learned[raw] = match }
+        let frozenLearned = learned
+        var cleaner = PersonCleaner(
+            catalog: model.catalog, pseudonymizer: pseudonymizer,
+            dates: DateAudit(asOf: model.parameters.asOf, typicalTenureMonths: model.parameters.typicalTenureMonths))
+        cleaner.cacheLimit = request.cacheLimit
+        if overrides.count > 0 || !frozenLearned.isEmpty {
+            cleaner.preferredTitle = { raw in overrides.match(raw) ?? frozenLearned[raw] }
         }
-
-        var sawRecord = false
-        while let read = try lines.next() {
-            switch read {
-            case .skipped(let record):
-                // Not read (too long, or no record at all): quarantined in its place in the input order.
-                // Sharded, its bytes are unknown, so the shard that owns its line number ("line N"
-                // hashed) takes it: exactly one.
-                sawRecord = true
-                if let shard, !shard.owns(Array("line \(record.line)".utf8)[...]) {
-                    outcome.skippedOtherShards += 1
-                    continue
-                }
-                try flush()
-                if request.failOnBadRecord {
-                    output.abandon()
-                    throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
-                }
-                try quarantine!.append(record)
-                outcome.read += 1
-                outcome.quarantined += 1
-                outcome.quarantineReasons[record.reason.hasPrefix("line is longer than") ? "line too long" : record.reason, default: 0] += 1
-            case .record(let bytes, let line):
-                sawRecord = true
-                if let shard, !shard.owns(bytes) {
-                    outcome.skippedOtherShards += 1
-                    continue
-                }
-                chunk.append(Array(bytes))
-                chunkLines.append(line)
-                if chunk.count >= request.chunkSize { try flush() }
-            }
-        }
-        try flush()
-        if !sawRecord {
-            output.abandon()
-            throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
-        }
-        guard outcome.reconciles else {
-            throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), assigned \(outcome.assigned), unassigned \(outcome.unassigned), quarantined \(outcome.quarantined)")
-        }
-        try quarantine?.commit()
-        try output.commit()
-        outcome.seconds = Date().timeIntervalSince(started)
-        if let shard {
-            // The part is published; its marker says so, and the last shard to finish marks the whole.
-            let marker = joinPath(request.output, "_SUCCESS-" + shard.partName)
-            try AtomicFileWriter.write(summaryJSON(outcome) + "\n", to: marker)
-            let all = (0..<shard.count).allSatisfy { i in
-                FileManager.default.fileExists(atPath: joinPath(request.output, "_SUCCESS-" + (try! Shard(index: i, count: shard.count)).partName))
-            }
-            if all { try AtomicFileWriter.write("{\"shards\":\(shard.count)}\n", to: joinPath(request.output, "_SUCCESS")) }
-        }
-        return outcome
+        return Array(repeating: cleaner, count: workers)
     }
 
     /// One output row: `id,cluster,confidence,second_cluster,reason`.

@@ -1,0 +1,191 @@
+import Foundation
+import KindredClean
+import KindredCore
+import KindredPeople
+import KindredProjection
+
+/// One projection in progress (`ProjectStage.run`): the input read in chunks, each chunk's records
+/// parsed, cleaned and projected in parallel blocks, and the rows written in input order.
+final class ProjectionJob {
+    /// One record's result: an output row, or the record's way to quarantine.
+    private enum Result { case row(String, Assignment, known: Bool, id: String), quarantined(QuarantinedRecord) }
+
+    private let request: ProjectRequest
+    private let blockSize: Int
+    private let projector: Projector
+    private let runner: ParallelRunner
+    private let lines: PeopleRecordReader
+    private let output: AtomicFileWriter
+    private let quarantine: QuarantineWriter?
+    private var cleaners: [PersonCleaner]
+    private let scratches: [ProjectorScratch]
+    private var outcome = ProjectOutcome()
+    private var chunk: [[UInt8]] = []
+    private var chunkLines: [Int] = []
+    /// The line each id was first seen on (a repeated id is quarantined, as `kindred clean` does).
+    private var firstLine: [String: Int] = [:]
+
+    init(request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, blockSize: Int) throws {
+        self.request = request
+        self.blockSize = blockSize
+        projector = Projector(
+            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.method, k: request.k,
+            probes: request.probes)
+        runner = ParallelRunner(threads: request.threads)
+        lines = try PeopleRecordReader(
+            path: request.input, options: PeopleReadOptions(format: request.format, delimiter: request.delimiter, dateOrder: request.dateOrder))
+        output = try AtomicFileWriter(path: request.outputPath)
+        quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
+        if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
+        cleaners = try ProjectStage.cleaners(for: request, model: model, pseudonymizer: pseudonymizer, workers: runner.workers)
+        scratches = (0..<runner.workers).map { [projector] _ in projector.makeScratch() }
+        outcome.threads = runner.workers
+        outcome.method = request.method
+        outcome.shard = request.shard
+        outcome.outputPath = request.outputPath
+        outcome.quarantinePath = quarantine == nil ? nil : request.quarantinePath
+        chunk.reserveCapacity(request.chunkSize)
+        chunkLines.reserveCapacity(request.chunkSize)
+    }
+
+    deinit { lines.close() }
+
+    /// Reads, projects and writes everything, then publishes the files.
+    func run() throws -> ProjectOutcome {
+        var sawRecord = false
+        while let read = try lines.next() {
+            sawRecord = true
+            switch read {
+            case .skipped(let record): try skipped(record)
+            case .record(let bytes, let line):
+                if let shard = request.shard, !shard.owns(bytes) {
+                    outcome.skippedOtherShards += 1
+                    continue
+                }
+                chunk.append(Array(bytes))
+                chunkLines.append(line)
+                if chunk.count >= request.chunkSize { try flush() }
+            }
+        }
+        try flush()
+        if !sawRecord {
+            output.abandon()
+            throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
+        }
+        guard outcome.reconciles else {
+            throw KindredError(.internalFailure, "records do not reconcile: read \(outcome.read), assigned \(outcome.assigned), unassigned \(outcome.unassigned), quarantined \(outcome.quarantined)")
+        }
+        try quarantine?.commit()
+        try output.commit()
+        return outcome
+    }
+
+    /// A line that was not read (too long, or no record at all): quarantined in its place in the input
+    /// order. Sharded, its bytes are unknown, so the shard that owns its line number ("line N" hashed)
+    /// takes it: exactly one.
+    private func skipped(_ record: QuarantinedRecord) throws {
+        if let shard = request.shard, !shard.owns(Array("line \(record.line)".utf8)[...]) {
+            outcome.skippedOtherShards += 1
+            return
+        }
+        try flush()
+        if request.failOnBadRecord {
+            output.abandon()
+            throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
+        }
+        try quarantine!.append(record)
+        outcome.read += 1
+        outcome.quarantined += 1
+        outcome.quarantineReasons[record.reason.hasPrefix("line is longer than") ? "line too long" : record.reason, default: 0] += 1
+    }
+
+    /// Projects the chunk in parallel and writes its results in input order.
+    private func flush() throws {
+        try StopControl.check()
+        let n = chunk.count
+        guard n > 0 else { return }
+        let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
+        results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false, id: ""))
+        defer { results.deinitialize(); results.deallocate() }
+        project(into: results)
+        for i in 0..<n { try write(results[i], line: chunkLines[i], raw: chunk[i]) }
+        chunk.removeAll(keepingCapacity: true)
+        chunkLines.removeAll(keepingCapacity: true)
+    }
+
+    /// The parallel part: blocks of records parsed, cleaned and assigned, each worker with its own
+    /// cleaner and scratch. Everything the workers read is taken into locals first.
+    private func project(into results: UnsafeMutableBufferPointer<Result>) {
+        let (records, numbers, n, blockSize) = (chunk, chunkLines, chunk.count, blockSize)
+        let (known, clean, file, progress) = (request.known, request.inputIsClean, request.input, request.progress)
+        let (schema, dateOrder, projector, scratches) = (lines.schema, request.dateOrder, projector, scratches)
+        let blocks = (n + blockSize - 1) / blockSize
+        cleaners.withUnsafeMutableBufferPointer { cleaners in
+            let shared = UncheckedSendable((results, cleaners))
+            runner.forEach(items: blocks) { block, worker in
+                let (results, cleaners) = shared.value
+                let range = (block * blockSize)..<min(n, (block + 1) * blockSize)
+                var people: [Person] = []
+                var slots: [Int] = []
+                people.reserveCapacity(range.count)
+                for i in range {
+                    switch PeopleReader.parse(records[i][...], line: numbers[i], file: file, schema: schema, dateOrder: dateOrder) {
+                    case .person(let person, _):
+                        people.append(clean ? person : cleaners[worker].clean(person))
+                        slots.append(i)
+                    case .quarantined(let record):
+                        results[i] = .quarantined(record)
+                    }
+                }
+                let assignments = projector.assign(people[...], scratch: scratches[worker])
+                progress?.add(range.count)
+                for (j, i) in slots.enumerated() {
+                    let id = people[j].id
+                    if let label = known?[id] {
+                        let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
+                        results[i] = .row(ProjectStage.row(id: id, a), a, known: true, id: id)
+                    } else {
+                        results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false, id: id)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes one record's result and counts it.
+    private func write(_ result: Result, line: Int, raw: [UInt8]) throws {
+        outcome.read += 1
+        var result = result
+        // A repeated id is quarantined, as `kindred clean` does (within a shard under --shard).
+        if case .row(_, _, _, let id) = result {
+            if let first = firstLine[id] {
+                result = .quarantined(
+                    QuarantinedRecord(file: request.input, line: line, field: "id", reason: "duplicate id (first seen on line \(first))", raw: raw))
+            } else {
+                firstLine[id] = line
+            }
+        }
+        switch result {
+        case .row(let text, let a, let known, let id):
+            try output.write(text)
+            if request.keepRows { outcome.rows.append(id: id, cluster: a.cluster) }
+            if let c = a.cluster {
+                outcome.assigned += 1
+                outcome.clusterSizes[c, default: 0] += 1
+                if known { outcome.known += 1 }
+            } else {
+                outcome.unassigned += 1
+                outcome.unassignedReasons[(a.reason ?? .noFeatures).rawValue, default: 0] += 1
+            }
+        case .quarantined(let record):
+            if request.failOnBadRecord {
+                output.abandon()
+                throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
+            }
+            try quarantine!.append(request.showValues ? record : Redaction.redact(record))
+            outcome.quarantined += 1
+            let key = record.field.map { "\($0): \(record.reason)" } ?? record.reason
+            outcome.quarantineReasons[key, default: 0] += 1
+        }
+    }
+}
