@@ -2,7 +2,7 @@ import KindredCore
 import KindredGraph
 
 /// Which method `Louvain.run` uses.
-public enum CommunityAlgorithm: String, Sendable, CaseIterable {
+public enum CommunityAlgorithm: String, Codable, Sendable, CaseIterable {
     /// Louvain with Leiden's refinement: every community is connected (the default).
     case leiden
     /// Plain Louvain: communities may be internally disconnected.

@@ -71,8 +71,23 @@ public enum StopControl {
         return limit != 0 && DispatchTime.now().uptimeNanoseconds >= limit
     }
 
+    /// Test hook: with `KINDRED_TEST_PAUSE_AT_CHECK=N` in the environment, the Nth `check()` of the
+    /// process says so on stderr (`kindred: paused at checkpoint N`) and waits there until a stop is
+    /// requested, so a test can signal a job at a known point instead of after a guessed delay.
+    private static let pauseAtCheck: Int = getenv("KINDRED_TEST_PAUSE_AT_CHECK").flatMap { Int(String(cString: $0)) } ?? 0
+    private static let checks = Atomic<Int>(0)
+
+    private static func pauseIfAsked() {
+        let n = checks.add(1, ordering: .relaxed).newValue
+        guard n == pauseAtCheck else { return }
+        let text = Array("kindred: paused at checkpoint \(n) (KINDRED_TEST_PAUSE_AT_CHECK) until a signal\n".utf8)
+        _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        while !isStopRequested { usleep(1_000) }
+    }
+
     /// - Throws: `KindredError` `.stopped` when a signal asked to stop or the maximum run time passed.
     public static func check() throws {
+        if pauseAtCheck > 0 { pauseIfAsked() }
         switch state.load(ordering: .acquiring) {
         case 1: throw KindredError(.stopped, "stopped by a signal (SIGTERM or SIGINT); the previous outputs are kept")
         case 2: throw KindredError(.stopped, "stopped: the maximum run time (--max-runtime) passed; the previous outputs are kept")

@@ -60,8 +60,8 @@ public struct ClusterOutcome: Sendable {
 public enum ClusterStage {
     /// Clusters an in-memory graph (no files).
     public static func cluster(_ graph: Graph, options: LouvainOptions) throws -> CommunityResult {
-        guard options.resolution.isFinite && options.resolution > 0 else {
-            throw KindredError.usage("--resolution must be a positive number")
+        guard options.resolution.isFinite && options.resolution >= 0 else {
+            throw KindredError.usage("--resolution must be a finite number ≥ 0 (0: one cluster per connected component)")
         }
         guard options.iterations >= 1 else { throw KindredError.usage("--iterations must be ≥ 1") }
         guard options.initialTolerance.isFinite && options.initialTolerance > 0 else {

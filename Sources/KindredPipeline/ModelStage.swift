@@ -25,10 +25,10 @@ public enum ModelStage {
         let (metric, vectors) = (built.metric, built.vectors)
         let lsa: LSAModel
         let embedding: DenseMatrix
-        if let fitted = built.lsa, fitted.dimensions == parameters.dimensions, fitted.seed == parameters.seed {
+        if let fitted = built.lsa, fitted.dimensions == parameters.graph.dimensions, fitted.seed == parameters.seed {
             (lsa, embedding) = (fitted.model, fitted.embedding)
         } else {
-            lsa = LSAModel.fit(vectors, dimensions: parameters.dimensions, seed: parameters.seed, threads: threads)
+            lsa = LSAModel.fit(vectors, dimensions: parameters.graph.dimensions, seed: parameters.seed, threads: threads)
             embedding = lsa.embed(vectors, threads: threads)
         }
         let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
@@ -42,10 +42,12 @@ public enum ModelStage {
     /// Share of the sample whose projection (as out-of-sample people) gives back their own cluster.
     /// People the projection leaves unassigned count as disagreeing.
     public static func selfAgreement(
-        people: [Person], membership: [UInt32], model: ClusterModel, method: ProjectionMethod, k: Int, probes: Int, threads: Int? = nil
+        people: [Person], membership: [UInt32], model: ClusterModel, projection: ProjectionSettings, threads: Int? = nil
     ) -> Double {
         guard !people.isEmpty else { return 1 }
-        let projector = Projector(vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: method, k: k, probes: probes)
+        let projector = Projector(
+            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: projection.method, k: projection.k,
+            probes: projection.probes)
         let runner = ParallelRunner(threads: threads)
         let block = 512
         let blocks = (people.count + block - 1) / block

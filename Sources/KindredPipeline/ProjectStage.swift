@@ -17,9 +17,8 @@ public struct ProjectRequest: Sendable {
     /// Where quarantined records go (default: beside the output; required on standard output unless
     /// `failOnBadRecord`).
     public var quarantine: String?
-    public var method = ProjectionMethod.vote
-    public var k = 15
-    public var probes = 2
+    /// Vote or centroid, k and probes.
+    public var projection = ProjectionSettings()
     public var threads: Int?
     /// Where to count records done (added once per block by the worker; the caller starts the phase with its total).
     /// Never changes the output.
@@ -143,8 +142,8 @@ public enum ProjectStage {
 
     /// Checks the request against the model; returns the block size.
     private static func check(_ request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?) throws -> Int {
-        guard request.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
-        let blockSize = request.blockSize ?? (request.method == .vote ? 2048 : 256)
+        guard request.projection.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
+        let blockSize = request.blockSize ?? (request.projection.method == .vote ? 2048 : 256)
         guard request.chunkSize >= 1, blockSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
         if !request.inputIsClean {
             guard let pseudonymizer else { throw KindredError.usage("no pseudonymisation key") }

@@ -29,8 +29,8 @@ final class ProjectionJob {
         self.request = request
         self.blockSize = blockSize
         projector = Projector(
-            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.method, k: request.k,
-            probes: request.probes)
+            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.projection.method, k: request.projection.k,
+            probes: request.projection.probes)
         runner = ParallelRunner(threads: request.threads)
         lines = try PeopleRecordReader(
             path: request.input, options: PeopleReadOptions(format: request.format, delimiter: request.delimiter, dateOrder: request.dateOrder))
@@ -40,7 +40,7 @@ final class ProjectionJob {
         cleaners = try ProjectStage.cleaners(for: request, model: model, pseudonymizer: pseudonymizer, workers: runner.workers)
         scratches = (0..<runner.workers).map { [projector] _ in projector.makeScratch() }
         outcome.threads = runner.workers
-        outcome.method = request.method
+        outcome.method = request.projection.method
         outcome.shard = request.shard
         outcome.outputPath = request.outputPath
         outcome.quarantinePath = quarantine == nil ? nil : request.quarantinePath

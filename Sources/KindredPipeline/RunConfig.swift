@@ -36,7 +36,12 @@ import TOMLKit
 /// location = 0.0                # same city 1, same region only `same_region`
 /// same_region = 0.5
 /// [cluster]
-/// resolution = 2.5               # people graphs; higher gives more, smaller clusters
+/// resolution = 2.5              # people graphs; higher gives more, smaller clusters (0: one per connected component)
+/// algorithm = "leiden"          # leiden (connected clusters) | louvain
+/// iterations = 1                # runs of the method, each from the previous partition
+/// tolerance = 0.01              # the first level's pass tolerance
+/// refinement_rounds = 2         # Leiden refinement rounds: 1 or 2
+/// polish = true                 # a last round moving the first level's pieces
 /// [sample]
 /// size = 200000                 # people clustered (seeded reservoir sample); the rest are projected
 /// [project]
@@ -67,19 +72,14 @@ public struct RunConfig: Sendable {
     public var threads: Int?
     public var keyFile: String?
     public var demoKey = false
-    public var k = 15
-    public var minimumSimilarity: Float = 0
-    public var symmetrization = GraphRequest.defaultSymmetrization
-    public var weights = MetricWeights()
-    public var method = SearchMethod.sparse
-    public var dimensions = 128
-    public var candidateFactor = 2
-    public var resolution = ClusterRequest.peopleResolution
+    /// `[graph]` and `[metric]`: the k-NN graph and the people metric (its seed is `seed`).
+    public var graph = GraphSettings()
+    /// `[cluster]`: algorithm, resolution, iterations, tolerance, refinement rounds, polish.
+    public var cluster = ClusterSettings()
     /// People clustered: a seeded reservoir sample of the clean input; everyone else is projected.
     public var sampleSize = 200_000
-    public var projectionMethod = ProjectionMethod.vote
-    public var projectionK = 15
-    public var probes = 2
+    /// `[project]`: how everyone outside the sample is assigned.
+    public var projection = ProjectionSettings()
 
     /// Names the run's folder (`OUTPUT/runs/KEY`), e.g. the schedule's date. Letters, digits, `.`, `_`, `-`.
     public var runKey: String?
@@ -131,7 +131,8 @@ public struct RunConfig: Sendable {
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
         ("metric", "skills", .number), ("metric", "titles", .number), ("metric", "title_recency_decay", .number),
         ("metric", "tempo", .number), ("metric", "location", .number), ("metric", "same_region", .number),
-        ("cluster", "resolution", .number),
+        ("cluster", "resolution", .number), ("cluster", "algorithm", .string), ("cluster", "iterations", .integer),
+        ("cluster", "tolerance", .number), ("cluster", "refinement_rounds", .integer), ("cluster", "polish", .bool),
         ("sample", "size", .integer),
         ("project", "method", .string), ("project", "k", .integer), ("project", "probes", .integer),
         ("refresh", "min_jaccard", .number),
@@ -295,147 +296,95 @@ public struct RunConfig: Sendable {
     /// A raw value as read: typed (TOML) or text (environment).
     enum RawValue { case string(String), bool(Bool), integer(Int), number(Double), text(String), other }
 
-    private mutating func apply(source: String, folder: String, value: (String, String) -> RawValue?) throws {
-        func fail(_ section: String, _ key: String, _ message: String) -> KindredError {
-            if source == "environment" {
-                return KindredError(.usage, message, file: "environment", field: RunConfig.environmentName(section: section, key: key))
-            }
-            return KindredError(.usage, message, file: source, field: section.isEmpty ? key : section + "." + key)
-        }
-        func string(_ section: String, _ key: String) throws -> String? {
-            switch value(section, key) {
-            case nil: return nil
-            case .string(let s)?, .text(let s)?: return s
-            default: throw fail(section, key, "expected a string")
-            }
-        }
-        func path(_ section: String, _ key: String) throws -> String? { try string(section, key).map { joinPath(folder, $0) } }
-        func number(_ section: String, _ key: String) throws -> Double? {
-            switch value(section, key) {
-            case nil: return nil
-            case .number(let d)?: return d
-            case .integer(let i)?: return Double(i)
-            case .text(let t)?:
-                guard let d = Double(t.trimmingSpaces()), d.isFinite else { throw fail(section, key, "expected a number") }
-                return d
-            default: throw fail(section, key, "expected a number")
-            }
-        }
-        func integer(_ section: String, _ key: String) throws -> Int? {
-            switch value(section, key) {
-            case nil: return nil
-            case .integer(let i)?: return i
-            case .text(let t)?:
-                guard let i = Int(t.trimmingSpaces()) else { throw fail(section, key, "expected an integer") }
-                return i
-            default: throw fail(section, key, "expected an integer")
-            }
-        }
-        func bool(_ section: String, _ key: String) throws -> Bool? {
-            switch value(section, key) {
-            case nil: return nil
-            case .bool(let b)?: return b
-            case .text(let t)?:
-                switch t.trimmingSpaces().lowercased() {
-                case "true", "1", "yes": return true
-                case "false", "0", "no": return false
-                default: throw fail(section, key, "expected true or false")
-                }
-            default: throw fail(section, key, "expected true or false")
-            }
-        }
-        func atLeast(_ v: Int?, _ minimum: Int, _ section: String, _ key: String) throws -> Int? {
-            guard let v else { return nil }
-            guard v >= minimum else { throw fail(section, key, "must be ≥ \(minimum)") }
-            return v
-        }
+    private mutating func apply(source: String, folder: String, value: @escaping (String, String) -> RawValue?) throws {
+        let values = ConfigValues(source: source, folder: folder, value: value)
+        try applyTopLevel(values)
+        try applyClean(values)
+        try applyGraph(values)
+        try applyRest(values)
+    }
 
-        if let v = try path("", "input") { input = v }
-        if let v = try path("", "output") { output = v }
-        if let v = try string("", "catalog") { catalog = v == DictionaryLocation.noneWord ? v : joinPath(folder, v) }
-        if let v = try path("", "truth") { truth = v }
-        if let v = try string("", "truth_column") { truthColumn = v }
-        if let v = try atLeast(integer("", "seed"), 0, "", "seed") { seed = UInt64(v) }
-        if let v = try atLeast(integer("", "threads"), 1, "", "threads") { threads = v }
-        if let v = try string("", "run_key") {
-            guard RunConfig.isValidRunKey(v) else { throw fail("", "run_key", "a run key is 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
-            runKey = v
+    private mutating func applyTopLevel(_ v: ConfigValues) throws {
+        if let x = try v.path("", "input") { input = x }
+        if let x = try v.path("", "output") { output = x }
+        if let x = try v.string("", "catalog") { catalog = x == DictionaryLocation.noneWord ? x : joinPath(v.folder, x) }
+        if let x = try v.path("", "truth") { truth = x }
+        if let x = try v.string("", "truth_column") { truthColumn = x }
+        if let x = try v.integer("", "seed", atLeast: 0) { seed = UInt64(x) }
+        if let x = try v.integer("", "threads", atLeast: 1) { threads = x }
+        if let x = try v.string("", "run_key") {
+            guard RunConfig.isValidRunKey(x) else { throw v.fail("", "run_key", "a run key is 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
+            runKey = x
         }
-        if let v = try string("", "previous") { previous = v }
-        switch value("", "max_runtime") {
-        case nil: break
-        case .integer(let i)?: maximumRuntime = Double(i)
-        case .number(let d)?: maximumRuntime = d
-        case .string(let t)?, .text(let t)?:
-            guard let d = StopControl.parseDuration(t) else { throw fail("", "max_runtime", "expected a duration: seconds, or 45m, 2h, 1d") }
-            maximumRuntime = d
-        default: throw fail("", "max_runtime", "expected a duration: seconds, or 45m, 2h, 1d")
+        if let x = try v.string("", "previous") { previous = x }
+        if let x = try v.duration("", "max_runtime") {
+            guard x > 0 && x <= StopControl.longestRuntime else { throw v.fail("", "max_runtime", "must be > 0 and at most 365 days") }
+            maximumRuntime = x
         }
-        if let d = maximumRuntime, !(d > 0 && d <= StopControl.longestRuntime) { throw fail("", "max_runtime", "must be > 0 and at most 365 days") }
-        if let v = try path("clean", "key_file") { keyFile = v }
-        if let v = try bool("clean", "demo_key") { demoKey = v }
-        if let v = try string("clean", "as_of") {
-            guard let month = YearMonth(parsing: v) else { throw fail("clean", "as_of", "expected a month, YYYY-MM") }
+    }
+
+    private mutating func applyClean(_ v: ConfigValues) throws {
+        if let x = try v.path("clean", "key_file") { keyFile = x }
+        if let x = try v.bool("clean", "demo_key") { demoKey = x }
+        if let x = try v.string("clean", "as_of") {
+            guard let month = YearMonth(parsing: x) else { throw v.fail("clean", "as_of", "expected a month, YYYY-MM") }
             asOf = month
         }
-        if let v = try bool("clean", "strict") { strict = v }
-        if let v = try string("clean", "format") {
-            guard let f = PeopleFormat(rawValue: v) else { throw fail("clean", "format", "expected jsonl, json or csv") }
-            inputFormat = f
-        }
-        if let v = try string("clean", "delimiter") {
-            guard let d = PeopleReadOptions.delimiter(named: v) else { throw fail("clean", "delimiter", "expected \",\", \";\" or \"\\t\" (tab)") }
+        if let x = try v.bool("clean", "strict") { strict = x }
+        if let x = try v.choice("clean", "format", PeopleFormat.self, "expected jsonl, json or csv") { inputFormat = x }
+        if let x = try v.string("clean", "delimiter") {
+            guard let d = PeopleReadOptions.delimiter(named: x) else { throw v.fail("clean", "delimiter", "expected \",\", \";\" or \"\\t\" (tab)") }
             delimiter = d
         }
-        if let v = try string("clean", "date_order") {
-            guard let o = DateOrder(rawValue: v) else { throw fail("clean", "date_order", "expected mdy or dmy") }
-            dateOrder = o
-        }
-        if let v = try atLeast(integer("graph", "k"), 1, "graph", "k") { k = v }
-        if let v = try number("graph", "min_similarity") { minimumSimilarity = Float(v) }
-        if let v = try string("graph", "symmetrization") {
-            guard let mode = Symmetrization(rawValue: v) else { throw fail("graph", "symmetrization", "expected max, mean or mutual") }
-            symmetrization = mode
-        }
+        if let x = try v.choice("clean", "date_order", DateOrder.self, "expected mdy or dmy") { dateOrder = x }
+    }
+
+    private mutating func applyGraph(_ v: ConfigValues) throws {
+        if let x = try v.integer("graph", "k", atLeast: 1) { graph.k = x }
+        if let x = try v.number("graph", "min_similarity") { graph.minimumSimilarity = Float(x) }
+        if let x = try v.choice("graph", "symmetrization", Symmetrization.self, "expected max, mean or mutual") { graph.symmetrization = x }
         // Older spelling of the [metric] weights: still read, with a warning; a conflict with [metric] is an error.
         for (old, new, path) in [
             ("skills_weight", "skills", \MetricWeights.skills), ("titles_weight", "titles", \MetricWeights.titles),
             ("title_recency_decay", "title_recency_decay", \MetricWeights.titleRecencyDecay),
         ] {
-            guard let w = try number("graph", old) else { continue }
-            if let current = try number("metric", new), current != w {
-                throw fail("graph", old, "conflicts with [metric] \(new) = \(current); [graph] \(old) is the deprecated spelling: keep only [metric] \(new)")
+            guard let w = try v.number("graph", old) else { continue }
+            if let current = try v.number("metric", new), current != w {
+                throw v.fail("graph", old, "conflicts with [metric] \(new) = \(current); [graph] \(old) is the deprecated spelling: keep only [metric] \(new)")
             }
-            weights[keyPath: path] = w
+            graph.weights[keyPath: path] = w
             warnings.append("[graph] \(old) is deprecated: write [metric] \(new) (same meaning)")
         }
-        if let v = try string("graph", "method") {
-            guard let m = SearchMethod(rawValue: v) else { throw fail("graph", "method", "expected sparse, dense or approximate") }
-            method = m
+        if let x = try v.choice("graph", "method", SearchMethod.self, "expected sparse, dense or approximate") { graph.method = x }
+        if let x = try v.integer("graph", "dimensions", atLeast: 1) { graph.dimensions = x }
+        if let x = try v.integer("graph", "candidates", atLeast: 1) { graph.candidateFactor = x }
+        for (key, path) in [
+            ("skills", \MetricWeights.skills), ("titles", \MetricWeights.titles), ("title_recency_decay", \MetricWeights.titleRecencyDecay),
+            ("tempo", \MetricWeights.tempo), ("location", \MetricWeights.location), ("same_region", \MetricWeights.sameRegion),
+        ] {
+            if let w = try v.number("metric", key) { graph.weights[keyPath: path] = w }
         }
-        if let v = try atLeast(integer("graph", "dimensions"), 1, "graph", "dimensions") { dimensions = v }
-        if let v = try atLeast(integer("graph", "candidates"), 1, "graph", "candidates") { candidateFactor = v }
-        if let w = try number("metric", "skills") { weights.skills = w }
-        if let w = try number("metric", "titles") { weights.titles = w }
-        if let w = try number("metric", "title_recency_decay") { weights.titleRecencyDecay = w }
-        if let w = try number("metric", "tempo") { weights.tempo = w }
-        if let w = try number("metric", "location") { weights.location = w }
-        if let w = try number("metric", "same_region") { weights.sameRegion = w }
-        if let problem = weights.problem() { throw fail("metric", problem.field, problem.message) }
-        if let v = try number("cluster", "resolution") { resolution = v }
-        if let v = try atLeast(integer("sample", "size"), 1, "sample", "size") { sampleSize = v }
-        if let v = try string("project", "method") {
-            guard let m = ProjectionMethod(rawValue: v) else { throw fail("project", "method", "expected vote or centroid") }
-            projectionMethod = m
+        if let problem = graph.weights.problem() { throw v.fail("metric", problem.field, problem.message) }
+    }
+
+    private mutating func applyRest(_ v: ConfigValues) throws {
+        if let x = try v.number("cluster", "resolution") { cluster.resolution = x }
+        if let x = try v.choice("cluster", "algorithm", CommunityAlgorithm.self, "expected leiden or louvain") { cluster.algorithm = x }
+        if let x = try v.integer("cluster", "iterations", atLeast: 1) { cluster.iterations = x }
+        if let x = try v.number("cluster", "tolerance") { cluster.tolerance = x }
+        if let x = try v.integer("cluster", "refinement_rounds", atLeast: 1) { cluster.refinementRounds = x }
+        if let x = try v.bool("cluster", "polish") { cluster.polish = x }
+        if let problem = cluster.problem() { throw v.fail("cluster", problem.field, problem.message) }
+        if let x = try v.integer("sample", "size", atLeast: 1) { sampleSize = x }
+        if let x = try v.choice("project", "method", ProjectionMethod.self, "expected vote or centroid") { projection.method = x }
+        if let x = try v.integer("project", "k", atLeast: 1) { projection.k = x }
+        if let x = try v.integer("project", "probes", atLeast: 0) { projection.probes = x }
+        if let x = try v.number("refresh", "min_jaccard") {
+            guard x > 0 && x <= 1 else { throw v.fail("refresh", "min_jaccard", "must be in (0, 1]") }
+            minimumJaccard = x
         }
-        if let v = try atLeast(integer("project", "k"), 1, "project", "k") { projectionK = v }
-        if let v = try atLeast(integer("project", "probes"), 0, "project", "probes") { probes = v }
-        if let v = try number("refresh", "min_jaccard") {
-            guard v > 0 && v <= 1 else { throw fail("refresh", "min_jaccard", "must be in (0, 1]") }
-            minimumJaccard = v
-        }
-        if let v = try atLeast(integer("report", "stability_seeds"), 0, "report", "stability_seeds") { stabilitySeeds = v }
-        if let v = try atLeast(integer("report", "typical_members"), 0, "report", "typical_members") { typicalMembers = v }
+        if let x = try v.integer("report", "stability_seeds", atLeast: 0) { stabilitySeeds = x }
+        if let x = try v.integer("report", "typical_members", atLeast: 0) { typicalMembers = x }
     }
 
     /// 1–100 characters of `[A-Za-z0-9._-]`, not starting with `.`.
@@ -476,13 +425,14 @@ public struct RunConfig: Sendable {
         if let delimiter { lines.append("delimiter = \(q(delimiter == "\t" ? "\\t" : String(delimiter)))") }
         if dateOrder != .mdy { lines.append("date_order = \(q(dateOrder.rawValue))") }
         lines.append("[graph]")
-        lines.append("k = \(k)")
-        lines.append("min_similarity = \(minimumSimilarity)")
-        lines.append("symmetrization = \(q(symmetrization.rawValue))")
-        lines.append("method = \(q(method.rawValue))")
-        lines.append("dimensions = \(dimensions)")
-        lines.append("candidates = \(candidateFactor)")
+        lines.append("k = \(graph.k)")
+        lines.append("min_similarity = \(graph.minimumSimilarity)")
+        lines.append("symmetrization = \(q(graph.symmetrization.rawValue))")
+        lines.append("method = \(q(graph.method.rawValue))")
+        lines.append("dimensions = \(graph.dimensions)")
+        lines.append("candidates = \(graph.candidateFactor)")
         lines.append("[metric]")
+        let weights = graph.weights
         lines.append("skills = \(weights.skills)")
         lines.append("titles = \(weights.titles)")
         lines.append("title_recency_decay = \(weights.titleRecencyDecay)")
@@ -490,13 +440,20 @@ public struct RunConfig: Sendable {
         lines.append("location = \(weights.location)")
         lines.append("same_region = \(weights.sameRegion)")
         lines.append("[cluster]")
-        lines.append("resolution = \(resolution)")
+        lines.append("resolution = \(cluster.resolution)")
+        // The other cluster settings only when not the default (earlier configs keep their hash).
+        let defaults = ClusterSettings()
+        if cluster.algorithm != defaults.algorithm { lines.append("algorithm = \(q(cluster.algorithm.rawValue))") }
+        if cluster.iterations != defaults.iterations { lines.append("iterations = \(cluster.iterations)") }
+        if cluster.tolerance != defaults.tolerance { lines.append("tolerance = \(cluster.tolerance)") }
+        if cluster.refinementRounds != defaults.refinementRounds { lines.append("refinement_rounds = \(cluster.refinementRounds)") }
+        if cluster.polish != defaults.polish { lines.append("polish = \(cluster.polish)") }
         lines.append("[sample]")
         lines.append("size = \(sampleSize)")
         lines.append("[project]")
-        lines.append("method = \(q(projectionMethod.rawValue))")
-        lines.append("k = \(projectionK)")
-        lines.append("probes = \(probes)")
+        lines.append("method = \(q(projection.method.rawValue))")
+        lines.append("k = \(projection.k)")
+        lines.append("probes = \(projection.probes)")
         lines.append("[refresh]")
         lines.append("min_jaccard = \(minimumJaccard)")
         lines.append("[report]")

@@ -130,14 +130,8 @@ final class RunStages {
     private var graphRequest: GraphRequest {
         var request = GraphRequest(input: path("clean.jsonl"), output: path("graph.kgraph"))
         request.threads = config.threads
-        request.k = config.k
-        request.minimumSimilarity = config.minimumSimilarity
-        request.symmetrization = config.symmetrization
-        request.weights = config.weights
-        request.method = config.method
-        request.dimensions = config.dimensions
-        request.candidateFactor = config.candidateFactor
-        request.seed = config.seed
+        request.settings = config.graph
+        request.settings.seed = config.seed
         return request
     }
 
@@ -167,10 +161,7 @@ final class RunStages {
     func cluster(_ sample: SampleGraph, people: [Person]) throws -> SampleClustering {
         try begin("cluster")
         let graph = sample.graph
-        var options = LouvainOptions()
-        options.resolution = config.resolution
-        options.seed = config.seed
-        options.threads = config.threads
+        var options = config.cluster.options(seed: config.seed, threads: config.threads)
         let progress = log.track("cluster", unit: "vertex visits")
         progress.start(phase: "moving vertices")
         options.progress = progress
@@ -223,16 +214,9 @@ final class RunStages {
     func model(clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, inputSHA256: String) throws -> BuiltModel {
         try begin("model")
         var parameters = ClusterModel.Parameters()
-        parameters.seed = config.seed
+        parameters.graph = graphRequest.settings
         parameters.sampleSize = config.sampleSize
-        parameters.k = config.k
-        parameters.resolution = config.resolution
-        parameters.graphMethod = config.method
-        parameters.dimensions = config.dimensions
-        parameters.candidateFactor = config.candidateFactor
-        parameters.minimumSimilarity = config.minimumSimilarity
-        parameters.symmetrization = config.symmetrization
-        parameters.weights = config.weights
+        parameters.resolution = config.cluster.resolution
         parameters.asOf = clean.dates.asOf
         parameters.typicalTenureMonths = clean.dates.typicalTenureMonths
         let (model, embedding) = ModelStage.build(
@@ -242,8 +226,7 @@ final class RunStages {
             inputRecords: clean.outcome.read, threads: config.threads)
         try model.write(to: path("model"))
         let selfAgreement = ModelStage.selfAgreement(
-            people: clean.people, membership: clustering.membership, model: model, method: config.projectionMethod, k: config.projectionK,
-            probes: config.probes, threads: config.threads)
+            people: clean.people, membership: clustering.membership, model: model, projection: config.projection, threads: config.threads)
         done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
         return BuiltModel(model: model, embedding: embedding, selfAgreement: selfAgreement)
     }
@@ -255,9 +238,7 @@ final class RunStages {
         request.inputIsClean = true
         request.failOnBadRecord = true
         request.keepRows = true
-        request.method = config.projectionMethod
-        request.k = config.projectionK
-        request.probes = config.probes
+        request.projection = config.projection
         request.threads = config.threads
         let progress = log.track("project", unit: "records")
         progress.start(phase: "projecting", total: clean.outcome.written)
@@ -293,10 +274,7 @@ final class RunStages {
         var stability: [(seed: UInt64, ari: Double)] = []
         for offset in 0..<config.stabilitySeeds {
             try StopControl.check()
-            var other = LouvainOptions()
-            other.resolution = config.resolution
-            other.seed = config.seed &+ UInt64(offset + 1)
-            other.threads = config.threads
+            let other = config.cluster.options(seed: config.seed &+ UInt64(offset + 1), threads: config.threads)
             let again = try ClusterStage.cluster(graph.graph, options: other)
             stability.append((other.seed, PartitionComparison.adjustedRandIndex(clustering.result.membership, again.membership)))
         }

@@ -12,84 +12,76 @@ public enum SimilarityModel {
     public static let format = "kindred-similarity-model"
     public static let formatVersion = 1
 
+    /// What a model's manifest says: the people file (relative paths are read against the model
+    /// folder) and its SHA-256, and the graph settings (the metric, method and seed).
+    public struct Manifest: Codable, Sendable {
+        public var format = SimilarityModel.format
+        public var formatVersion = SimilarityModel.formatVersion
+        public var people: String
+        public var peopleSHA256: String
+        public var settings: GraphSettings
+
+        enum CodingKeys: String, CodingKey {
+            case format
+            case formatVersion = "format_version"
+            case people
+            case peopleSHA256 = "people_sha256"
+        }
+
+        public init(people: String, peopleSHA256: String, settings: GraphSettings) {
+            self.people = people
+            self.peopleSHA256 = peopleSHA256
+            self.settings = settings
+        }
+
+        /// The header, then the graph settings in the same object.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            format = try c.decode(String.self, forKey: .format)
+            guard format == SimilarityModel.format else {
+                throw DecodingError.dataCorruptedError(forKey: .format, in: c, debugDescription: "not a Kindred similarity model")
+            }
+            formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+            guard formatVersion == SimilarityModel.formatVersion else {
+                throw KindredError.badInput(
+                    "model format version \(formatVersion); this Kindred reads version \(SimilarityModel.formatVersion)", file: nil, line: nil,
+                    field: "format_version")
+            }
+            people = try c.decode(String.self, forKey: .people)
+            peopleSHA256 = try c.decode(String.self, forKey: .peopleSHA256)
+            settings = try GraphSettings(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(format, forKey: .format)
+            try c.encode(formatVersion, forKey: .formatVersion)
+            try c.encode(people, forKey: .people)
+            try c.encode(peopleSHA256, forKey: .peopleSHA256)
+            try settings.encode(to: encoder)
+        }
+    }
+
     /// Writes the manifest (atomically) into `folder`.
     /// `recordAs` is the people path written into the manifest (relative paths are read against the
     /// model folder); by default the input's absolute path.
     public static func write(to folder: String, request: GraphRequest, input: String, recordAs: String? = nil) throws {
         try makeFolder(folder)
-        let absolute = recordAs ?? URL(fileURLWithPath: input).standardizedFileURL.path
-        var j = JSONText()
-        j.add("format", format)
-        j.add("format_version", formatVersion)
-        j.add("people", absolute)
-        j.add("people_sha256", try sha256(of: input))
-        j.add("method", request.method.rawValue)
-        j.add("dimensions", request.dimensions)
-        j.add("seed", Int(request.seed))
-        j.add("k", request.k)
-        j.add("candidate_factor", request.candidateFactor)
-        j.add("weights", raw: weightsJSON(request.weights))
-        try AtomicFileWriter.write(j.text + "\n", to: joinPath(folder, "manifest.json"))
+        let manifest = Manifest(
+            people: recordAs ?? URL(fileURLWithPath: input).standardizedFileURL.path, peopleSHA256: try sha256(of: input),
+            settings: request.settings)
+        try AtomicFileWriter.write(try ManifestCoding.text(manifest) + "\n", to: joinPath(folder, "manifest.json"))
     }
 
-    /// The metric weights as a JSON object (the keys of TOML `[metric]`).
-    static func weightsJSON(_ w: MetricWeights) -> String {
-        var weights = JSONText()
-        weights.add("skills", w.skills)
-        weights.add("titles", w.titles)
-        weights.add("title_recency_decay", w.titleRecencyDecay)
-        weights.add("tempo", w.tempo)
-        weights.add("location", w.location)
-        weights.add("same_region", w.sameRegion)
-        return weights.text
-    }
-
-    /// What a model says.
-    public struct Manifest: Sendable {
-        public var people: String
-        public var peopleSHA256: String
-        public var method: SearchMethod
-        public var dimensions: Int
-        public var seed: UInt64
-        public var weights: MetricWeights
-    }
-
-    /// Reads and checks a model folder's manifest, and that its people file is unchanged.
+    /// Reads and checks a model folder's manifest, and that its people file is unchanged; `people` in
+    /// the answer is the path to read.
     public static func load(_ folder: String) throws -> Manifest {
         let path = joinPath(folder, "manifest.json")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KindredError(.io, "cannot read the model manifest (is this a folder written by `kindred graph --model`?)", file: path)
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw KindredError.badInput("the manifest is not a JSON object", file: path, line: 1)
-        }
-        func field<T>(_ key: String, _ type: T.Type) throws -> T {
-            guard let value = root[key] as? T else { throw KindredError.badInput("missing or wrong type", file: path, line: 1, field: key) }
-            return value
-        }
-        guard try field("format", String.self) == format else {
-            throw KindredError.badInput("not a Kindred similarity model", file: path, line: 1, field: "format")
-        }
-        let version = try field("format_version", Int.self)
-        guard version == formatVersion else {
-            throw KindredError.badInput("model format version \(version); this Kindred reads version \(formatVersion)", file: path, line: 1, field: "format_version")
-        }
-        guard let method = SearchMethod(rawValue: try field("method", String.self)) else {
-            throw KindredError.badInput("unknown method", file: path, line: 1, field: "method")
-        }
-        let w = try field("weights", [String: Any].self)
-        func weight(_ key: String, _ fallback: Double) throws -> Double {
-            guard let value = w[key] else { return fallback }
-            guard let number = value as? Double else { throw KindredError.badInput("expected a number", file: path, line: 1, field: "weights." + key) }
-            return number
-        }
-        let weights = MetricWeights(
-            skills: try weight("skills", 1), titles: try weight("titles", 1), titleRecencyDecay: try weight("title_recency_decay", 0.5),
-            tempo: try weight("tempo", 0), location: try weight("location", 0), sameRegion: try weight("same_region", 0.5))
-        let recorded = try field("people", String.self)
-        let manifest = Manifest(
-            people: joinPath(folder, recorded), peopleSHA256: try field("people_sha256", String.self), method: method,
-            dimensions: try field("dimensions", Int.self), seed: UInt64(max(0, try field("seed", Int.self))), weights: weights)
+        var manifest = try ManifestCoding.decode(Manifest.self, from: data, file: path)
+        manifest.people = joinPath(folder, manifest.people)
         guard FileManager.default.fileExists(atPath: manifest.people) else {
             throw KindredError(.io, "the model's people file is gone", file: manifest.people)
         }
@@ -161,11 +153,11 @@ public enum SimilarQuery {
                 : "neither a pseudonym in the clean file nor, read through the key given, one of the people's own ids (is it the run's key?)"
             throw KindredError.badInput("no person with the given id (\(hint))", file: manifest.people, line: nil, field: "id")
         }
-        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.weights, threads: threads)
+        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.settings.weights, threads: threads)
         var text: [Double]?
-        if manifest.method != .sparse {
+        if manifest.settings.method != .sparse {
             let vectors = metric.vectors(profiles)
-            let lsa = LSAModel.fit(vectors, dimensions: manifest.dimensions, seed: manifest.seed, threads: threads)
+            let lsa = LSAModel.fit(vectors, dimensions: manifest.settings.dimensions, seed: manifest.settings.seed, threads: threads)
             let e = lsa.embed(vectors, threads: threads)
             let d = e.columns
             text = (0..<e.rows).map { o in

@@ -2,7 +2,7 @@ import KindredCore
 import KindredSimilarity
 
 /// How an out-of-sample person is given a cluster.
-public enum ProjectionMethod: String, Sendable, CaseIterable {
+public enum ProjectionMethod: String, Codable, Sendable, CaseIterable {
     /// The cluster of the nearest centroid (cosine in the embedding): fastest.
     case centroid
     /// A similarity-weighted vote of the k nearest labelled sample people, searched (sgemm tiles) among

@@ -22,7 +22,7 @@ public struct Projector: Sendable {
     public let probes: Int
     let columns: [String: UInt32]
 
-    public init(vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = 15, probes: Int = 2) {
+    public init(vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = ProjectionSettings().k, probes: Int = ProjectionSettings().probes) {
         precondition(basis.dimensions == index.dimensions, "basis and index dimensions differ")
         precondition(basis.featureCount == vectorizer.vocabulary.count, "basis rows must match the vocabulary")
         self.vectorizer = vectorizer

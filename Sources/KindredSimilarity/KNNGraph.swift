@@ -1,7 +1,7 @@
 import KindredGraph
 
 /// How a directed k-NN table becomes an undirected graph.
-public enum Symmetrization: String, Sendable, CaseIterable {
+public enum Symmetrization: String, Codable, Sendable, CaseIterable {
     /// Keep an edge when either endpoint lists the other; weight = the larger similarity.
     case max
     /// Keep an edge when either endpoint lists the other; weight = the mean of the two directions,

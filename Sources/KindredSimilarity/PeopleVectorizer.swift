@@ -9,7 +9,7 @@ import KindredPeople
 /// Skills and titles form the text vector that the k-NN search ranks by; each field's TF-IDF block is
 /// scaled to unit length and multiplied by √weight, and a field a person lacks is left out of their
 /// normalisation. Career tempo and location (off by default) join when the candidates are re-scored.
-public struct MetricWeights: Sendable, Equatable {
+public struct MetricWeights: Codable, Sendable, Equatable {
     /// Weight of the skills field (canonical skills, and the skills as typed where a dictionary mapped
     /// them to another form; TF-IDF with sublinear tf, cosine). 2 by default: on real vocabularies a person's skills say more about their
     /// occupation than their titles (`scripts/eval-people`, dev split).
@@ -37,6 +37,25 @@ public struct MetricWeights: Sendable, Equatable {
         self.tempo = tempo
         self.location = location
         self.sameRegion = sameRegion
+    }
+
+    /// The keys of the config's `[metric]` table, also used in manifests.
+    enum CodingKeys: String, CodingKey {
+        case skills, titles
+        case titleRecencyDecay = "title_recency_decay"
+        case tempo, location
+        case sameRegion = "same_region"
+    }
+
+    /// A weight left out reads as its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        skills = try c.decodeIfPresent(Double.self, forKey: .skills) ?? skills
+        titles = try c.decodeIfPresent(Double.self, forKey: .titles) ?? titles
+        titleRecencyDecay = try c.decodeIfPresent(Double.self, forKey: .titleRecencyDecay) ?? titleRecencyDecay
+        tempo = try c.decodeIfPresent(Double.self, forKey: .tempo) ?? tempo
+        location = try c.decodeIfPresent(Double.self, forKey: .location) ?? location
+        sameRegion = try c.decodeIfPresent(Double.self, forKey: .sameRegion) ?? sameRegion
     }
 
     /// Checks ranges: weights finite and ≥ 0, skills + titles > 0, decay and sameRegion in [0, 1].

@@ -25,7 +25,7 @@ struct Clean: ParsableCommand {
     @Argument(help: "People file: JSON Lines, a JSON array or CSV (by name and content; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Clean people output (JSON Lines), or - for stdout.") var output: String
     @Option(help: "Quarantine file for bad records (default: OUTPUT with .quarantine.jsonl).") var quarantine: String?
-    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: String?
+    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: PeopleFormat?
     @OptionGroup var inputOptions: InputOptions
     @Option(help: ArgumentHelp(
         "Cleaning dictionary: a Kindred JSON catalogue, or a folder of O*NET database files; none for no dictionary.",
@@ -47,15 +47,14 @@ struct Clean: ParsableCommand {
 
     func run() throws {
         try guarded(resources, advice: "clean the file in parts, lower --chunk-size, or raise --max-memory") {
-            let peopleFormat = try InputOptions.format(format)
             if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
             if let imputeTenure, !(1...600).contains(imputeTenure) { throw KindredError.usage("--impute-tenure must be between 1 and 600 months") }
             var request = CleanRequest(
-                input: input, format: peopleFormat, output: output, quarantine: quarantine,
+                input: input, format: format, output: output, quarantine: quarantine,
                 catalog: try DictionaryLocation.load(explicit: catalog, environment: ProcessInfo.processInfo.environment), pseudonymizer: try key.pseudonymizer())
             request.threads = threads
             request.delimiter = try inputOptions.parsedDelimiter()
-            if let order = try inputOptions.parsedDateOrder() { request.dateOrder = order }
+            if let order = inputOptions.dateOrder { request.dateOrder = order }
             guard chunkSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
             request.chunkSize = chunkSize
             request.report = report

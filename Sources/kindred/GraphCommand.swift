@@ -22,19 +22,19 @@ struct GraphCommand: ParsableCommand {
     @Argument(help: "Clean people (JSON Lines), as written by `kindred clean`.") var input: String
     @Option(help: "Graph output (.kgraph binary).") var output: String
     @Option(help: "Also write the graph as an edge list `u v w`.") var edges: String?
-    @Option(help: "Neighbours per person.") var k = 15
-    @Option(help: "Leave out neighbours below this cosine similarity.") var minSimilarity: Float = 0
-    @Option(help: "max | mean | mutual: how the directed k-NN lists become undirected edges.") var symmetrization = GraphRequest.defaultSymmetrization.rawValue
+    @Option(help: "Neighbours per person.") var k = GraphSettings().k
+    @Option(help: "Leave out neighbours below this cosine similarity.") var minSimilarity = GraphSettings().minimumSimilarity
+    @Option(help: "max | mean | mutual: how the directed k-NN lists become undirected edges.") var symmetrization = GraphSettings().symmetrization
     @Option(help: "Weight of the skills field.") var skillsWeight = MetricWeights().skills
     @Option(help: "Weight of the titles field.") var titlesWeight = MetricWeights().titles
     @Option(help: "Weight of each earlier title relative to the next more recent one.") var titleRecencyDecay = MetricWeights().titleRecencyDecay
-    @Option(help: "Weight of career tempo (average tenure, job changes per year, years of experience).") var tempoWeight = 0.0
-    @Option(help: "Weight of location (same city 1, same region only --same-region).") var locationWeight = 0.0
-    @Option(help: "Location similarity of two people in the same region but different cities.") var sameRegion = 0.5
-    @Option(help: "sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles) | approximate (LSA, inverted file).") var method = "sparse"
-    @Option(help: "LSA dimensions for --method dense.") var dimensions = 128
-    @Option(help: "Candidates per person = k × this, re-scored with the full metric.") var candidates = 2
-    @Option(help: "Random seed (LSA sketch).") var seed: UInt64 = 0
+    @Option(help: "Weight of career tempo (average tenure, job changes per year, years of experience).") var tempoWeight = MetricWeights().tempo
+    @Option(help: "Weight of location (same city 1, same region only --same-region).") var locationWeight = MetricWeights().location
+    @Option(help: "Location similarity of two people in the same region but different cities.") var sameRegion = MetricWeights().sameRegion
+    @Option(help: "sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles) | approximate (LSA, inverted file).") var method = GraphSettings().method
+    @Option(help: "LSA dimensions for --method dense.") var dimensions = GraphSettings().dimensions
+    @Option(help: "Candidates per person = k × this, re-scored with the full metric.") var candidates = GraphSettings().candidateFactor
+    @Option(help: "Random seed (LSA sketch).") var seed = GraphSettings().seed
     @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the graph.") var threads: Int?
     @Option(help: "Also write a similarity model folder (for `kindred similar`).") var model: String?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
@@ -43,23 +43,19 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         try guarded(resources, advice: "build the graph of a smaller sample of people, lower --k or --candidates, or raise --max-memory") {
-            guard let mode = Symmetrization(rawValue: symmetrization) else {
-                throw KindredError.usage("--symmetrization must be max, mean or mutual")
-            }
-            guard let searchMethod = SearchMethod(rawValue: method) else { throw KindredError.usage("--method must be sparse, dense or approximate") }
             if let threads, threads < 1 { throw KindredError.usage("--threads must be at least 1") }
             var request = GraphRequest(input: input, output: output)
             request.edges = edges
-            request.k = k
-            request.minimumSimilarity = minSimilarity
-            request.symmetrization = mode
-            request.weights = MetricWeights(
+            request.settings.k = k
+            request.settings.minimumSimilarity = minSimilarity
+            request.settings.symmetrization = symmetrization
+            request.settings.weights = MetricWeights(
                 skills: skillsWeight, titles: titlesWeight, titleRecencyDecay: titleRecencyDecay, tempo: tempoWeight,
                 location: locationWeight, sameRegion: sameRegion)
-            request.method = searchMethod
-            request.dimensions = dimensions
-            request.candidateFactor = candidates
-            request.seed = seed
+            request.settings.method = method
+            request.settings.dimensions = dimensions
+            request.settings.candidateFactor = candidates
+            request.settings.seed = seed
             request.threads = threads
             request.model = model
             let (o, _) = try withProgress("graph", unit: "people") { counter in
@@ -102,13 +98,13 @@ struct Cluster: ParsableCommand {
         "Resolution γ > 0: higher gives more, smaller communities.",
         discussion: "Default: \(ClusterRequest.peopleResolution) for a people similarity graph made by kindred graph (recorded in the .kgraph header), else 1."))
     var resolution: Double?
-    @Option(help: "leiden (connected communities) or louvain.") var algorithm = "leiden"
-    @Option(help: "Random seed; the same seed gives the same partition.") var seed: UInt64 = 0
+    @Option(help: "leiden (connected communities) or louvain.") var algorithm = ClusterSettings().algorithm
+    @Option(help: "Random seed; the same seed gives the same partition.") var seed = LouvainOptions().seed
     @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
-    @Option(help: "Run the method this many times, each from the previous result (stops when no gain).") var iterations = 1
-    @Option(help: "Threshold scaling: the first level's passes stop when one gains less modularity than this; each next level divides it by 10.") var tolerance = 1e-2
-    @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = 2
-    @Flag(inversion: .prefixedNo, help: "A last round that moves the first level's pieces between the final communities (raises modularity for ~10% more time).") var polish = true
+    @Option(help: "Run the method this many times, each from the previous result (stops when no gain).") var iterations = ClusterSettings().iterations
+    @Option(help: "Threshold scaling: the first level's passes stop when one gains less modularity than this; each next level divides it by 10.") var tolerance = ClusterSettings().tolerance
+    @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = ClusterSettings().refinementRounds
+    @Flag(inversion: .prefixedNo, help: "A last round that moves the first level's pieces between the final communities (raises modularity for ~10% more time).") var polish = ClusterSettings().polish
     @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
     @Option(help: "Warm start from this partition: clusters.csv (node,community) or assignments.csv (id,cluster); vertices it lacks start alone.") var initial: String?
     @Option(name: .customLong("fixed"), help: "Keep these vertices in their --initial community (file: node id in the first column).")
@@ -119,11 +115,8 @@ struct Cluster: ParsableCommand {
 
     func run() throws {
         try guarded(resources, advice: "cluster the graph of a smaller sample of people (then project the rest), or raise --max-memory") {
-            guard let method = CommunityAlgorithm(rawValue: algorithm) else {
-                throw KindredError.usage("--algorithm must be leiden or louvain")
-            }
             var request = ClusterRequest(graph: graph, output: output)
-            request.options.algorithm = method
+            request.options.algorithm = algorithm
             let resolution = self.resolution ?? ClusterRequest.defaultResolution(forGraphAt: graph)
             request.options.resolution = resolution
             request.options.seed = seed
@@ -147,7 +140,7 @@ struct Cluster: ParsableCommand {
                 j.add("objective", o.objective)
                 j.add("communities", o.communities)
                 j.add("levels", o.levels)
-                j.add("algorithm", algorithm)
+                j.add("algorithm", algorithm.rawValue)
                 j.add("disconnected_communities", o.disconnectedCommunities)
                 j.add("split_communities", o.splitCommunities)
                 j.add("resolution", resolution)

@@ -18,18 +18,13 @@ struct IdsCommand: ParsableCommand {
 
     @Argument(help: "People file: JSON Lines, JSON array or CSV (by extension; .gz allowed), or - for stdin.") var input: String
     @Option(help: "The id map to write (CSV id,pseudonym; mode 0600).") var output: String
-    @Option(help: "Input format: jsonl or csv (default: from the file name).") var format: String?
+    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: PeopleFormat?
     @OptionGroup var key: KeyOptions
     @OptionGroup var resources: ResourceOptions
 
     func run() throws {
         try guarded(resources) {
-            var peopleFormat: PeopleFormat?
-            if let format {
-                guard let parsed = PeopleFormat(rawValue: format) else { throw KindredError.usage("--format must be jsonl or csv") }
-                peopleFormat = parsed
-            }
-            let outcome = try IdMapStage.run(input: input, format: peopleFormat, output: output, pseudonymizer: try key.pseudonymizer())
+            let outcome = try IdMapStage.run(input: input, format: format, output: output, pseudonymizer: try key.pseudonymizer())
             var line = "kindred ids: \(outcome.written) ids written to \(output) (owner-only)"
             if outcome.skipped > 0 {
                 line += "; \(outcome.skipped) records without a usable id (malformed or repeated; `kindred clean` quarantines them with their reasons)"

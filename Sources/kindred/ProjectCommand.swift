@@ -27,14 +27,14 @@ struct ProjectCommand: ParsableCommand {
     @Option(help: "Run output folder, run folder, or its model/ folder (written by `kindred run`).") var model: String
     @Argument(help: "People file: JSON Lines, a JSON array or CSV (by name and content; .gz allowed), or - for stdin.") var input: String
     @Option(help: "Output CSV, or - for stdout (a folder with --shard/--shards).") var output: String
-    @Option(help: "vote (k-NN among the labelled sample) or centroid (nearest cluster centroid).") var method: String = "vote"
-    @Option(help: "Neighbours that vote.") var k: Int = 15
-    @Option(help: "Nearest clusters whose members the vote searches (0: all clusters, exact).") var probes: Int = 2
+    @Option(help: "vote (k-NN among the labelled sample) or centroid (nearest cluster centroid).") var method = ProjectionSettings().method
+    @Option(help: "Neighbours that vote.") var k = ProjectionSettings().k
+    @Option(help: "Nearest clusters whose members the vote searches (0: all clusters, exact).") var probes = ProjectionSettings().probes
     @Option(help: "This part of the input only: i/N (records whose stable hash mod N = i).") var shard: String?
     @Option(help: "Split into N parts, the index from the array-job environment (Kubernetes, AWS Batch, Slurm).") var shards: Int?
     @Option(help: "Quarantine file for bad records (default: beside OUTPUT).") var quarantine: String?
-    @Option(help: "What a bad record does: quarantine (default) or fail (exit 65 with its error, e.g. under Spark).") var badRecords: String = "quarantine"
-    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: String?
+    @Option(help: "What a bad record does: quarantine (default) or fail (exit 65 with its error, e.g. under Spark).") var badRecords = BadRecordAction.quarantine
+    @Option(help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var format: PeopleFormat?
     @OptionGroup var inputOptions: InputOptions
     @Flag(help: "The input is `kindred clean` output already (ids are pseudonyms; no cleaning).") var cleaned = false
     @Flag(help: "Leave out the CSV header line.") var noHeader = false
@@ -48,23 +48,19 @@ struct ProjectCommand: ParsableCommand {
 
     func run() throws {
         try guarded(resources, advice: "project in shards (--shard i/N or --shards N), lower --chunk-size or --threads, or raise --max-memory") {
-            guard let method = ProjectionMethod(rawValue: method) else { throw KindredError.usage("--method must be vote or centroid") }
-            guard ["quarantine", "fail"].contains(badRecords) else { throw KindredError.usage("--bad-records must be quarantine or fail") }
             guard threads.map({ $0 >= 1 }) ?? true else { throw KindredError.usage("--threads must be at least 1") }
             guard probes >= 0 else { throw KindredError.usage("--probes must be ≥ 0") }
             var request = ProjectRequest(input: input, output: output)
-            request.format = try InputOptions.format(format)
+            request.format = format
             request.delimiter = try inputOptions.parsedDelimiter()
-            if let order = try inputOptions.parsedDateOrder() { request.dateOrder = order }
+            if let order = inputOptions.dateOrder { request.dateOrder = order }
             if shard != nil && shards != nil { throw KindredError.usage("give --shard i/N or --shards N, not both") }
             if let shard { request.shard = try Shard.parse(shard) }
             if let shards { request.shard = try Shard.fromEnvironment(count: shards, ProcessInfo.processInfo.environment) }
             if request.shard != nil && output == "-" { throw KindredError.usage("with --shard, OUTPUT is a folder (each shard publishes its part there)") }
-            request.method = method
-            request.k = k
-            request.probes = probes
+            request.projection = ProjectionSettings(method: method, k: k, probes: probes)
             request.quarantine = quarantine
-            request.failOnBadRecord = badRecords == "fail"
+            request.failOnBadRecord = badRecords == .fail
             request.inputIsClean = cleaned
             request.header = !noHeader
             request.threads = threads

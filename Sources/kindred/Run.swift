@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
 
     @Argument(help: "Config file (TOML); the people file goes in --input.") var config: String?
     @Option(help: "People file (JSON Lines, a JSON array or CSV; .gz allowed).") var input: String?
-    @Option(name: .customLong("format"), help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var peopleFormat: String?
+    @Option(name: .customLong("format"), help: "Input format: jsonl, json (an array) or csv (default: from the file name and content).") var peopleFormat: PeopleFormat?
     @OptionGroup var inputOptions: InputOptions
     @Option(help: "Output folder.") var output: String?
     @Option(help: "Occupation catalogue.") var catalog: String?
@@ -33,16 +33,16 @@ struct Run: ParsableCommand {
     @Option(help: "Truth column to use (by header name; default the second column). Config `truth_column`, KINDRED_TRUTH_COLUMN.") var truthColumn: String?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the output. Config `threads`, KINDRED_THREADS.") var threads: Int?
-    @Option(help: "Neighbours per person.") var k: Int?
+    @Option(help: "Neighbours per person (default \(GraphSettings().k)).") var k: Int?
     @Option(help: "Minimum cosine similarity for an edge.") var minSimilarity: Float?
-    @Option(help: "Louvain resolution γ.") var resolution: Double?
+    @Option(help: "Resolution γ ≥ 0: higher gives more, smaller clusters (default \(ClusterSettings().resolution)).") var resolution: Double?
     @Option(help: "People clustered: a seeded reservoir sample of the input (default 200000); the rest are projected.") var sample: Int?
-    @Option(help: "How everyone else is assigned: vote or centroid.") var projectMethod: String?
+    @Option(help: "How everyone else is assigned: vote or centroid.") var projectMethod: ProjectionMethod?
     @Option(help: "Names the run's folder OUTPUT/runs/KEY (e.g. the schedule's date); same inputs, config and key give the same bytes.") var runKey: String?
     @Option(help: "Run to refresh from: auto (the catalog's last good run), none, a run key or a run folder.") var previous: String?
     @Option(help: "Wait up to this many seconds for another run on the same output folder (default 0: exit 75 at once).") var lockWait: Double?
     @Option(help: "Stop cleanly after this long: seconds or 45m, 2h (exit 1, previous outputs kept).") var maxRuntime: String?
-    @Option(help: "Messages on stderr: text or json (JSON Lines).") var logFormat: String?
+    @Option(help: "Messages on stderr: text or json (JSON Lines); default KINDRED_LOG_FORMAT, else text.") var logFormat: RunLog.Format?
     @Option(help: "Check dates against this month, YYYY-MM (default: the run key's month when it starts with a date, else this month).") var asOf: String?
     @Flag(help: "Exit 3 (after publishing the run) when records were quarantined.") var strict = false
     @Flag(help: "Keep raw values in the run's quarantine file (default: identifiers redacted).") var showValues = false
@@ -54,8 +54,11 @@ struct Run: ParsableCommand {
     func run() throws {
         try guarded(resources) {
             let environment = ProcessInfo.processInfo.environment
-            let formatName = logFormat ?? environment["KINDRED_LOG_FORMAT"] ?? "text"
-            guard let format = RunLog.Format(rawValue: formatName) else { throw KindredError.usage("--log-format must be text or json") }
+            let fromEnvironment = try environment["KINDRED_LOG_FORMAT"].map { name in
+                guard let format = RunLog.Format(rawValue: name) else { throw KindredError.usage("KINDRED_LOG_FORMAT must be text or json") }
+                return format
+            }
+            let format = logFormat ?? fromEnvironment ?? .text
             let log = RunLog(format: format, environment: environment)
             do {
                 try body(environment: environment, format: format, log: log)
@@ -71,9 +74,9 @@ struct Run: ParsableCommand {
             var settings = try RunConfig.load(path: config, environment: environment)
             for warning in settings.warnings { log.warning("deprecated_setting", warning) }
             if let input { settings.input = input }
-            if let f = try InputOptions.format(peopleFormat) { settings.inputFormat = f }
+            if let peopleFormat { settings.inputFormat = peopleFormat }
             if let d = try inputOptions.parsedDelimiter() { settings.delimiter = d }
-            if let o = try inputOptions.parsedDateOrder() { settings.dateOrder = o }
+            if let o = inputOptions.dateOrder { settings.dateOrder = o }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
             if let truth { settings.truth = truth }
@@ -86,17 +89,20 @@ struct Run: ParsableCommand {
                 guard threads >= 1 else { throw KindredError.usage("--threads must be at least 1") }
                 settings.threads = threads
             }
-            if let k { settings.k = k }
-            if let minSimilarity { settings.minimumSimilarity = minSimilarity }
-            if let resolution { settings.resolution = resolution }
+            if let k {
+                guard k >= 1 else { throw KindredError.usage("--k must be at least 1") }
+                settings.graph.k = k
+            }
+            if let minSimilarity { settings.graph.minimumSimilarity = minSimilarity }
+            if let resolution {
+                settings.cluster.resolution = resolution
+                if let problem = settings.cluster.problem() { throw KindredError.usage("--\(problem.field): \(problem.message)") }
+            }
             if let sample {
                 guard sample >= 1 else { throw KindredError.usage("--sample must be at least 1") }
                 settings.sampleSize = sample
             }
-            if let projectMethod {
-                guard let m = ProjectionMethod(rawValue: projectMethod) else { throw KindredError.usage("--project-method must be vote or centroid") }
-                settings.projectionMethod = m
-            }
+            if let projectMethod { settings.projection.method = projectMethod }
             if let runKey {
                 guard RunConfig.isValidRunKey(runKey) else { throw KindredError.usage("--run-key: 1–100 letters, digits, '.', '_' or '-', not starting with '.'") }
                 settings.runKey = runKey
@@ -142,7 +148,7 @@ struct Run: ParsableCommand {
             out.append(TextTable.render(headers: ["stage", "result"], rows: [
                 ["clean", "read \(s.clean.read) = written \(s.clean.written) + quarantined \(s.clean.quarantined)" + (s.clean.reconciles ? " ✓" : " ✗")],
                 ["", "titles: \(s.clean.statistics.titlesExact) exact, \(s.clean.statistics.titlesFuzzy - s.clean.statistics.titlesLearned) fuzzy, \(s.clean.statistics.titlesLearned) joined to learned variants, \(s.clean.statistics.titlesUnmatched) left as typed; end dates inferred: \(s.clean.statistics.endDatesInferred)"],
-                ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
+                ["graph", "\(s.graph.vertices) people, \(s.graph.edges) edges (k = \(settings.graph.k)), \(s.graph.features) features, \(fixed(s.graph.seconds, 2)) s"],
                 ["cluster", "\(plural(s.communities, "cluster")), modularity \(fixed(s.modularity)), \(plural(s.levels, "level")), \(fixed(s.clusterSeconds, 2)) s"],
                 ["project", "sample \(s.sampled) of \(s.clean.written) people clustered (self-agreement \(fixed(s.selfAgreement, 3))); \(s.projection.assigned) assigned, \(s.projection.unassigned) unassigned"],
                 ["run", outcome.attemptKind == .first && outcome.previousGood == nil ? "first run in this folder (no previous run)" : outcome.description],

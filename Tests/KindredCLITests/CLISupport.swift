@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `kindred` binary and captures what it prints.
 struct CLIResult {
@@ -10,6 +11,11 @@ struct CLIResult {
 enum CLI {
     /// The repository root (three levels above this file).
     static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The trait of tests that read `../shared/data`: skipped, saying why, where it is absent.
+    static let sharedDataNeeded = Testing.ConditionTrait.enabled(
+        if: FileManager.default.fileExists(atPath: repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data/karate.edges").path),
+        "needs ../shared/data beside the repository (public data sets; CI has it, never copied into the repository)")
 
     /// The `kindred` binary built beside the test bundle (the test target depends on it).
     static var binary: URL {

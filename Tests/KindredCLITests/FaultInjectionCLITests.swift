@@ -80,6 +80,9 @@ private final class Child {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
+    /// What the child wrote on stderr so far.
+    var stderrSoFar: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
+
     /// Waits for the end: the exit status (or the signal number) and stderr.
     func finish() -> (status: Int32, signalled: Bool, stderr: String) {
         process.waitUntilExit()
@@ -114,11 +117,12 @@ struct FaultInjectionCLITests {
 
     // MARK: signals
 
-    /// Interrupts `arguments` once `ready` holds, with `sig`; checks the previous `output` is kept.
-    private func interrupt(_ arguments: [String], output: String, signal sig: Int32, ready: @escaping () -> Bool) throws -> (status: Int32, signalled: Bool, stderr: String) {
+    /// Interrupts `arguments` with `sig` while it waits at its first stop checkpoint (the
+    /// `KINDRED_TEST_PAUSE_AT_CHECK` hook: no guessed delay); checks the previous `output` is kept.
+    private func interrupt(_ arguments: [String], output: String, signal sig: Int32) throws -> (status: Int32, signalled: Bool, stderr: String) {
         try Data("previous\n".utf8).write(to: URL(fileURLWithPath: output))
-        let child = try Child(arguments)
-        let caught = child.waitUntil(ready)
+        let child = try Child(arguments, environment: ["KINDRED_TEST_PAUSE_AT_CHECK": "1"])
+        let caught = child.waitUntil { child.stderrSoFar.contains("paused at checkpoint") }
         child.signal(sig)
         let end = child.finish()
         #expect(caught, "the command ended before it could be interrupted: \(end.stderr)")
@@ -139,8 +143,7 @@ struct FaultInjectionCLITests {
             ("project", ["project", "--model", f.run + "/model", f.p("big.jsonl"), "--output", d + "/a.csv", "--demo-key"], d + "/a.csv"),
         ]
         for (name, arguments, output) in commands {
-            let started = Date()
-            let end = try interrupt(arguments, output: output, signal: SIGTERM) { Date().timeIntervalSince(started) > 0.3 }
+            let end = try interrupt(arguments, output: output, signal: SIGTERM)
             #expect(!end.signalled && end.status == 1, "\(name): \(end.stderr)")
             #expect(end.stderr.contains("stopped by a signal"), "\(name): \(end.stderr)")
             #expect(leftovers(d).isEmpty, "\(name) left \(leftovers(d))")
@@ -158,7 +161,7 @@ struct FaultInjectionCLITests {
             ("project", ["project", "--model", f.run + "/model", f.p("big.jsonl"), "--output", d + "/a.csv", "--demo-key"], d + "/a.csv"),
         ] {
             let base = (output as NSString).lastPathComponent
-            let end = try interrupt(arguments, output: output, signal: SIGKILL) { leftovers(d).contains { $0.hasPrefix("." + base + ".tmp-") } }
+            let end = try interrupt(arguments, output: output, signal: SIGKILL)  // paused with its temporary file open
             #expect(end.signalled && end.status == SIGKILL)
             #expect(!leftovers(d).isEmpty, "\(name): a killed writer cannot clean up; the next run must")
             let next = try CLI.run(arguments.map { $0 == f.p("big.jsonl") ? f.p("small.jsonl") : $0 })

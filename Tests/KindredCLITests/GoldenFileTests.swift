@@ -40,7 +40,7 @@ struct GoldenFileTests {
         try compare(p("clean.quarantine.jsonl"), with: "clean20.quarantine.jsonl")
     }
 
-    @Test("Louvain on Zachary's karate club with seed 1")
+    @Test("Louvain on Zachary's karate club with seed 1", CLI.sharedDataNeeded)
     func karatePartition() throws {
         let dir = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -55,7 +55,7 @@ struct GoldenFileTests {
         #expect((summary["modularity"] as? Double ?? 0) > 0.38)
     }
 
-    @Test("Louvain on karate: every seed ≥ 0.38, the best of ten ≥ 0.418 (optimum 0.4198)")
+    @Test("Louvain on karate: every seed ≥ 0.38, the best of ten ≥ 0.418 (optimum 0.4198)", CLI.sharedDataNeeded)
     func karateSeeds() throws {
         let dir = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

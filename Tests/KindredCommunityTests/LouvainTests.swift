@@ -16,7 +16,7 @@ struct LouvainTests {
         #expect(result.levels.last == result.membership)
     }
 
-    @Test("karate club: Louvain reaches at least 0.41 (optimum 0.4198)")
+    @Test("karate club: Louvain reaches at least 0.41 (optimum 0.4198)", TestData.needed)
     func karate() throws {
         let graph = try EdgeListFormat.read(path: try TestData.path("karate.edges"))
         let result = Louvain.run(graph)
@@ -127,7 +127,7 @@ struct LouvainTests {
         }
     }
 
-    @Test("LFR benchmark (10k vertices, μ = 0.3): NMI against the planted communities ≥ 0.9")
+    @Test("LFR benchmark (10k vertices, μ = 0.3): NMI against the planted communities ≥ 0.9", TestData.needed)
     func lfr() throws {
         let graph = try EdgeListFormat.read(path: try TestData.path("lfr10k_mu0.3.edges.gz"))
         #expect(graph.vertexCount == 10_000)

@@ -45,7 +45,7 @@ struct ModularityTests {
         #expect(Modularity.compute(empty, membership: []) == 0)
     }
 
-    @Test("karate club: the shared ground truth and the Newman–Girvan faction split")
+    @Test("karate club: the shared ground truth and the Newman–Girvan faction split", TestData.needed)
     func karate() throws {
         let graph = try EdgeListFormat.read(path: try TestData.path("karate.edges"))
         #expect(graph.vertexCount == 34)

@@ -33,7 +33,7 @@ struct LineReaderTests {
         #expect(error?.line == 2)
     }
 
-    @Test("reads a gzip file to the end")
+    @Test("reads a gzip file to the end", Paths.sharedDataNeeded)
     func gzipToEnd() throws {
         let path = Paths.sharedData.appendingPathComponent("onet_job_zones.tsv.gz").path
         #expect(FileManager.default.fileExists(atPath: path), "missing \(path)")
@@ -43,7 +43,7 @@ struct LineReaderTests {
         #expect(count == 924)
     }
 
-    @Test("closing a gzip reader early returns promptly, even with much output left")
+    @Test("closing a gzip reader early returns promptly, even with much output left", Paths.sharedDataNeeded)
     func earlyCloseOfLargeGzip() throws {
         let path = Paths.sharedData.appendingPathComponent("onet_alternate_titles.tsv.gz").path
         #expect(FileManager.default.fileExists(atPath: path), "missing \(path)")

@@ -52,7 +52,7 @@ struct OccupationCatalogTests {
         #expect(catalog.families.contains("computer and mathematical"))
     }
 
-    @Test("O*NET tables (decompressed) load: 1016 occupations, Chief Executives with titles and skills")
+    @Test("O*NET tables (decompressed) load: 1016 occupations, Chief Executives with titles and skills", Paths.sharedDataNeeded)
     func onetPlainFiles() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
@@ -64,7 +64,7 @@ struct OccupationCatalogTests {
         try OccupationCatalogTests.checkONet(try OccupationCatalog.load(path: folder.path))
     }
 
-    @Test("O*NET files load straight from the shared data folder (gzipped, with unrelated files beside them)")
+    @Test("O*NET files load straight from the shared data folder (gzipped, with unrelated files beside them)", Paths.sharedDataNeeded)
     func onetSharedFolder() throws {
         let folder = Paths.sharedData.path
         for name in OccupationCatalogTests.onetFiles {

@@ -1,6 +1,7 @@
 import Foundation
 import KindredCore
 import KindredPeople
+import Testing
 
 /// Paths of repository and shared files, found from this file's location.
 enum Paths {
@@ -10,6 +11,11 @@ enum Paths {
 
     /// The shared read-only data folder beside the repository.
     static let sharedData: URL = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    /// The trait of tests that read the shared data: skipped, saying why, where it is absent.
+    static let sharedDataNeeded = Testing.ConditionTrait.enabled(
+        if: FileManager.default.fileExists(atPath: sharedData.appendingPathComponent("onet_job_zones.tsv.gz").path),
+        "needs ../shared/data beside the repository (public data sets; CI has it, never copied into the repository)")
 
     /// The bundled occupation catalogue.
     static let bundledCatalog: String = repoRoot.appendingPathComponent("datasets/occupations.json").path

@@ -55,10 +55,10 @@ func makeSeeds() throws {
     config.catalog = repoRoot + "/datasets/occupations.json"
     config.demoKey = true
     config.seed = 1
-    config.k = 5
-    config.dimensions = 4
+    config.graph.k = 5
+    config.graph.dimensions = 4
     config.sampleSize = 80
-    config.projectionK = 5
+    config.projection.k = 5
     config.stabilitySeeds = 0
     config.typicalMembers = 1
     config.asOf = YearMonth(year: 2026, month: 1)
