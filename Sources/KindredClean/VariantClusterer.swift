@@ -92,3 +92,39 @@ public struct MappingTally: Sendable {
         }
     }
 }
+
+/// Learning title variants from an input: the spellings no dictionary mapped are clustered
+/// (`VariantClusterer`), and each cluster's other spellings map to its most frequent one.
+public enum TitleVariantLearning {
+    /// What was learned: the clusters, largest first, and the mappings they add (raw spelling → its
+    /// cluster's canonical title, confidence 0.5, method `.learned`), in cluster order.
+    public struct Learned: Sendable {
+        public var clusters: [VariantClusterer.Cluster] = []
+        public var titles: [(raw: String, match: CanonicalMatch)] = []
+        public init() {}
+    }
+
+    /// Learns from every distinct title of an input with its count and its dictionary mapping.
+    /// - Parameters:
+    ///   - mapping: each distinct title's mapping (`.none` when left alone).
+    ///   - counts: how often each title occurs.
+    ///   - limit: the most frequent left-alone spellings the clusters are learned from.
+    public static func learn(mapping: [String: CanonicalMatch], counts: [String: Int], limit: Int) -> Learned {
+        var leftAlone: [(String, Int)] = []
+        for (value, match) in mapping where match.method == .none { leftAlone.append((value, counts[value] ?? 0)) }
+        leftAlone.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        var values: [String: Int] = [:]
+        for (value, count) in leftAlone.prefix(limit) { values[value] = count }
+        var learned = Learned()
+        learned.clusters = VariantClusterer.clusters(values)
+        for cluster in learned.clusters {
+            guard let name = mapping[cluster.name] else { continue }
+            for (member, _) in cluster.members where member != cluster.name {
+                guard let own = mapping[member], own.canonical != name.canonical else { continue }
+                let match = CanonicalMatch(canonical: name.canonical, occupation: nil, seniority: own.seniority, confidence: 0.5, method: .learned)
+                learned.titles.append((member, match))
+            }
+        }
+        return learned
+    }
+}
