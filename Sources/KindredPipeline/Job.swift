@@ -68,11 +68,7 @@ public enum Job {
         let lock = try FolderLock.acquire(folder: output, wait: lockWait, shouldStop: StopControl.check)
         defer { lock.release() }
         let catalog = try RunCatalog(path: RunFolder.catalog(output))
-        let abandoned = try catalog.markAbandoned()
-        for k in abandoned { log.warning("run_abandoned", "an earlier run (\(k)) ended without finishing; marked abandoned", [("run_key", .string(k))]) }
-        let leftovers = RunFolder.removeLeftovers(output)
-        for k in leftovers.restored { log.warning("run_restored", "put back run \(k), moved aside by a publication that did not finish", [("run_key", .string(k))]) }
-        for name in leftovers.removed { log.info("leftover_removed", "removed \(name) left by a run that died", [("folder", .string(name))]) }
+        let abandoned = try tidy(output, catalog: catalog, log: log)
 
         try StopControl.check()
         let identity = FileIdentity(path: input)
@@ -83,40 +79,101 @@ public enum Job {
         let configHash = sha256Hex(configText)
         let key = config.runKey ?? "auto-" + String(sha256Hex(configHash + "\n" + fingerprint).prefix(12))
         settings.runKey = key
-        let final = RunFolder.folder(output, key: key)
-        let id = try catalog.begin(key: key, configHash: configHash, inputFingerprint: fingerprint, previousKey: nil, folder: final)
-        let row = try catalog.record(id: id)
-        let attempt = row?.attempt ?? 1
-        let attemptKind = row?.attemptKind ?? .first
-        let previousGood = try catalog.newestSucceeded(before: id)?.key
-        let staging = RunFolder.staging(output, key: key)
-        var previous: PreviousRun?
-        var summary: RunSummary
-        do {
-            previous = try resolvePrevious(config.previous ?? "auto", key: key, currentID: id, output: output, catalog: catalog, log: log)
-            try catalog.setPrevious(id: id, previousKey: previous?.key)
-            let pseudonymizer = try Pseudonymizer.resolve(keyFile: settings.keyFile, environment: environment, allowDemoKey: settings.demoKey)
-            if let previous, previous.keyCheck != ClusterModel.keyCheck(pseudonymizer) {
-                throw KindredError(
-                    .usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none",
-                    file: previous.folder)
+        let attempt = try Attempt.begin(
+            key: key, output: output, catalog: catalog, configHash: configHash, fingerprint: fingerprint, configText: configText,
+            inputIdentity: identity, started: started)
+        let (summary, previous) = try attempt.run(settings, input: input, environment: environment, log: log)
+        return try attempt.finish(summary, previous: previous, strict: settings.strict, abandoned: abandoned, log: log)
+    }
+
+    /// Marks runs that died as abandoned and removes or restores what they left; returns their keys.
+    private static func tidy(_ output: String, catalog: RunCatalog, log: RunLog) throws -> [String] {
+        let abandoned = try catalog.markAbandoned()
+        for k in abandoned { log.warning("run_abandoned", "an earlier run (\(k)) ended without finishing; marked abandoned", [("run_key", .string(k))]) }
+        let leftovers = RunFolder.removeLeftovers(output)
+        for k in leftovers.restored { log.warning("run_restored", "put back run \(k), moved aside by a publication that did not finish", [("run_key", .string(k))]) }
+        for name in leftovers.removed { log.info("leftover_removed", "removed \(name) left by a run that died", [("folder", .string(name))]) }
+        return abandoned
+    }
+
+    /// One attempt at a run key: its catalog row, staged outputs, publication and record.
+    private struct Attempt {
+        var key: String
+        var output: String
+        var catalog: RunCatalog
+        var configHash: String
+        var fingerprint: String
+        var configText: String
+        var inputIdentity: FileIdentity?
+        var started: Date
+        var id: Int64
+        var number: Int
+        var kind: RunCatalog.AttemptKind
+        var previousGood: String?
+        var final: String { RunFolder.folder(output, key: key) }
+        var staging: String { RunFolder.staging(output, key: key) }
+
+        /// Opens the attempt's row in the catalog.
+        static func begin(
+            key: String, output: String, catalog: RunCatalog, configHash: String, fingerprint: String, configText: String,
+            inputIdentity: FileIdentity?, started: Date
+        ) throws -> Attempt {
+            let id = try catalog.begin(
+                key: key, configHash: configHash, inputFingerprint: fingerprint, previousKey: nil, folder: RunFolder.folder(output, key: key))
+            let row = try catalog.record(id: id)
+            return Attempt(
+                key: key, output: output, catalog: catalog, configHash: configHash, fingerprint: fingerprint, configText: configText,
+                inputIdentity: inputIdentity, started: started, id: id, number: row?.attempt ?? 1, kind: row?.attemptKind ?? .first,
+                previousGood: try catalog.newestSucceeded(before: id)?.key)
+        }
+
+        /// Runs the pipeline into the staging folder and publishes it; a failure is recorded and rethrown.
+        func run(_ settings: RunConfig, input: String, environment: [String: String], log: RunLog) throws -> (RunSummary, PreviousRun?) {
+            do {
+                let previous = try Job.resolvePrevious(settings.previous ?? "auto", key: key, currentID: id, output: output, catalog: catalog, log: log)
+                try catalog.setPrevious(id: id, previousKey: previous?.key)
+                let pseudonymizer = try Pseudonymizer.resolve(keyFile: settings.keyFile, environment: environment, allowDemoKey: settings.demoKey)
+                if let previous, previous.keyCheck != ClusterModel.keyCheck(pseudonymizer) {
+                    throw KindredError(
+                        .usage, "the previous run (\(previous.key)) was made with another pseudonymisation key: its people cannot be matched; use the same key or --previous none",
+                        file: previous.folder)
+                }
+                logStart(previous: previous, log: log)
+                try? FileManager.default.removeItem(atPath: staging)
+                try makeFolder(staging)
+                let summary = try PipelineRun.run(
+                    settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash,
+                    inputSHA256: fingerprint)
+                try publish(summary, previous: previous, input: input)
+                return (summary, previous)
+            } catch {
+                log.finishProgress()
+                try? FileManager.default.removeItem(atPath: staging)
+                let failure = (error as? KindredError) ?? KindredError(.internalFailure, "unexpected error: \(error)")
+                try? catalog.finish(
+                    id: id, status: .failed, seconds: Date().timeIntervalSince(started), exitCode: Int(failure.exitStatus), error: failure.description,
+                    figures: nil)
+                throw failure
             }
+        }
+
+        private func logStart(previous: PreviousRun?, log: RunLog) {
             let what: String
-            switch attemptKind {
+            switch kind {
             case .first: what = ""
-            case .rerun: what = ", re-run of run \(key) (attempt \(attempt)), previous good run \(previousGood ?? "none")"
-            case .retry: what = ", retry of run \(key) (attempt \(attempt)), previous good run \(previousGood ?? "none")"
+            case .rerun: what = ", re-run of run \(key) (attempt \(number)), previous good run \(previousGood ?? "none")"
+            case .retry: what = ", retry of run \(key) (attempt \(number)), previous good run \(previousGood ?? "none")"
             }
             log.info("run_started", "run \(key) → \(final)" + what + (previous.map { ", refreshing from \($0.key)" } ?? ", not refreshed from an earlier run"),
                      [("run_key", .string(key)), ("config_sha256", .string(configHash)), ("previous_run", .string(previous?.key ?? "")),
-                      ("attempt", .int(attempt)), ("attempt_kind", .string(attemptKind.rawValue)), ("previous_good_run", .string(previousGood ?? ""))])
-            try? FileManager.default.removeItem(atPath: staging)
-            try makeFolder(staging)
-            summary = try PipelineRun.run(settings, into: staging, previous: previous, runKey: key, environment: environment, log: log, configHash: configHash,
-                inputSHA256: fingerprint)
+                      ("attempt", .int(number)), ("attempt_kind", .string(kind.rawValue)), ("previous_good_run", .string(previousGood ?? ""))])
+        }
+
+        /// Writes the config and the manifest into the staging folder and publishes it as the run's folder.
+        private func publish(_ summary: RunSummary, previous: PreviousRun?, input: String) throws {
             // The input must be the file that was fingerprinted: replaced, truncated or rewritten while the run
             // read it, the run is not published. Removed after it was opened, it was still read whole.
-            if let now = FileIdentity(path: input), let identity, now != identity {
+            if let now = FileIdentity(path: input), let inputIdentity, now != inputIdentity {
                 throw KindredError(
                     .io, "the input changed while the run read it (replaced, truncated or rewritten); nothing was published: run again once the file is complete",
                     file: input)
@@ -128,44 +185,46 @@ public enum Job {
             try manifest.write(to: staging)
             try StopControl.check()
             try RunFolder.publish(staging: staging, to: final)
-        } catch {
-            log.finishProgress()
-            try? FileManager.default.removeItem(atPath: staging)
-            let failure = (error as? KindredError) ?? KindredError(.internalFailure, "unexpected error: \(error)")
-            try? catalog.finish(
-                id: id, status: .failed, seconds: Date().timeIntervalSince(started), exitCode: Int(failure.exitStatus), error: failure.description, figures: nil)
-            throw failure
         }
-        // Published: from here on the run is good whatever else fails.
-        summary.output = final
-        let partial = settings.strict && summary.clean.quarantined > 0
-        var figures = RunCatalog.Figures()
-        figures.read = summary.clean.read
-        figures.written = summary.clean.written
-        figures.quarantined = summary.clean.quarantined
-        figures.sampled = summary.sampled
-        figures.assigned = summary.projection.assigned
-        figures.unassigned = summary.projection.unassigned
-        figures.modularity = summary.modularity
-        figures.idsKept = summary.diff?.idsKept
-        figures.moved = summary.diff?.moved.count
-        figures.timings = summary.timings
-        figures.clusterSizes = summary.clusterSizes
-        let seconds = Date().timeIntervalSince(started)
-        do {
-            try catalog.finish(id: id, status: .succeeded, seconds: seconds, exitCode: partial ? 3 : 0, error: nil, figures: figures)
-        } catch let error as KindredError {
-            throw KindredError(.io, "run \(key) was published in \(final), but the catalog could not record it: \(error.message)", file: catalog.path)
+
+        /// Records the published run in the catalog and points `latest` at it when it is the newest.
+        func finish(_ published: RunSummary, previous: PreviousRun?, strict: Bool, abandoned: [String], log: RunLog) throws -> JobOutcome {
+            // Published: from here on the run is good whatever else fails.
+            var summary = published
+            summary.output = final
+            let partial = strict && summary.clean.quarantined > 0
+            let seconds = Date().timeIntervalSince(started)
+            do {
+                try catalog.finish(id: id, status: .succeeded, seconds: seconds, exitCode: partial ? 3 : 0, error: nil, figures: Self.figures(summary))
+            } catch let error as KindredError {
+                throw KindredError(.io, "run \(key) was published in \(final), but the catalog could not record it: \(error.message)", file: catalog.path)
+            }
+            do {
+                if try catalog.newestKey() == key { try RunFolder.pointLatest(output, key: key) }
+            } catch let error as KindredError {
+                log.warning("latest_not_updated", "the run is published but `latest` was not updated: \(error.description)")
+            }
+            log.info("run_succeeded", "run \(key) published in \(String(format: "%.1f", seconds)) s", [("run_key", .string(key)), ("seconds", .double(seconds))])
+            return JobOutcome(
+                summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned, partial: partial,
+                attempt: number, attemptKind: kind, previousGood: previousGood)
         }
-        do {
-            if try catalog.newestKey() == key { try RunFolder.pointLatest(output, key: key) }
-        } catch let error as KindredError {
-            log.warning("latest_not_updated", "the run is published but `latest` was not updated: \(error.description)")
+
+        private static func figures(_ summary: RunSummary) -> RunCatalog.Figures {
+            var figures = RunCatalog.Figures()
+            figures.read = summary.clean.read
+            figures.written = summary.clean.written
+            figures.quarantined = summary.clean.quarantined
+            figures.sampled = summary.sampled
+            figures.assigned = summary.projection.assigned
+            figures.unassigned = summary.projection.unassigned
+            figures.modularity = summary.modularity
+            figures.idsKept = summary.diff?.idsKept
+            figures.moved = summary.diff?.moved.count
+            figures.timings = summary.timings
+            figures.clusterSizes = summary.clusterSizes
+            return figures
         }
-        log.info("run_succeeded", "run \(key) published in \(String(format: "%.1f", seconds)) s", [("run_key", .string(key)), ("seconds", .double(seconds))])
-        return JobOutcome(
-            summary: summary, key: key, folder: final, previous: previous?.key, catalogID: id, abandoned: abandoned, partial: partial, attempt: attempt,
-            attemptKind: attemptKind, previousGood: previousGood)
     }
 
     /// The run to refresh from: `none`; a run folder; a run key in the catalog; or `auto`: for a key

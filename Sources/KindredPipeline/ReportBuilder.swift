@@ -1,5 +1,6 @@
 import Foundation
 import KindredCore
+import KindredProjection
 import KindredReport
 import KindredSimilarity
 
@@ -11,6 +12,28 @@ public enum ReportBuilder {
         summary s: RunSummary, runKey: String, configHash: String, membership: [UInt32], embedding: DenseMatrix, model: ClusterModel,
         typicalMembers: Int, ids: [String]
     ) -> ReportData {
+        var data = overview(s, runKey: runKey, configHash: configHash)
+        let index = model.index
+        let typical = typicalMembersByCluster(index: index, membership: membership, embedding: embedding, ids: ids)
+        let sizes = Dictionary(uniqueKeysWithValues: s.clusterSizes.map { ($0.0, $0.1) })
+        let points = mapPositions(index: index, sizes: sizes)
+        var row: [Int32: Int] = [:]
+        for (c, id) in index.clusterIDs.enumerated() { row[id] = c }
+        let born = Set(s.diff?.changes.born ?? [])
+        for p in s.profiles {
+            let id = Int32(p.cluster)
+            let c = row[id]
+            let members = (typical[id] ?? []).sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(typicalMembers).map(\.1)
+            data.clusters.append(ReportData.Cluster(
+                id: id, size: sizes[id] ?? 0, sampleSize: p.size, topTitles: p.topTitles, topSkills: p.topSkills, typicalMembers: Array(members),
+                nearest: c.map { nearestClusters(to: $0, index: index) } ?? [], position: c.flatMap { points[$0] }, born: born.contains(id)))
+        }
+        if let diff = s.diff { data.changes = changes(diff) }
+        return data
+    }
+
+    /// The run's counts, summary lines, evaluation and stability.
+    private static func overview(_ s: RunSummary, runKey: String, configHash: String) -> ReportData {
         var data = ReportData(runKey: runKey, kindredVersion: KindredVersion.string, configHash: configHash, inputSHA256: s.inputSHA256)
         data.read = s.clean.read
         data.written = s.clean.written
@@ -35,9 +58,14 @@ public enum ReportBuilder {
             ]
         }
         data.stability = s.stability
+        return data
+    }
 
-        // The sample's embedding (from the model stage) ranks members by closeness to their centroid.
-        let index = model.index
+    /// Each cluster's sample members with their closeness to its centroid (the sample's embedding from
+    /// the model stage), for ranking the most typical.
+    private static func typicalMembersByCluster(
+        index: ProjectionIndex, membership: [UInt32], embedding: DenseMatrix, ids: [String]
+    ) -> [Int32: [(Float, String)]] {
         let d = index.dimensions
         var row: [Int32: Int] = [:]
         for (c, id) in index.clusterIDs.enumerated() { row[id] = c }
@@ -53,8 +81,13 @@ public enum ReportBuilder {
                 }
             }
         }
-        let sizes = Dictionary(uniqueKeysWithValues: s.clusterSizes.map { ($0.0, $0.1) })
-        // The map: the largest clusters (ties: smaller id), laid out from their centroids.
+        return typical
+    }
+
+    /// Positions on the map of the largest clusters (ties: smaller id), laid out from their centroids,
+    /// by centroid row.
+    private static func mapPositions(index: ProjectionIndex, sizes: [Int32: Int]) -> [Int: (x: Double, y: Double)] {
+        let d = index.dimensions
         let mapped = Array((0..<index.clusterCount).sorted {
             let a = sizes[index.clusterIDs[$0]] ?? 0, b = sizes[index.clusterIDs[$1]] ?? 0
             return a != b ? a > b : index.clusterIDs[$0] < index.clusterIDs[$1]
@@ -65,43 +98,37 @@ public enum ReportBuilder {
         let layout = ClusterMap.layout(centroids: mappedCentroids, count: mapped.count, dimensions: d)
         var points: [Int: (x: Double, y: Double)] = [:]
         for (i, c) in mapped.enumerated() { points[c] = layout[i] }
-        let born = Set(s.diff?.changes.born ?? [])
-        for p in s.profiles {
-            let id = Int32(p.cluster)
-            var nearest: [(Int32, Double)] = []
-            var position: (x: Double, y: Double)?
-            if let c = row[id] {
-                var scores: [(Int32, Double)] = []
-                for (o, other) in index.clusterIDs.enumerated() where o != c {
-                    var dot: Float = 0
-                    for j in 0..<d { dot += index.centroids[c * d + j] * index.centroids[o * d + j] }
-                    scores.append((other, Double(dot)))
-                }
-                nearest = Array(scores.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(3))
-                position = points[c]
-            }
-            let members = (typical[id] ?? []).sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(typicalMembers).map(\.1)
-            data.clusters.append(ReportData.Cluster(
-                id: id, size: sizes[id] ?? 0, sampleSize: p.size, topTitles: p.topTitles, topSkills: p.topSkills, typicalMembers: Array(members),
-                nearest: nearest, position: position, born: born.contains(id)))
+        return points
+    }
+
+    /// The three clusters whose centroids are nearest to centroid row `c` (ties: smaller id).
+    private static func nearestClusters(to c: Int, index: ProjectionIndex) -> [(Int32, Double)] {
+        let d = index.dimensions
+        var scores: [(Int32, Double)] = []
+        for (o, other) in index.clusterIDs.enumerated() where o != c {
+            var dot: Float = 0
+            for j in 0..<d { dot += index.centroids[c * d + j] * index.centroids[o * d + j] }
+            scores.append((other, Double(dot)))
         }
-        if let diff = s.diff {
-            var flows: [String: (Int32?, Int32?, Int)] = [:]
-            for m in diff.moved {
-                let key = "\(m.from.map(String.init) ?? "-")>\(m.to.map(String.init) ?? "-")"
-                flows[key, default: (m.from, m.to, 0)].2 += 1
-            }
-            let top = flows.values.sorted {
-                if $0.2 != $1.2 { return $0.2 > $1.2 }
-                if ($0.0 ?? -1) != ($1.0 ?? -1) { return ($0.0 ?? -1) < ($1.0 ?? -1) }
-                return ($0.1 ?? -1) < ($1.1 ?? -1)
-            }.prefix(12)
-            data.changes = ReportData.Changes(
-                previousKey: diff.previousKey, idsKept: diff.idsKept, ari: diff.changes.ari, inBoth: diff.changes.inBoth, joined: diff.joined,
-                left: diff.left, moved: diff.moved.count, movedRecordChanged: diff.moved.filter(\.recordChanged).count, born: diff.changes.born,
-                gone: diff.changes.gone, split: diff.changes.split.map { ($0.cluster, $0.parts.map { ($0.cluster, $0.people) }) },
-                merged: diff.changes.merged.map { ($0.cluster, $0.parts.map { ($0.cluster, $0.people) }) }, flows: Array(top))
+        return Array(scores.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(3))
+    }
+
+    /// What changed since the previous run, with the twelve largest flows between clusters.
+    private static func changes(_ diff: RunDiff) -> ReportData.Changes {
+        var flows: [String: (Int32?, Int32?, Int)] = [:]
+        for m in diff.moved {
+            let key = "\(m.from.map(String.init) ?? "-")>\(m.to.map(String.init) ?? "-")"
+            flows[key, default: (m.from, m.to, 0)].2 += 1
         }
-        return data
+        let top = flows.values.sorted {
+            if $0.2 != $1.2 { return $0.2 > $1.2 }
+            if ($0.0 ?? -1) != ($1.0 ?? -1) { return ($0.0 ?? -1) < ($1.0 ?? -1) }
+            return ($0.1 ?? -1) < ($1.1 ?? -1)
+        }.prefix(12)
+        return ReportData.Changes(
+            previousKey: diff.previousKey, idsKept: diff.idsKept, ari: diff.changes.ari, inBoth: diff.changes.inBoth, joined: diff.joined,
+            left: diff.left, moved: diff.moved.count, movedRecordChanged: diff.moved.filter(\.recordChanged).count, born: diff.changes.born,
+            gone: diff.changes.gone, split: diff.changes.split.map { ($0.cluster, $0.parts.map { ($0.cluster, $0.people) }) },
+            merged: diff.changes.merged.map { ($0.cluster, $0.parts.map { ($0.cluster, $0.people) }) }, flows: Array(top))
     }
 }
