@@ -18,8 +18,8 @@ struct VectorsCommand: ParsableCommand {
 
     @Argument(help: "Clean people (JSON Lines), as written by `kindred clean`.") var input: String
     @Option(help: "Output folder.") var output: String
-    @Option(help: "LSA dimensions (0: no embedding).") var dimensions = 128
-    @Option(help: "Random seed of the LSA sketch.") var seed: UInt64 = 0
+    @Option(help: "LSA dimensions (0: no embedding).") var dimensions = VectorsRequest(input: "", output: "").dimensions
+    @Option(help: "Random seed of the LSA sketch.") var seed = VectorsRequest(input: "", output: "").seed
     @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the result.") var threads: Int?
     @Flag(help: "Print one JSON summary object on stdout.") var json = false
 
@@ -27,40 +27,22 @@ struct VectorsCommand: ParsableCommand {
 
     func run() throws {
         try guarded(resources) {
-            guard dimensions >= 0 else { throw KindredError.usage("--dimensions must be ≥ 0") }
-            let started = ContinuousClock.now
-            let people = try GraphStage.readPeople(path: input)
-            var vectorizer = PeopleVectorizer()
-            let vectors = vectorizer.fitTransform(people)
-            try makeFolder(output)
-            let tfidf = joinPath(output, "tfidf")
-            try makeFolder(tfidf)
-            try NumpyFormat.write(vectors.offsets.map { Int64($0) }, shape: [vectors.offsets.count], to: joinPath(tfidf, "indptr.npy"))
-            try NumpyFormat.write(vectors.columns.map { Int32(bitPattern: $0) }, shape: [vectors.columns.count], to: joinPath(tfidf, "indices.npy"))
-            try NumpyFormat.write(vectors.values, shape: [vectors.values.count], to: joinPath(tfidf, "data.npy"))
-            let vocabulary = try AtomicFileWriter(path: joinPath(output, "vocabulary.txt"))
-            try vocabulary.write(vectorizer.vocabulary.joined(separator: "\n") + "\n")
-            try vocabulary.commit()
-            var lsaSeconds = 0.0
-            if dimensions > 0 {
-                let clock = ContinuousClock.now
-                let model = LSAModel.fit(vectors, dimensions: dimensions, seed: seed, threads: threads)
-                let embedding = model.embed(vectors, threads: threads)
-                lsaSeconds = elapsed(since: clock)
-                try NumpyFormat.write(embedding.values, shape: [embedding.rows, embedding.columns], to: joinPath(output, "embedding.npy"))
-            }
-            let seconds = elapsed(since: started)
+            var request = VectorsRequest(input: input, output: output)
+            request.dimensions = dimensions
+            request.seed = seed
+            request.threads = threads
+            let o = try VectorsStage.run(request)
             if json {
                 var j = JSONText()
-                j.add("people", people.count)
-                j.add("features", vectors.columnCount)
-                j.add("nonzeros", vectors.values.count)
+                j.add("people", o.people)
+                j.add("features", o.features)
+                j.add("nonzeros", o.nonzeros)
                 j.add("dimensions", dimensions)
-                j.add("lsa_seconds", lsaSeconds, digits: 3)
-                j.add("seconds", seconds, digits: 3)
+                j.add("lsa_seconds", o.lsaSeconds, digits: 3)
+                j.add("seconds", o.seconds, digits: 3)
                 print(j.text)
             } else {
-                print("vectors: \(people.count) people, \(vectors.columnCount) features, \(vectors.values.count) non-zeros; LSA d = \(dimensions) in \(fixed(lsaSeconds, 2)) s → \(output)")
+                print("vectors: \(o.people) people, \(o.features) features, \(o.nonzeros) non-zeros; LSA d = \(dimensions) in \(fixed(o.lsaSeconds, 2)) s → \(output)")
             }
         }
     }
