@@ -1,4 +1,3 @@
-import CBLAS
 import KindredCore
 import KindredPeople
 import KindredSimilarity
@@ -175,8 +174,9 @@ public struct Projector: Sendable {
                 let end = index.memberOffsets[c + 1]
                 while start < end {
                     let width = min(tileColumns, end - start)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(queries), Int32(width), Int32(d), 1,
-                                gathered, Int32(d), m.baseAddress! + start * d, Int32(d), 0, tile, Int32(width))
+                    BLAS.sgemm(
+                        transposeB: true, m: queries, n: width, k: d, a: gathered, lda: d, b: m.baseAddress! + start * d, ldb: d, c: tile,
+                        ldc: width)
                     for q in 0..<queries {
                         let r = Int(rowsOf[m0 + q])
                         let scores = topScore + r * kk

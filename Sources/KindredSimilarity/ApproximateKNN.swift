@@ -1,4 +1,3 @@
-import CBLAS
 import KindredCore
 
 /// Approximate top-k inner-product neighbours for very large samples: an inverted-file search.
@@ -28,7 +27,6 @@ public enum ApproximateKNN {
         -> NeighborTable
     {
         precondition(k >= 1, "k must be at least 1")
-        BLAS.useSingleThread()
         let n = vectors.rows
         let d = vectors.columns
         guard n > 1, d > 0 else { return NeighborTable(k: k, neighbors: [UInt32](repeating: .max, count: n * k), similarities: [Float](repeating: -.infinity, count: n * k)) }
@@ -123,9 +121,9 @@ public enum ApproximateKNN {
                             let r = Int(proberOf[start + i])
                             (query + i * d).update(from: v.base + r * d, count: d)
                         }
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(d), 1,
-                            query, Int32(d), g.base + colStart * d, Int32(d), 0, tile, Int32(colCount))
+                        BLAS.sgemm(
+                            transposeB: true, m: rowCount, n: colCount, k: d, a: query, lda: d, b: g.base + colStart * d, ldb: d, c: tile,
+                            ldc: colCount)
                         for i in 0..<rowCount {
                             let r = Int(proberOf[start + i])
                             let line = tile + i * colCount

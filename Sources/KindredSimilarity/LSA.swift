@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import KindredCore
 
@@ -39,7 +38,6 @@ public struct LSAModel: Sendable, Equatable {
         _ x: SparseVectors, dimensions: Int = 128, oversampling: Int = 10, powerIterations: Int = 2, seed: UInt64 = 0,
         threads: Int? = nil
     ) -> LSAModel {
-        BLAS.useSingleThread()
         let n = x.rowCount
         let features = x.columnCount
         let l = max(1, min(dimensions + oversampling, features, n))
@@ -122,8 +120,9 @@ public struct LSAModel: Sendable, Equatable {
         var g = [Float](repeating: 0, count: l * l)
         y.values.withUnsafeBufferPointer { a in
             g.withUnsafeMutableBufferPointer { out in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(l), Int32(l), Int32(y.rows), 1,
-                            a.baseAddress, Int32(l), a.baseAddress, Int32(l), 0, out.baseAddress, Int32(l))
+                BLAS.sgemm(
+                    transposeA: true, transposeB: false, m: l, n: l, k: y.rows, a: a.baseAddress, lda: l, b: a.baseAddress, ldb: l,
+                    c: out.baseAddress, ldc: l)
             }
         }
         return g.map(Double.init)
@@ -133,24 +132,7 @@ public struct LSAModel: Sendable, Equatable {
     /// symmetric matrix, by LAPACK `dsyevd`.
     static func symmetricEigen(_ matrix: [Double], size n: Int) -> (values: [Double], vectors: [Double]) {
         var a = matrix
-        var w = [Double](repeating: 0, count: n)
-        var info: Int32 = 0
-        var size = Int32(n)
-        var lwork: Int32 = -1
-        var liwork: Int32 = -1
-        var workQuery = [Double](repeating: 0, count: 1)
-        var iworkQuery = [Int32](repeating: 0, count: 1)
-        "V".withCString { jobz in
-            "U".withCString { uplo in
-                dsyevd_(jobz, uplo, &size, &a, &size, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1)
-                lwork = Int32(workQuery[0])
-                liwork = iworkQuery[0]
-                var work = [Double](repeating: 0, count: Int(max(1, lwork)))
-                var iwork = [Int32](repeating: 0, count: Int(max(1, liwork)))
-                dsyevd_(jobz, uplo, &size, &a, &size, &w, &work, &lwork, &iwork, &liwork, &info, 1, 1)
-            }
-        }
-        precondition(info == 0, "dsyevd failed (info \(info))")
+        let w = BLAS.symmetricEigen(&a, size: n)
         // LAPACK returns ascending values and column-major vectors: reverse both orders.
         var values = [Double](repeating: 0, count: n)
         var vectors = [Double](repeating: 0, count: n * n)
@@ -180,8 +162,9 @@ public struct LSAModel: Sendable, Equatable {
             current.values.withUnsafeBufferPointer { a in
                 transform.withUnsafeBufferPointer { t in
                     next.values.withUnsafeMutableBufferPointer { out in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(current.rows), Int32(l), Int32(l), 1,
-                                    a.baseAddress, Int32(l), t.baseAddress, Int32(l), 0, out.baseAddress, Int32(l))
+                        BLAS.sgemm(
+                            transposeB: false, m: current.rows, n: l, k: l, a: a.baseAddress, lda: l, b: t.baseAddress, ldb: l,
+                            c: out.baseAddress, ldc: l)
                     }
                 }
             }
