@@ -1,6 +1,7 @@
 import KindredCore
 
-/// One matcher per worker for titles and skills, reached by worker index.
+/// One matcher per worker for titles and skills, reached by worker index. Sendable by discipline: each
+/// worker touches only its own matchers.
 public final class MatcherPool: @unchecked Sendable {
     private var titles: [CanonicalDictionary.Matcher]
     private var skills: [CanonicalDictionary.Matcher]

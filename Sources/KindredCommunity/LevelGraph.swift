@@ -7,7 +7,7 @@ import KindredGraph
 /// `Graph.totalWeight`) and `degrees[v]` counts it twice, so `Σ degrees == 2m` on every level. The level-0
 /// graph shares the input `Graph`'s arrays (no copy), so its adjacency may still hold self entries
 /// (`hasSelfEntries`); kernels skip an entry whose target is the vertex itself. Aggregated levels have
-/// none.
+/// none. Sendable by discipline: built by the coordinating thread, read-only while workers share it.
 struct LevelGraph: @unchecked Sendable {
     var offsets: [Int]
     var targets: [UInt32]

@@ -6,7 +6,7 @@ import Glibc
 
 /// Per-worker scratch for the kernels: a dense weight-per-key array (−1 = untouched) and a touched-key
 /// list (all `UInt32.max` at first, so it can also serve as a per-key stamp array), each of `size`
-/// elements, allocated once per phase and freed with the object.
+/// elements, allocated once per phase and freed with the object. One per worker, never shared.
 final class WorkerScratch: @unchecked Sendable {
     let weightTo: [SharedMutableBuffer<Double>]
     let touched: [SharedMutableBuffer<UInt32>]
@@ -104,7 +104,8 @@ struct DenseWeights: NeighborWeights {
 /// Weight per neighbouring community for one vertex of degree ≤ `SmallWeightTable.maxEntries`, in an
 /// open-addressing table of 256 slots (3 KiB, stays in L1) instead of the n-sized dense array, whose
 /// random accesses miss the cache on large graphs. Keys are community ids (`UInt32.max` = empty);
-/// `slots` lists the used slots in first-touched order so they can be read and emptied.
+/// `slots` lists the used slots in first-touched order so they can be read and emptied. One per worker,
+/// never shared.
 struct SmallWeightTable: @unchecked Sendable {
     static let capacity = 256
     /// At most this many distinct keys (load ≤ 1/2), so a vertex with at most this many entries fits.

@@ -300,7 +300,8 @@ public struct Projector: Sendable {
     }
 }
 
-/// Per-worker buffers of `Projector.assign` (allocated once, grown when a block needs more).
+/// Per-worker buffers of `Projector.assign` (allocated once, grown when a block needs more). One per
+/// worker, never shared.
 public final class ProjectorScratch: @unchecked Sendable {
     static let tileColumns = 2048
     private(set) var embedding = UnsafeMutablePointer<Float>.allocate(capacity: 1)

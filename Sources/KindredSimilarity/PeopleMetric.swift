@@ -70,7 +70,8 @@ struct ProfileView {
 }
 
 /// Many profiles laid out flat (one buffer per field), so a pair loop reads them with no reference
-/// counting. Owns its memory.
+/// counting. Owns its memory. Sendable by discipline: written only while it is built, read-only while
+/// workers share it.
 final class ProfileTable: @unchecked Sendable {
     private let skillOffsets: UnsafeMutableBufferPointer<Int>
     private let skillIDs: UnsafeMutableBufferPointer<UInt32>

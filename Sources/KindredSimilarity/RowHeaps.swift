@@ -6,7 +6,8 @@ import Darwin
 #endif
 
 /// A bounded min-heap of (score, id) per row, stored flat: the root is the row's worst kept pair,
-/// so its score is the bar a new candidate must clear.
+/// so its score is the bar a new candidate must clear. Sendable by discipline: a row is changed only
+/// under its block's lock (`BlockLocks`) or by the one worker that owns the row.
 final class RowHeaps: @unchecked Sendable {
     let rows: Int
     let k: Int
