@@ -53,8 +53,8 @@ struct Clean: ParsableCommand {
                 input: input, format: format, output: output, quarantine: quarantine,
                 catalog: try DictionaryLocation.load(explicit: catalog, environment: ProcessInfo.processInfo.environment), pseudonymizer: try key.pseudonymizer())
             request.threads = threads
-            request.delimiter = try inputOptions.parsedDelimiter()
-            if let order = inputOptions.dateOrder { request.dateOrder = order }
+            request.readOptions.delimiter = try inputOptions.parsedDelimiter()
+            if let order = inputOptions.dateOrder { request.readOptions.dateOrder = order }
             guard chunkSize >= 1 else { throw KindredError.usage("--chunk-size must be at least 1") }
             request.chunkSize = chunkSize
             request.report = report

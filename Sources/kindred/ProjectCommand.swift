@@ -51,9 +51,8 @@ struct ProjectCommand: ParsableCommand {
             guard threads.map({ $0 >= 1 }) ?? true else { throw KindredError.usage("--threads must be at least 1") }
             guard probes >= 0 else { throw KindredError.usage("--probes must be ≥ 0") }
             var request = ProjectRequest(input: input, output: output)
-            request.format = format
-            request.delimiter = try inputOptions.parsedDelimiter()
-            if let order = inputOptions.dateOrder { request.dateOrder = order }
+            request.readOptions = PeopleReadOptions(
+                format: format, delimiter: try inputOptions.parsedDelimiter(), dateOrder: inputOptions.dateOrder ?? .mdy)
             if shard != nil && shards != nil { throw KindredError.usage("give --shard i/N or --shards N, not both") }
             if let shard { request.shard = try Shard.parse(shard) }
             if let shards { request.shard = try Shard.fromEnvironment(count: shards, ProcessInfo.processInfo.environment) }
@@ -67,7 +66,7 @@ struct ProjectCommand: ParsableCommand {
             request.chunkSize = chunkSize
             request.showValues = showValues
             let model = try ClusterModel.load(try ModelLocation.resolve(self.model, part: .clusters))
-            if !cleaned, ProjectStage.looksClean(path: input, format: request.format) {
+            if !cleaned, ProjectStage.looksClean(path: input, format: format) {
                 throw KindredError.usage(
                     "\(input) looks like `kindred clean` output (pseudonymous ids, raw and canonical values): add --cleaned, or its ids would be pseudonymised a second time")
             }

@@ -74,9 +74,9 @@ struct Run: ParsableCommand {
             var settings = try RunConfig.load(path: config, environment: environment)
             for warning in settings.warnings { log.warning("deprecated_setting", warning) }
             if let input { settings.input = input }
-            if let peopleFormat { settings.inputFormat = peopleFormat }
-            if let d = try inputOptions.parsedDelimiter() { settings.delimiter = d }
-            if let o = inputOptions.dateOrder { settings.dateOrder = o }
+            if let peopleFormat { settings.readOptions.format = peopleFormat }
+            if let d = try inputOptions.parsedDelimiter() { settings.readOptions.delimiter = d }
+            if let o = inputOptions.dateOrder { settings.readOptions.dateOrder = o }
             if let output { settings.output = output }
             if let catalog { settings.catalog = catalog }
             if let truth { settings.truth = truth }

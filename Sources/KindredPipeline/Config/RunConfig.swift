@@ -101,11 +101,9 @@ public struct RunConfig: Sendable {
     public var strict = false
     /// Keep raw values in the run's quarantine file (`--show-values`; flag only, not in the config hash).
     public var showValues = false
-    /// The input's format (nil: from its name and content), CSV field separator (nil: from the header)
-    /// and how ambiguous dates such as `03/04/2019` are read.
-    public var inputFormat: PeopleFormat?
-    public var delimiter: Character?
-    public var dateOrder = DateOrder.mdy
+    /// How the input is read: format (nil: from its name and content), CSV field separator (nil: from
+    /// the header) and how ambiguous dates such as `03/04/2019` are read.
+    public var readOptions = PeopleReadOptions()
 
     /// The as-of month this run uses (see `asOf`).
     public func effectiveAsOf(runKey: String?) -> YearMonth {
@@ -331,12 +329,12 @@ public struct RunConfig: Sendable {
             asOf = month
         }
         if let x = try v.bool("clean", "strict") { strict = x }
-        if let x = try v.choice("clean", "format", PeopleFormat.self, "expected jsonl, json or csv") { inputFormat = x }
+        if let x = try v.choice("clean", "format", PeopleFormat.self, "expected jsonl, json or csv") { readOptions.format = x }
         if let x = try v.string("clean", "delimiter") {
             guard let d = PeopleReadOptions.delimiter(named: x) else { throw v.fail("clean", "delimiter", "expected \",\", \";\" or \"\\t\" (tab)") }
-            delimiter = d
+            readOptions.delimiter = d
         }
-        if let x = try v.choice("clean", "date_order", DateOrder.self, "expected mdy or dmy") { dateOrder = x }
+        if let x = try v.choice("clean", "date_order", DateOrder.self, "expected mdy or dmy") { readOptions.dateOrder = x }
     }
 
     private mutating func applyGraph(_ v: ConfigValues) throws {
@@ -421,9 +419,9 @@ public struct RunConfig: Sendable {
         lines.append("demo_key = \(demoKey)")
         lines.append("as_of = \(q(asOf.description))")
         // Only when set, so that the hash of every earlier config stays as it was.
-        if let inputFormat { lines.append("format = \(q(inputFormat.rawValue))") }
-        if let delimiter { lines.append("delimiter = \(q(delimiter == "\t" ? "\\t" : String(delimiter)))") }
-        if dateOrder != .mdy { lines.append("date_order = \(q(dateOrder.rawValue))") }
+        if let format = readOptions.format { lines.append("format = \(q(format.rawValue))") }
+        if let delimiter = readOptions.delimiter { lines.append("delimiter = \(q(delimiter == "\t" ? "\\t" : String(delimiter)))") }
+        if readOptions.dateOrder != .mdy { lines.append("date_order = \(q(readOptions.dateOrder.rawValue))") }
         lines.append("[graph]")
         lines.append("k = \(graph.k)")
         lines.append("min_similarity = \(graph.minimumSimilarity)")

@@ -6,10 +6,9 @@ import KindredPeople
 /// What `kindred clean` is asked to do.
 public struct CleanRequest: Sendable {
     public var input: String
-    public var format: PeopleFormat?
-    /// CSV field separator (nil: found from the header) and how ambiguous dates are read.
-    public var delimiter: Character?
-    public var dateOrder = DateOrder.mdy
+    /// How the input is read: format (nil: from its name and content), CSV field separator (nil: found
+    /// from the header) and how ambiguous dates are read.
+    public var readOptions = PeopleReadOptions()
     public var output: String
     /// Where quarantined records go; default: the output path with `.quarantine.jsonl`.
     public var quarantine: String?
@@ -45,7 +44,7 @@ public struct CleanRequest: Sendable {
 
     public init(input: String, format: PeopleFormat? = nil, output: String, quarantine: String? = nil, catalog: OccupationCatalog, pseudonymizer: Pseudonymizer) {
         self.input = input
-        self.format = format
+        self.readOptions.format = format
         self.output = output
         self.quarantine = quarantine
         self.catalog = catalog
@@ -60,8 +59,6 @@ public struct CleanRequest: Sendable {
         return YearMonth(year: parts.year!, month: parts.month!)
     }
 
-    /// How the input is read.
-    public var readOptions: PeopleReadOptions { PeopleReadOptions(format: format, delimiter: delimiter, dateOrder: dateOrder) }
 
     /// The quarantine path actually used.
     public var quarantinePath: String {

@@ -8,10 +8,9 @@ import KindredProjection
 public struct ProjectRequest: Sendable {
     /// People file (JSON Lines, a JSON array or CSV, optionally gzipped), or `-` for standard input.
     public var input: String
-    public var format: PeopleFormat?
-    /// CSV field separator (nil: found from the header) and how ambiguous dates are read.
-    public var delimiter: Character?
-    public var dateOrder = DateOrder.mdy
+    /// How the input is read: format (nil: from its name and content), CSV field separator (nil: found
+    /// from the header) and how ambiguous dates are read.
+    public var readOptions = PeopleReadOptions()
     /// Output CSV file, or `-` for standard output; a folder when `shard` is set.
     public var output: String
     /// Where quarantined records go (default: beside the output; required on standard output unless

@@ -33,7 +33,7 @@ final class ProjectionJob {
             probes: request.projection.probes)
         runner = ParallelRunner(threads: request.threads)
         lines = try PeopleRecordReader(
-            path: request.input, options: PeopleReadOptions(format: request.format, delimiter: request.delimiter, dateOrder: request.dateOrder))
+            path: request.input, options: request.readOptions)
         output = try AtomicFileWriter(path: request.outputPath)
         quarantine = request.failOnBadRecord ? nil : try QuarantineWriter(path: request.quarantinePath)
         if request.header { try output.write("id,cluster,confidence,second_cluster,reason\n") }
@@ -118,7 +118,7 @@ final class ProjectionJob {
     private func project(into results: UnsafeMutableBufferPointer<Result>) {
         let (records, numbers, n, blockSize) = (chunk, chunkLines, chunk.count, blockSize)
         let (known, clean, file, progress) = (request.known, request.inputIsClean, request.input, request.progress)
-        let (schema, dateOrder, projector, scratches) = (lines.schema, request.dateOrder, projector, scratches)
+        let (schema, dateOrder, projector, scratches) = (lines.schema, request.readOptions.dateOrder, projector, scratches)
         let blocks = (n + blockSize - 1) / blockSize
         cleaners.withUnsafeMutableBufferPointer { cleaners in
             let shared = UncheckedSendable((results, cleaners))

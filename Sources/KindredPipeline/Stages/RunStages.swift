@@ -110,9 +110,7 @@ final class RunStages {
         request.keepRecordHashes = previous != nil
         request.showValues = config.showValues
         request.dates.asOf = config.effectiveAsOf(runKey: runKey)
-        request.format = config.inputFormat
-        request.delimiter = config.delimiter
-        request.dateOrder = config.dateOrder
+        request.readOptions = config.readOptions
         let clean = try CleanStage.run(request)
         if let progress = request.progress { log.endTracking(progress) }
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
