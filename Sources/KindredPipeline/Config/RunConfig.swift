@@ -21,6 +21,8 @@ import TOMLKit
 /// format = "csv"                # input format: jsonl | json | csv (default: from the name and content)
 /// delimiter = ";"               # CSV field separator: "," ";" or "\t" (default: found from the header)
 /// date_order = "dmy"            # ambiguous dates like 03/04/2019: mdy (default) | dmy
+/// learn = true                  # learn clusters of unmatched title spellings from the whole input first
+/// impute_tenure = 24            # impute missing dates of closed positions from this tenure in months (default: none)
 /// [graph]
 /// k = 15
 /// min_similarity = 0.0
@@ -104,6 +106,10 @@ public struct RunConfig: Sendable {
     /// How the input is read: format (nil: from its name and content), CSV field separator (nil: from
     /// the header) and how ambiguous dates such as `03/04/2019` are read.
     public var readOptions = PeopleReadOptions()
+    /// `[clean] learn`: learn title variants from the whole input first (as `kindred clean --learn`).
+    public var learnVariants = true
+    /// `[clean] impute_tenure`: impute missing dates of closed positions from this typical tenure (months).
+    public var imputeTenureMonths: Int?
 
     /// The as-of month this run uses (see `asOf`).
     public func effectiveAsOf(runKey: String?) -> YearMonth {
@@ -123,7 +129,7 @@ public struct RunConfig: Sendable {
         ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
         ("", "seed", .integer), ("", "threads", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
         ("clean", "key_file", .path), ("clean", "demo_key", .bool), ("clean", "as_of", .string), ("clean", "strict", .bool),
-        ("clean", "format", .string), ("clean", "delimiter", .string), ("clean", "date_order", .string),
+        ("clean", "format", .string), ("clean", "delimiter", .string), ("clean", "date_order", .string), ("clean", "learn", .bool), ("clean", "impute_tenure", .integer),
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
@@ -335,6 +341,11 @@ public struct RunConfig: Sendable {
             readOptions.delimiter = d
         }
         if let x = try v.choice("clean", "date_order", DateOrder.self, "expected mdy or dmy") { readOptions.dateOrder = x }
+        if let x = try v.bool("clean", "learn") { learnVariants = x }
+        if let x = try v.integer("clean", "impute_tenure", atLeast: 1) {
+            guard x <= 600 else { throw v.fail("clean", "impute_tenure", "must be between 1 and 600 months") }
+            imputeTenureMonths = x
+        }
     }
 
     private mutating func applyGraph(_ v: ConfigValues) throws {
@@ -422,6 +433,8 @@ public struct RunConfig: Sendable {
         if let format = readOptions.format { lines.append("format = \(q(format.rawValue))") }
         if let delimiter = readOptions.delimiter { lines.append("delimiter = \(q(delimiter == "\t" ? "\\t" : String(delimiter)))") }
         if readOptions.dateOrder != .mdy { lines.append("date_order = \(q(readOptions.dateOrder.rawValue))") }
+        if !learnVariants { lines.append("learn = false") }
+        if let months = imputeTenureMonths { lines.append("impute_tenure = \(months)") }
         lines.append("[graph]")
         lines.append("k = \(graph.k)")
         lines.append("min_similarity = \(graph.minimumSimilarity)")

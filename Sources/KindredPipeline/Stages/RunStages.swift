@@ -111,6 +111,8 @@ final class RunStages {
         request.showValues = config.showValues
         request.dates.asOf = config.effectiveAsOf(runKey: runKey)
         request.readOptions = config.readOptions
+        request.learnVariants = config.learnVariants
+        request.dates.typicalTenureMonths = config.imputeTenureMonths
         let clean = try CleanStage.run(request)
         if let progress = request.progress { log.endTracking(progress) }
         done("clean", "read \(clean.read) = written \(clean.written) + quarantined \(clean.quarantined)",
