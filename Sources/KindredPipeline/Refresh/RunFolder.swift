@@ -113,8 +113,9 @@ public enum RunFolder {
 }
 
 /// A finished run's `manifest.json`, written last: what the run was (key, config hash, input,
-/// previous run), its cluster ids and the next fresh one, and the SHA-256 of every file.
-public struct RunManifest: Sendable {
+/// previous run), its cluster ids and the next fresh one, and the SHA-256 of every file. Written and read
+/// through `Codable` (`ManifestCoding`).
+public struct RunManifest: Codable, Sendable {
     public static let format = "kindred-run"
     public static let formatVersion = 1
     public var key: String
@@ -125,7 +126,8 @@ public struct RunManifest: Sendable {
     public var keyCheck: String
     public var nextClusterID: Int32
     public var clusterIDs: [Int32]
-    public var files: [(String, String)] = []
+    /// SHA-256 of every other file of the run folder, by path.
+    public var files = SortedStringMap()
 
     public init(key: String, configSHA256: String, inputSHA256: String, inputRecords: Int, previousKey: String?, keyCheck: String, nextClusterID: Int32, clusterIDs: [Int32]) {
         self.key = key
@@ -138,58 +140,82 @@ public struct RunManifest: Sendable {
         self.clusterIDs = clusterIDs
     }
 
+    enum CodingKeys: String, CodingKey {
+        case format
+        case formatVersion = "format_version"
+        case kindredVersion = "kindred_version"
+        case key = "run_key"
+        case configSHA256 = "config_sha256"
+        case input
+        case previousKey = "previous_run"
+        case keyCheck = "key_check"
+        case nextClusterID = "next_cluster_id"
+        case clusterIDs = "cluster_ids"
+        case files
+    }
+
+    enum InputKeys: String, CodingKey { case sha256, records }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(RunManifest.format, forKey: .format)
+        try c.encode(RunManifest.formatVersion, forKey: .formatVersion)
+        try c.encode(KindredVersion.string, forKey: .kindredVersion)
+        try c.encode(key, forKey: .key)
+        try c.encode(configSHA256, forKey: .configSHA256)
+        var input = c.nestedContainer(keyedBy: InputKeys.self, forKey: .input)
+        try input.encode(inputSHA256, forKey: .sha256)
+        try input.encode(inputRecords, forKey: .records)
+        try c.encode(previousKey, forKey: .previousKey)  // null for none
+        try c.encode(keyCheck, forKey: .keyCheck)
+        try c.encode(nextClusterID, forKey: .nextClusterID)
+        try c.encode(clusterIDs, forKey: .clusterIDs)
+        try c.encode(files, forKey: .files)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard try c.decode(String.self, forKey: .format) == RunManifest.format else {
+            throw DecodingError.dataCorruptedError(forKey: .format, in: c, debugDescription: "not a Kindred run manifest")
+        }
+        let version = try c.decode(Int.self, forKey: .formatVersion)
+        guard version == RunManifest.formatVersion else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .formatVersion, in: c, debugDescription: "run manifest format version \(version) is not \(RunManifest.formatVersion)")
+        }
+        key = try c.decode(String.self, forKey: .key)
+        configSHA256 = try c.decode(String.self, forKey: .configSHA256)
+        let input = try c.nestedContainer(keyedBy: InputKeys.self, forKey: .input)
+        inputSHA256 = (try? input.decode(String.self, forKey: .sha256)) ?? ""
+        inputRecords = (try? input.decode(Int.self, forKey: .records)) ?? 0
+        previousKey = try c.decodeIfPresent(String.self, forKey: .previousKey)
+        keyCheck = try c.decode(String.self, forKey: .keyCheck)
+        func clusterID(_ value: Int, _ key: CodingKeys) throws -> Int32 {
+            guard let id = Int32(exactly: value), id >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a cluster id")
+            }
+            return id
+        }
+        nextClusterID = try clusterID(try c.decode(Int.self, forKey: .nextClusterID), .nextClusterID)
+        clusterIDs = try c.decode([Int].self, forKey: .clusterIDs).map { try clusterID($0, .clusterIDs) }
+        files = try c.decode(SortedStringMap.self, forKey: .files)
+    }
+
     /// Hashes every file in `folder` and writes `manifest.json` there (atomically, last).
     public mutating func write(to folder: String) throws {
-        files = try RunFolder.files(in: folder).filter { $0 != "manifest.json" }.map { ($0, try ClusterModel.sha256(of: joinPath(folder, $0))) }
-        var j = JSONText()
-        j.add("format", RunManifest.format)
-        j.add("format_version", RunManifest.formatVersion)
-        j.add("kindred_version", KindredVersion.string)
-        j.add("run_key", key)
-        j.add("config_sha256", configSHA256)
-        var input = JSONText()
-        input.add("sha256", inputSHA256)
-        input.add("records", inputRecords)
-        j.add("input", raw: input.text)
-        if let previousKey { j.add("previous_run", previousKey) } else { j.addNull("previous_run") }
-        j.add("key_check", keyCheck)
-        j.add("next_cluster_id", Int(nextClusterID))
-        j.add("cluster_ids", raw: "[" + clusterIDs.map(String.init).joined(separator: ",") + "]")
-        var f = JSONText()
-        for (name, sha) in files { f.add(name, sha) }
-        j.add("files", raw: f.text)
-        try AtomicFileWriter.write(j.text + "\n", to: joinPath(folder, "manifest.json"))
+        var sums: [String: String] = [:]
+        for name in RunFolder.files(in: folder) where name != "manifest.json" { sums[name] = try ClusterModel.sha256(of: joinPath(folder, name)) }
+        files = SortedStringMap(sums)
+        try AtomicFileWriter.write(try ManifestCoding.text(self) + "\n", to: joinPath(folder, "manifest.json"))
     }
 
     /// Reads a run folder's manifest.
-    /// - Throws: `KindredError` when it is missing (not a finished run) or malformed.
+    /// - Throws: `KindredError` when it is missing (not a finished run) or malformed, naming the field.
     public static func load(folder: String) throws -> RunManifest {
         let path = joinPath(folder, "manifest.json")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KindredError(.io, "not a finished Kindred run (no manifest.json)", file: path)
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], root["format"] as? String == format else {
-            throw KindredError.badInput("not a Kindred run manifest", file: path, line: nil)
-        }
-        guard (root["format_version"] as? Int) == formatVersion else {
-            throw KindredError.badInput("run manifest format version \(root["format_version"] ?? "?") is not \(formatVersion)", file: path, line: nil, field: "format_version")
-        }
-        func field<T>(_ key: String) throws -> T {
-            guard let v = root[key] as? T else { throw KindredError.badInput("missing or malformed", file: path, line: nil, field: key) }
-            return v
-        }
-        func int32(_ value: Int, _ key: String) throws -> Int32 {
-            guard let v = Int32(exactly: value), v >= 0 else { throw KindredError.badInput("not a cluster id", file: path, line: nil, field: key) }
-            return v
-        }
-        let input: [String: Any] = try field("input")
-        let ids: [Int] = try field("cluster_ids")
-        var m = RunManifest(
-            key: try field("run_key"), configSHA256: try field("config_sha256"), inputSHA256: input["sha256"] as? String ?? "",
-            inputRecords: input["records"] as? Int ?? 0, previousKey: root["previous_run"] as? String, keyCheck: try field("key_check"),
-            nextClusterID: try int32(try field("next_cluster_id") as Int, "next_cluster_id"), clusterIDs: try ids.map { try int32($0, "cluster_ids") })
-        let files: [String: String] = try field("files")
-        m.files = files.keys.sorted().map { ($0, files[$0]!) }
-        return m
+        return try ManifestCoding.decode(RunManifest.self, from: data, file: path)
     }
 }
