@@ -79,35 +79,51 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets only (paths, the ../shared/data trait, temporary folders).
+        .target(name: "KindredTestSupport", dependencies: ["KindredCore"], path: "Tests/KindredTestSupport"),
         .testTarget(
             name: "KindredGraphTests",
-            dependencies: ["KindredGraph", "KindredCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "KindredGraph", "KindredCore", "KindredTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "KindredCommunityTests",
             dependencies: [
-                "KindredCommunity", "KindredGraph", "KindredCore",
+                "KindredCommunity", "KindredGraph", "KindredCore", "KindredTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "KindredPeopleTests",
-            dependencies: ["KindredPeople", "KindredCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "KindredPeople", "KindredCore", "KindredTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
-        .testTarget(name: "KindredCoreTests", dependencies: ["KindredCore"]),
-        .testTarget(name: "KindredCleanTests", dependencies: ["KindredClean", "KindredPeople", "KindredCore"]),
+        .testTarget(
+            name: "KindredCoreTests",
+            dependencies: ["KindredCore", "KindredTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "KindredCleanTests", dependencies: ["KindredClean", "KindredPeople", "KindredCore", "KindredTestSupport"]),
         .testTarget(
             name: "KindredSimilarityTests",
             dependencies: ["KindredSimilarity", "KindredPeople", "KindredGraph", "KindredCore"]
         ),
         .testTarget(
             name: "KindredProjectionTests",
-            dependencies: ["KindredProjection", "KindredPipeline", "KindredSimilarity", "KindredPeople", "KindredCore"]
+            dependencies: ["KindredProjection", "KindredSimilarity", "KindredPeople", "KindredCore"]
+        ),
+        .testTarget(
+            name: "KindredPipelineTests",
+            dependencies: [
+                "KindredPipeline", "KindredCore", "KindredPeople", "KindredClean", "KindredSimilarity", "KindredProjection",
+                "KindredCommunity", "KindredGraph", "KindredTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
         .testTarget(
             name: "KindredCLITests",
-            dependencies: ["kindred", "KindredCore"],
+            dependencies: ["kindred", "KindredCore", "KindredTestSupport"],
             exclude: ["Golden"]
         ),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import KindredTestSupport
 import Testing
 
 /// Runs the built `kindred` binary and captures what it prints.
@@ -9,13 +10,11 @@ struct CLIResult {
 }
 
 enum CLI {
-    /// The repository root (three levels above this file).
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root (KindredTestSupport's `Paths.repoRoot`).
+    static var repoRoot: URL { Paths.repoRoot }
 
     /// The trait of tests that read `../shared/data`: skipped, saying why, where it is absent.
-    static let sharedDataNeeded = Testing.ConditionTrait.enabled(
-        if: FileManager.default.fileExists(atPath: repoRoot.deletingLastPathComponent().appendingPathComponent("shared/data/karate.edges").path),
-        "needs ../shared/data beside the repository (public data sets; CI has it, never copied into the repository)")
+    static var sharedDataNeeded: Testing.ConditionTrait { Paths.sharedDataNeeded }
 
     /// The `kindred` binary built beside the test bundle (the test target depends on it).
     static var binary: URL {

@@ -34,24 +34,20 @@ private func files(_ folder: String) throws -> [String: Data] {
 @Suite("kindred run: --threads, progress, --truth-column", .serialized) struct RunOptionsCLITests {
     private func people() throws -> SmallPeople { try SmallPeople.shared.get() }
 
-    @Test("--threads 1 and --threads 2 give byte-identical run folders; JSON progress events go to stderr, never into the outputs")
+    @Test("--threads and --log-format json: JSON progress events go to stderr, never into the outputs")
     func threadsAndProgress() throws {
+        // That 1 and 2 threads give byte-identical run folders: RunOptionsTests/threads (in process);
+        // that text logs off a terminal carry no progress: RefreshCLITests/logs.
         let f = try people()
         let dir = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let base = ["run", "--input", f.p("people.jsonl"), "--demo-key", "--run-key", "2026-12-01"]
-        let one = try CLI.run(base + ["--output", dir.appendingPathComponent("one").path, "--threads", "1"])
-        #expect(one.status == 0, "\(one.stderr)")
-        // Text logs off a terminal stay as quiet as before: no progress lines.
-        #expect(!one.stderr.contains("searching neighbours") && !one.stderr.contains("/s,") && !one.stderr.contains("\r"))
         let two = try CLI.run(
             base + ["--output", dir.appendingPathComponent("two").path, "--threads", "2", "--log-format", "json"],
             environment: ["KINDRED_PROGRESS_INTERVAL": "0.1"])
         #expect(two.status == 0, "\(two.stderr)")
-        let a = try files(dir.appendingPathComponent("one/runs/2026-12-01").path)
         let b = try files(dir.appendingPathComponent("two/runs/2026-12-01").path)
-        #expect(a.count >= 20 && Set(a.keys) == Set(b.keys))
-        for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs between --threads 1 and --threads 2") }
+        #expect(b.count >= 20)
         // Progress events: at least one per counted stage (the last one when the stage ends), with counts and a rate.
         var stages: Set<String> = []
         for line in two.stderr.split(separator: "\n") {
@@ -83,14 +79,8 @@ private func files(_ folder: String) throws -> [String: Data] {
         #expect(r.status == 2 && r.stderr.contains("KINDRED_THREADS"), "\(r.stderr)")
         r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", dir.appendingPathComponent("x").path, "--demo-key", "--threads", "0"])
         #expect(r.status == 2 && r.stderr.contains("--threads"), "\(r.stderr)")
-        // A good value in the config runs (the thread count is not part of the config hash: same auto key).
-        try "input = \"\(f.p("people.jsonl"))\"\noutput = \"out\"\nthreads = 1\n[clean]\ndemo_key = true\n".write(toFile: config, atomically: true, encoding: .utf8)
-        r = try CLI.run(["run", config, "--json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let key1 = try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("out/latest").path)
-        r = try CLI.run(["run", config, "--json"], environment: ["KINDRED_THREADS": "2"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("out/latest").path) == key1)
+        // A good value in the config or the environment is read (RunConfigTests) and the thread count is not part of
+        // the config hash: the same automatic key and bytes at 1 and 2 threads (RunOptionsTests/threads, in process).
         // Every computing command takes --threads.
         for command in ["clean", "graph", "cluster", "evaluate", "run", "project", "similar", "knn", "vectors", "synth"] {
             let help = try CLI.run([command, "--help"])
@@ -98,32 +88,25 @@ private func files(_ folder: String) throws -> [String: Data] {
         }
     }
 
-    @Test("--truth-column picks the truth column like `truth_column` and KINDRED_TRUTH_COLUMN; the flag wins; an unknown column is an input error")
+    @Test("--truth-column wins over KINDRED_TRUTH_COLUMN")
     func truthColumn() throws {
+        // The default column, `truth_column` / KINDRED_TRUTH_COLUMN and an unknown column: RunOptionsTests/truthColumn (in process).
         let f = try people()
         let dir = try CLI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        func labels(_ extra: [String], environment: [String: String] = [:], _ out: String) throws -> Int? {
-            let r = try CLI.run(
-                ["run", "--input", f.p("people.jsonl"), "--truth", f.p("truth.csv"), "--demo-key", "--output", dir.appendingPathComponent(out).path, "--json"]
-                    + extra, environment: environment)
-            #expect(r.status == 0, "\(r.stderr)")
-            let summary = try CLI.json(r.stdout)
-            return (summary["evaluation"] as? [String: Any])?["truth_labels"] as? Int
-        }
-        let byLabel = try labels([], "a")
-        let byFamily = try labels(["--truth-column", "family"], "b")
-        let fromEnvironment = try labels([], environment: ["KINDRED_TRUTH_COLUMN": "family"], "c")
-        let flagWins = try labels(["--truth-column", "label"], environment: ["KINDRED_TRUTH_COLUMN": "family"], "d")
-        #expect(byLabel != nil && byFamily != nil)
-        #expect(byFamily! < byLabel!, "families (\(byFamily!)) should be fewer than occupations (\(byLabel!))")
-        #expect(fromEnvironment == byFamily && flagWins == byLabel)
-        let bad = try CLI.run([
-            "run", "--input", f.p("people.jsonl"), "--truth", f.p("truth.csv"), "--truth-column", "nope", "--demo-key", "--output",
-            dir.appendingPathComponent("e").path,
-        ])
-        #expect(bad.status == 65 && bad.stderr.contains("no column 'nope'"), "\(bad.status) \(bad.stderr)")
+        let r = try CLI.run(
+            ["run", "--input", f.p("people.jsonl"), "--truth", f.p("truth.csv"), "--demo-key", "--output", dir.appendingPathComponent("d").path, "--json",
+             "--truth-column", "label"], environment: ["KINDRED_TRUTH_COLUMN": "family"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let flagWins = (try CLI.json(r.stdout)["evaluation"] as? [String: Any])?["truth_labels"] as? Int
+        // truth_labels counts the distinct values of the column used.
+        let rows = try String(contentsOfFile: f.p("truth.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        let labels = Set(rows.map { String($0[1]) }).count
+        let families = Set(rows.map { String($0[2]) }).count
+        #expect(families < labels)
+        #expect(flagWins == labels, "\(String(describing: flagWins)) truth labels; the label column has \(labels), the family column \(families)")
     }
+
     @Test("standalone clean, graph, cluster and project report progress like run: JSON events with KINDRED_LOG_FORMAT=json, none in plain text off a terminal")
     func standaloneProgress() throws {
         let f = try people()

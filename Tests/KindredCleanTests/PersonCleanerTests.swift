@@ -1,4 +1,5 @@
 import KindredPeople
+import KindredTestSupport
 import Testing
 @testable import KindredClean
 

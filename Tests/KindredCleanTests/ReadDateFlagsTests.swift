@@ -1,5 +1,6 @@
 import KindredClean
 import KindredCore
+import KindredTestSupport
 import Testing
 @testable import KindredPeople
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import KindredCore
 import KindredGraph
+import KindredTestSupport
 import Testing
 
 /// The project's shared evaluation data: `../shared/data` beside the repository (never copied in).
@@ -22,12 +23,8 @@ enum TestData {
         return parts.joined(separator: "/") + "/../shared/data"
     }
 
-    /// Whether the shared data folder is there (CI has it; a clone elsewhere may not).
-    static let isAvailable = access(folder() + "/karate.edges", R_OK) == 0
-
     /// The trait of tests that read the shared data: skipped, saying why, where it is absent.
-    static let needed = Testing.ConditionTrait.enabled(
-        if: isAvailable, "needs ../shared/data beside the repository (public data sets; CI has it, never copied into the repository)")
+    static var needed: Testing.ConditionTrait { Paths.sharedDataNeeded }
 
     /// The path of a data file; records a failure when it is missing (tests that need it carry `needed`).
     static func path(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {

@@ -1,5 +1,6 @@
 import KindredCore
 import KindredGraph
+import KindredTestSupport
 import Testing
 
 /// A bad edge-list input: its lines, and the line and field the error must name.

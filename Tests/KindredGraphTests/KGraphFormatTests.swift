@@ -1,6 +1,7 @@
 import Foundation
 import KindredCore
 import KindredGraph
+import KindredTestSupport
 import PropertyBased
 import Testing
 

@@ -1,34 +1,9 @@
 import Foundation
 import KindredCore
 import KindredGraph
+import KindredTestSupport
 
-/// A fresh temporary folder per test, removed by `cleanUp()`.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "kindred-graph-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let target = file(name)
-        guard FileManager.default.createFile(atPath: target, contents: Data(bytes)) else {
-            throw KindredError(.io, "cannot create test file", file: target)
-        }
-        return target
-    }
-
-    func write(_ text: String, to name: String) throws -> String {
-        try write(Array(text.utf8), to: name)
-    }
-
-    func cleanUp() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
+// TemporaryFolder comes from KindredTestSupport.
 
 /// A random undirected graph from a seed: n in 0..<maxVertices, random edges (some parallel, some
 /// self-loops), weights either 1 or random non-negative floats, ids a mix of numbers and text.

@@ -1,5 +1,6 @@
 import Foundation
 import KindredCore
+import KindredTestSupport
 import Testing
 @testable import KindredPeople
 

@@ -37,11 +37,4 @@ import Testing
             #expect(JSONValue.parse(encoded) == .array([.string(text)]))
         }
     }
-
-    @Test func trimmingSpacesMatchesFoundation() async {
-        let chars: [Character] = [" ", "\t", "\u{00A0}", "\u{2003}", "a", "é", "\n", "x"]
-        await propertyCheck(count: 300, input: Gen<Character?>.element(of: chars).map { $0! }.string(of: 0...8)) { text in
-            #expect(text.trimmingSpaces() == text.trimmingCharacters(in: .whitespaces))
-        }
-    }
 }

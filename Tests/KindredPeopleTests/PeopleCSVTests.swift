@@ -1,5 +1,6 @@
 import Foundation
 import KindredCore
+import KindredTestSupport
 import Testing
 @testable import KindredPeople
 
@@ -110,14 +111,5 @@ struct PeopleCSVTests {
         #expect(PeopleFormat.detect(path: "people.csv.jsonl") == .jsonl)
         #expect(PeopleFormat.detect(path: "people.json") == .json)
         #expect(PeopleFormat.detect(path: "people.tsv.gz") == .csv)
-    }
-
-    @Test("CSV.fields splits, unquotes and rejects stray quotes; CSV.line round-trips")
-    func csvFields() throws {
-        #expect(try CSV.fields(of: "a,\"b,c\",\"d\"\"e\",") == ["a", "b,c", "d\"e", ""])
-        #expect(throws: KindredError.self) { try CSV.fields(of: "a,b\"c") }
-        #expect(throws: KindredError.self) { try CSV.fields(of: "\"a\"b") }
-        let fields = ["plain", "with,comma", "with \"quote\"", "", "multi\nline"]
-        #expect(try CSV.fields(of: CSV.line(fields)) == fields)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KindredCore
+import KindredTestSupport
 import Testing
 @testable import KindredPeople
 
@@ -44,16 +45,6 @@ struct QuarantineWriterTests {
 
         // No temporary file is left beside the output.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["quarantine.jsonl"])
-    }
-
-    @Test("an abandoned atomic write leaves neither the file nor a temporary behind")
-    func abandonedWrite() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let writer = try AtomicFileWriter(path: folder.file("out.txt"))
-        try writer.write("partial")
-        writer.abandon()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
     @Test("writing into a folder that does not exist is an I/O error naming the path")

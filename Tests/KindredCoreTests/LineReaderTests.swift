@@ -1,5 +1,6 @@
 import Foundation
 import KindredCore
+import KindredTestSupport
 import Testing
 
 @Suite("LineReader")
@@ -58,6 +59,52 @@ struct LineReaderTests {
             return
         }
         #expect(header?.hasPrefix("O*NET-SOC Code") == true)
+    }
+
+    @Test("reads a gzip file made here to the end, every line in order")
+    func generatedGzipToEnd() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let lines = (1...5_000).map { "line \($0)\tvalue é \($0 * 7)" }
+        let plain = try folder.write(lines.joined(separator: "\n") + "\n", to: "lines.tsv")
+        let path = folder.file("lines.tsv.gz")
+        try shell("gzip -c -- \"$0\" > \"$1\"", plain, path)
+        let reader = try LineReader(path: path)
+        var read: [String] = []
+        while let line = try reader.nextString() { read.append(line) }
+        #expect(read == lines)
+    }
+
+    @Test("closing a reader of a large gzip file made here returns promptly, with much output left")
+    func generatedGzipEarlyClose() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        // About 100 MB once decompressed: gzip is still writing when the reader closes.
+        let path = folder.file("large.tsv.gz")
+        try shell("{ echo 'header line'; yes 'a fairly long line of text that compresses well, again and again'; } | head -n 1500000 | gzip -1 -c > \"$0\"", path)
+        let header = try runWithDeadline(seconds: 3) { () throws -> String? in
+            let reader = try LineReader(path: path)
+            let first = try reader.nextString()
+            reader.close()
+            return first
+        }
+        guard let header else {
+            Issue.record("LineReader.close() did not return within 3 s: gzip ignores SIGTERM when spawned from a thread that blocks signals")
+            return
+        }
+        #expect(header == "header line")
+    }
+}
+
+/// Runs a /bin/sh command with arguments $0, $1, …; a non-zero status is an error.
+private func shell(_ command: String, _ arguments: String...) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command] + arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw KindredError(.io, "sh -c \(command) failed with status \(process.terminationStatus)")
     }
 }
 
