@@ -22,6 +22,7 @@ import TOMLKit
 /// delimiter = ";"               # CSV field separator: "," ";" or "\t" (default: found from the header)
 /// date_order = "dmy"            # ambiguous dates like 03/04/2019: mdy (default) | dmy
 /// learn = true                  # learn clusters of unmatched title spellings from the whole input first
+/// overrides = "overrides.csv"   # analyst overrides raw,canonical[,occupation]: they win over every other mapping
 /// impute_tenure = 24            # impute missing dates of closed positions from this tenure in months (default: none)
 /// [graph]
 /// k = 15
@@ -106,6 +107,9 @@ public struct RunConfig: Sendable {
     /// How the input is read: format (nil: from its name and content), CSV field separator (nil: from
     /// the header) and how ambiguous dates such as `03/04/2019` are read.
     public var readOptions = PeopleReadOptions()
+    /// `[clean] overrides`: the analyst's overrides file (`raw,canonical[,occupation]`), kept in the model
+    /// so that projection maps titles the same way.
+    public var overrides: String?
     /// `[clean] learn`: learn title variants from the whole input first (as `kindred clean --learn`).
     public var learnVariants = true
     /// `[clean] impute_tenure`: impute missing dates of closed positions from this typical tenure (months).
@@ -129,7 +133,7 @@ public struct RunConfig: Sendable {
         ("", "input", .path), ("", "output", .path), ("", "catalog", .path), ("", "truth", .path), ("", "truth_column", .string),
         ("", "seed", .integer), ("", "threads", .integer), ("", "run_key", .string), ("", "previous", .string), ("", "max_runtime", .duration),
         ("clean", "key_file", .path), ("clean", "demo_key", .bool), ("clean", "as_of", .string), ("clean", "strict", .bool),
-        ("clean", "format", .string), ("clean", "delimiter", .string), ("clean", "date_order", .string), ("clean", "learn", .bool), ("clean", "impute_tenure", .integer),
+        ("clean", "format", .string), ("clean", "delimiter", .string), ("clean", "date_order", .string), ("clean", "learn", .bool), ("clean", "overrides", .path), ("clean", "impute_tenure", .integer),
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
@@ -342,6 +346,7 @@ public struct RunConfig: Sendable {
         }
         if let x = try v.choice("clean", "date_order", DateOrder.self, "expected mdy or dmy") { readOptions.dateOrder = x }
         if let x = try v.bool("clean", "learn") { learnVariants = x }
+        if let x = try v.path("clean", "overrides") { overrides = x }
         if let x = try v.integer("clean", "impute_tenure", atLeast: 1) {
             guard x <= 600 else { throw v.fail("clean", "impute_tenure", "must be between 1 and 600 months") }
             imputeTenureMonths = x
@@ -409,9 +414,11 @@ public struct RunConfig: Sendable {
     public struct Fingerprints: Sendable {
         public var catalog = ""
         public var truth = ""
-        public init(catalog: String = "", truth: String = "") {
+        public var overrides = ""
+        public init(catalog: String = "", truth: String = "", overrides: String = "") {
             self.catalog = catalog
             self.truth = truth
+            self.overrides = overrides
         }
     }
 
@@ -435,6 +442,7 @@ public struct RunConfig: Sendable {
         if readOptions.dateOrder != .mdy { lines.append("date_order = \(q(readOptions.dateOrder.rawValue))") }
         if !learnVariants { lines.append("learn = false") }
         if let months = imputeTenureMonths { lines.append("impute_tenure = \(months)") }
+        if overrides != nil { lines.append("overrides_sha256 = \(q(fingerprints.overrides))") }
         lines.append("[graph]")
         lines.append("k = \(graph.k)")
         lines.append("min_similarity = \(graph.minimumSimilarity)")

@@ -74,7 +74,8 @@ public enum Job {
         let identity = FileIdentity(path: input)
         let fingerprint = try ClusterModel.sha256(of: input)
         let fingerprints = RunConfig.Fingerprints(
-            catalog: try catalogPath.map { try RunFolder.fingerprint($0) } ?? "", truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "")
+            catalog: try catalogPath.map { try RunFolder.fingerprint($0) } ?? "", truth: try settings.truth.map { try RunFolder.fingerprint($0) } ?? "",
+            overrides: try settings.overrides.map { try RunFolder.fingerprint($0) } ?? "")
         let configText = settings.canonicalText(fingerprints: fingerprints, asOf: settings.asOf!)
         let configHash = sha256Hex(configText)
         let key = config.runKey ?? "auto-" + String(sha256Hex(configHash + "\n" + fingerprint).prefix(12))

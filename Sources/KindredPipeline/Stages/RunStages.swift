@@ -112,6 +112,7 @@ final class RunStages {
         request.dates.asOf = config.effectiveAsOf(runKey: runKey)
         request.readOptions = config.readOptions
         request.learnVariants = config.learnVariants
+        request.overrides = config.overrides
         request.dates.typicalTenureMonths = config.imputeTenureMonths
         let clean = try CleanStage.run(request)
         if let progress = request.progress { log.endTracking(progress) }
@@ -222,13 +223,22 @@ final class RunStages {
         let (model, embedding) = ModelStage.build(
             people: clean.people, built: graph.built, membership: clustering.membership, parameters: parameters,
             profiles: clustering.profiles, modularity: clustering.result.modularity, catalog: catalog,
-            learnedTitles: clean.outcome.learnedTitles, overridesCSV: nil, pseudonymizer: pseudonymizer, inputSHA256: inputSHA256,
+            learnedTitles: clean.outcome.learnedTitles, overridesCSV: try overridesText(), pseudonymizer: pseudonymizer, inputSHA256: inputSHA256,
             inputRecords: clean.outcome.read, threads: config.threads)
         try model.write(to: path("model"))
         let selfAgreement = ModelStage.selfAgreement(
             people: clean.people, membership: clustering.membership, model: model, projection: config.projection, threads: config.threads)
         done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
         return BuiltModel(model: model, embedding: embedding, selfAgreement: selfAgreement)
+    }
+
+    /// The overrides file's text, kept in the model (nil without one).
+    private func overridesText() throws -> String? {
+        guard let path = config.overrides else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw KindredError(.io, "cannot read the overrides file", file: path)
+        }
+        return text
     }
 
     /// Assigns everyone (`assignments.csv`): the sample keeps its clusters, the rest is projected.
