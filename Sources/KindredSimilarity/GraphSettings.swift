@@ -19,8 +19,11 @@ public struct GraphSettings: Codable, Sendable, Equatable {
     public var dimensions = 128
     /// Candidates per person = k × this, re-scored with the full metric (≥ 1).
     public var candidateFactor = 2
-    /// Seed of the LSA sketch.
+    /// Seed of the LSA sketch (and of the approximate method's k-means).
     public var seed: UInt64 = 0
+    /// The approximate method's cells (nil: √n) and cells searched per person.
+    public var approximateCells: Int?
+    public var approximateProbes = ApproximateKNN.Options().probes
 
     public init() {}
 
@@ -58,6 +61,8 @@ public struct GraphSettings: Codable, Sendable, Equatable {
         if k < 1 { return ("k", "must be at least 1") }
         if candidateFactor < 1 { return ("candidates", "must be at least 1") }
         if dimensions < 1 { return ("dimensions", "must be at least 1") }
+        if let cells = approximateCells, cells < 1 { return ("cells", "must be at least 1") }
+        if approximateProbes < 1 { return ("probes", "must be at least 1") }
         if !minimumSimilarity.isFinite { return ("min_similarity", "must be a finite number") }
         if let problem = weights.problem() { return (problem.field, problem.message) }
         return nil

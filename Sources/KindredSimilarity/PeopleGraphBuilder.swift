@@ -39,6 +39,9 @@ public enum PeopleGraphBuilder {
         guard settings.k >= 1 else { throw KindredError.usage("--k must be at least 1") }
         guard settings.candidateFactor >= 1 else { throw KindredError.usage("--candidates must be at least 1") }
         guard settings.dimensions >= 1 else { throw KindredError.usage("--dimensions must be at least 1") }
+        if let problem = settings.problem(), problem.field == "cells" || problem.field == "probes" {
+            throw KindredError.usage("--\(problem.field) \(problem.message)")
+        }
         if let problem = settings.weights.problem() { throw KindredError.usage("metric weight \(problem.field): \(problem.message)") }
         progress?.start(phase: "fitting the metric")
         let (metric, profiles) = PeopleMetric.fit(people, weights: settings.weights, threads: threads)
@@ -67,6 +70,8 @@ public enum PeopleGraphBuilder {
             fittedLSA = (lsa, embedding, settings.dimensions, settings.seed)
             var options = ApproximateKNN.Options()
             options.seed = settings.seed
+            options.cells = settings.approximateCells
+            options.probes = settings.approximateProbes
             table = ApproximateKNN.neighbors(of: embedding, k: candidates, minimumSimilarity: 0, options: options, threads: threads)
         }
         progress?.start(phase: "re-ranking", total: people.count)

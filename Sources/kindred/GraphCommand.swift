@@ -34,6 +34,8 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "sparse (TF-IDF index) | dense (LSA embedding, sgemm tiles) | approximate (LSA, inverted file).") var method = GraphSettings().method
     @Option(help: "LSA dimensions for --method dense.") var dimensions = GraphSettings().dimensions
     @Option(help: "Candidates per person = k × this, re-scored with the full metric.") var candidates = GraphSettings().candidateFactor
+    @Option(help: "--method approximate: k-means cells (default √n).") var cells: Int?
+    @Option(help: "--method approximate: cells searched per person.") var probes = GraphSettings().approximateProbes
     @Option(help: "Random seed (LSA sketch).") var seed = GraphSettings().seed
     @Option(help: "Worker threads (default: the CPUs this process may use, container quota included); never changes the graph.") var threads: Int?
     @Option(help: "Also write a similarity model folder (for `kindred similar`).") var model: String?
@@ -55,6 +57,8 @@ struct GraphCommand: ParsableCommand {
             request.settings.method = method
             request.settings.dimensions = dimensions
             request.settings.candidateFactor = candidates
+            request.settings.approximateCells = cells
+            request.settings.approximateProbes = probes
             request.settings.seed = seed
             request.threads = threads
             request.model = model

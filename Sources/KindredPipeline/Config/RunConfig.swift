@@ -31,6 +31,8 @@ import TOMLKit
 /// method = "sparse"             # sparse (TF-IDF index) | dense (LSA, sgemm tiles) | approximate (LSA, inverted file)
 /// dimensions = 128              # LSA dimensions for method = "dense"
 /// candidates = 2                # k × candidates per person are re-scored with the metric
+/// cells = 300                   # method = "approximate": k-means cells (default √n) …
+/// probes = 8                    # … and cells searched per person
 /// [metric]                      # what makes two people similar (see PeopleMetric)
 /// skills = 2.0
 /// titles = 1.0
@@ -137,6 +139,7 @@ public struct RunConfig: Sendable {
         ("graph", "k", .integer), ("graph", "min_similarity", .number), ("graph", "symmetrization", .string),
         ("graph", "skills_weight", .number), ("graph", "titles_weight", .number), ("graph", "title_recency_decay", .number),
         ("graph", "method", .string), ("graph", "dimensions", .integer), ("graph", "candidates", .integer),
+        ("graph", "cells", .integer), ("graph", "probes", .integer),
         ("metric", "skills", .number), ("metric", "titles", .number), ("metric", "title_recency_decay", .number),
         ("metric", "tempo", .number), ("metric", "location", .number), ("metric", "same_region", .number),
         ("cluster", "resolution", .number), ("cluster", "algorithm", .string), ("cluster", "iterations", .integer),
@@ -372,6 +375,8 @@ public struct RunConfig: Sendable {
         if let x = try v.choice("graph", "method", SearchMethod.self, "expected sparse, dense or approximate") { graph.method = x }
         if let x = try v.integer("graph", "dimensions", atLeast: 1) { graph.dimensions = x }
         if let x = try v.integer("graph", "candidates", atLeast: 1) { graph.candidateFactor = x }
+        if let x = try v.integer("graph", "cells", atLeast: 1) { graph.approximateCells = x }
+        if let x = try v.integer("graph", "probes", atLeast: 1) { graph.approximateProbes = x }
         for (key, path) in [
             ("skills", \MetricWeights.skills), ("titles", \MetricWeights.titles), ("title_recency_decay", \MetricWeights.titleRecencyDecay),
             ("tempo", \MetricWeights.tempo), ("location", \MetricWeights.location), ("same_region", \MetricWeights.sameRegion),
@@ -450,6 +455,9 @@ public struct RunConfig: Sendable {
         lines.append("method = \(q(graph.method.rawValue))")
         lines.append("dimensions = \(graph.dimensions)")
         lines.append("candidates = \(graph.candidateFactor)")
+        // Only when not the default (earlier configs keep their hash).
+        if let cells = graph.approximateCells { lines.append("cells = \(cells)") }
+        if graph.approximateProbes != GraphSettings().approximateProbes { lines.append("probes = \(graph.approximateProbes)") }
         lines.append("[metric]")
         let weights = graph.weights
         lines.append("skills = \(weights.skills)")
