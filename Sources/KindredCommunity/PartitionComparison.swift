@@ -8,6 +8,41 @@ import Darwin
 /// against ground truth). Labels are arbitrary `UInt32` values; only which elements share a label
 /// matters, so relabelling either partition does not change the result.
 public enum PartitionComparison {
+    /// How much of each community of `reference` another partition keeps together: for community c,
+    /// |c ∩ d| / max(|c|, |d|), where d is the community of `other` holding most of c's members (ties:
+    /// the smaller label). 1 when `other` has exactly c; a split or a merge lowers it. Only elements with
+    /// `include[i]` count (all when nil); a community with no counted member scores 1.
+    /// - Returns: one share per label 0…max of `reference`.
+    /// - Complexity: O(n log n).
+    public static func keptShares(reference: [UInt32], other: [UInt32], include: [Bool]? = nil) -> [Double] {
+        precondition(reference.count == other.count, "partitions differ in length")
+        let communities = Int(reference.max().map { $0 + 1 } ?? 0)
+        var sizes = [Int](repeating: 0, count: communities)
+        var otherSizes: [UInt32: Int] = [:]
+        var pairs: [UInt64] = []
+        pairs.reserveCapacity(reference.count)
+        for i in reference.indices where include?[i] ?? true {
+            sizes[Int(reference[i])] += 1
+            otherSizes[other[i], default: 0] += 1
+            pairs.append(UInt64(reference[i]) << 32 | UInt64(other[i]))
+        }
+        pairs.sort()
+        var best = [(count: Int, label: UInt32)](repeating: (0, 0), count: communities)
+        var i = 0
+        while i < pairs.count {
+            var j = i
+            while j < pairs.count && pairs[j] == pairs[i] { j += 1 }
+            let c = Int(pairs[i] >> 32)
+            let d = UInt32(pairs[i] & 0xFFFF_FFFF)
+            if j - i > best[c].count { best[c] = (j - i, d) }
+            i = j
+        }
+        return (0..<communities).map { c in
+            guard sizes[c] > 0 else { return 1 }
+            return Double(best[c].count) / Double(max(sizes[c], otherSizes[best[c].label] ?? 0))
+        }
+    }
+
     /// Normalised mutual information with arithmetic-mean normalisation,
     /// NMI = I(A; B) / ((H(A) + H(B)) / 2), as scikit-learn's `normalized_mutual_info_score` by
     /// default (Strehl & Ghosh 2002 with the arithmetic mean; Vinh, Epps & Bailey 2010, JMLR 11).

@@ -145,12 +145,33 @@ public enum HTMLReport {
             s += "<p>The clustered sample was clustered again from scratch with \(aris.count) other seed\(aris.count == 1 ? "" : "s"); the adjusted Rand index (ARI, 1 = identical) against this run's partition:</p>\n"
             s += table(["seed", "ARI"], d.stability.map { [String($0.seed), f($0.ari, 4)] }, numeric: [0, 1])
         }
+        if let r = d.robustness {
+            let names = Dictionary(d.clusters.map { c in (c.id, c.topTitles.first.map { "\(c.id) · \($0.0)" } ?? String(c.id)) }, uniquingKeysWith: { a, _ in a })
+            s += robustnessPart(r, names: names)
+        }
         if let c = d.changes {
             s += "<p>Against the previous run (\(escape(c.previousKey))), over the \(thousands(c.inBoth)) people in both: ARI <b>\(f(c.ari, 4))</b>; \(f(100 * c.idsKept, 1))% of its cluster ids kept.</p>\n"
         } else {
             s += "<p>No previous run to compare with: this is the first run in this output folder.</p>\n"
         }
         return s + "</section>\n"
+    }
+
+    /// The left-out check and the least robust clusters.
+    static func robustnessPart(_ r: PartitionRobustness, names: [Int32: String]) -> String {
+        var s = ""
+        if let ari = r.leftOutARI {
+            s += "<p>With \(thousands(r.leftOutPeople)) people (\(f(100 * r.leftOutShare, 1))% of the sample, a seeded choice) left out and the rest clustered again: ARI <b>\(f(ari, 4))</b> over everyone else.</p>\n"
+        }
+        // Least robust first: the clusters an analyst should read with care.
+        func worst(_ c: PartitionRobustness.Cluster) -> Double { min(c.keptAcrossSeeds ?? 1, c.keptWithPeopleLeftOut ?? 1) }
+        let shown = r.clusters.sorted { (worst($0), $0.id) < (worst($1), $1.id) }.prefix(15)
+        guard !shown.isEmpty else { return s }
+        s += "<p>Per cluster, the share of its members kept together (1 = the same cluster; a split or a merge lowers it), least robust first\(r.clusters.count > shown.count ? " (\(shown.count) of \(r.clusters.count))" : ""):</p>\n"
+        s += table(["cluster", "sample members", "kept across seeds", "kept with people left out"], shown.map { c in
+            [escape(names[c.id] ?? String(c.id)), thousands(c.sampleSize), c.keptAcrossSeeds.map { f($0, 3) } ?? "–", c.keptWithPeopleLeftOut.map { f($0, 3) } ?? "–"]
+        }, numeric: [1, 2, 3])
+        return s
     }
 
     static func changesSection(_ d: ReportData) -> String {

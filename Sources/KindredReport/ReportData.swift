@@ -78,6 +78,8 @@ public struct ReportData: Sendable {
     public var unassignedReasons: [(String, Int)] = []
     public var clusters: [Cluster] = []
     public var stability: [(seed: UInt64, ari: Double)] = []
+    /// Robustness to the seed and to people left out, per cluster (nil: not measured).
+    public var robustness: PartitionRobustness?
     public var changes: Changes?
     /// Label → value rows of the evaluation against ground truth, when given.
     public var evaluation: [(String, String)] = []
@@ -186,5 +188,45 @@ public enum ClusterMap {
         }
         let scale = max(x.map(abs).max() ?? 0, y.map(abs).max() ?? 0, 1e-12)
         return (0..<n).map { (x[$0] / scale, y[$0] / scale) }
+    }
+}
+
+/// How robust a run's partition is: the sample clustered again with other seeds and with a share of its
+/// people left out, overall (ARI) and per cluster (share of members kept together).
+public struct PartitionRobustness: Sendable, Equatable {
+    /// One cluster's robustness.
+    public struct Cluster: Sendable, Equatable {
+        /// The cluster's stable id.
+        public var id: Int32
+        /// Its members in the clustered sample.
+        public var sampleSize: Int
+        /// Mean over the other seeds of the share of members kept together (nil: no other seeds).
+        public var keptAcrossSeeds: Double?
+        /// The share of its remaining members kept together with the left-out people removed (nil: not checked).
+        public var keptWithPeopleLeftOut: Double?
+
+        public init(id: Int32, sampleSize: Int, keptAcrossSeeds: Double?, keptWithPeopleLeftOut: Double?) {
+            self.id = id
+            self.sampleSize = sampleSize
+            self.keptAcrossSeeds = keptAcrossSeeds
+            self.keptWithPeopleLeftOut = keptWithPeopleLeftOut
+        }
+    }
+
+    /// The lowest ARI between this run and a reclustering with another seed (nil: no other seeds).
+    public var worstSeedARI: Double?
+    /// The share of people left out, how many were, and the ARI over everyone else (nil: not checked).
+    public var leftOutShare: Double
+    public var leftOutPeople: Int
+    public var leftOutARI: Double?
+    /// Per cluster, by id.
+    public var clusters: [Cluster]
+
+    public init(worstSeedARI: Double?, leftOutShare: Double, leftOutPeople: Int, leftOutARI: Double?, clusters: [Cluster]) {
+        self.worstSeedARI = worstSeedARI
+        self.leftOutShare = leftOutShare
+        self.leftOutPeople = leftOutPeople
+        self.leftOutARI = leftOutARI
+        self.clusters = clusters
     }
 }

@@ -109,6 +109,12 @@ struct Cluster: ParsableCommand {
     @Option(help: "Threshold scaling: the first level's passes stop when one gains less modularity than this; each next level divides it by 10.") var tolerance = ClusterSettings().tolerance
     @Option(help: "Leiden refinement rounds: 1 merges vertices into sub-communities (classic Leiden), 2 also merges those sub-communities.") var refinementRounds = ClusterSettings().refinementRounds
     @Flag(inversion: .prefixedNo, help: "A last round that moves the first level's pieces between the final communities (raises modularity for ~10% more time).") var polish = ClusterSettings().polish
+    @Option(help: ArgumentHelp(
+        "Seeded runs combined by consensus (1: a single run); more make the partition robust to the seed and to small input changes.",
+        discussion: "Default: \(ClusterRequest.peopleConsensusRuns) for a people similarity graph made by kindred graph, else 1."))
+    var consensusRuns: Int?
+    @Option(help: "Consensus: the share of runs that must put an edge's two ends together for it to stay.") var consensusThreshold = ClusterSettings().consensus.threshold
+    @Option(help: "Consensus: the most rounds (it stops when all runs of a round agree).") var consensusRounds = ClusterSettings().consensus.maxRounds
     @Option(help: "Also write every level of the hierarchy: node,level0,level1,…") var levels: String?
     @Option(help: "Warm start from this partition: clusters.csv (node,community) or assignments.csv (id,cluster); vertices it lacks start alone.") var initial: String?
     @Option(name: .customLong("fixed"), help: "Keep these vertices in their --initial community (file: node id in the first column).")
@@ -129,6 +135,8 @@ struct Cluster: ParsableCommand {
             request.options.initialTolerance = tolerance
             request.options.refinementRounds = refinementRounds
             request.options.polish = polish
+            let consensusRuns = self.consensusRuns ?? ClusterRequest.defaultConsensusRuns(forGraphAt: graph)
+            request.consensus = ConsensusOptions(runs: consensusRuns, threshold: consensusThreshold, maxRounds: consensusRounds)
             request.levels = levels
             request.initial = initial
             request.fixed = fixedVertices
@@ -147,6 +155,11 @@ struct Cluster: ParsableCommand {
                 j.add("algorithm", algorithm.rawValue)
                 j.add("disconnected_communities", o.disconnectedCommunities)
                 j.add("split_communities", o.splitCommunities)
+                if consensusRuns > 1 {
+                    j.add("consensus_runs", consensusRuns)
+                    j.add("consensus_rounds", o.consensusRounds)
+                    j.add("consensus_agreed", o.consensusAgreed)
+                }
                 j.add("resolution", resolution)
                 j.add("seed", Int(seed))
                 j.add("threads", threads ?? ParallelRunner.defaultThreads)

@@ -68,9 +68,9 @@ private final class Child {
         try process.run()
     }
 
-    /// Waits until `condition` holds while the child still runs; false when it ended first or 60 s passed.
+    /// Waits until `condition` holds while the child still runs; false when it ended first or 300 s passed (a loaded machine under TSan can take minutes to start a child).
     func waitUntil(_ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(300)
         while process.isRunning && Date() < deadline {
             if condition() { return process.isRunning }
             usleep(2_000)

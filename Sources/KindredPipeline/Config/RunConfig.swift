@@ -47,6 +47,9 @@ import TOMLKit
 /// tolerance = 0.01              # the first level's pass tolerance
 /// refinement_rounds = 2         # Leiden refinement rounds: 1 or 2
 /// polish = true                 # a last round moving the first level's pieces
+/// consensus_runs = 5            # seeded runs combined by consensus (1: a single run)
+/// consensus_threshold = 0.5     # share of runs that must put an edge's ends together to keep it
+/// consensus_rounds = 4          # most consensus rounds (stops when all runs agree)
 /// [sample]
 /// size = 200000                 # people clustered (seeded reservoir sample); the rest are projected
 /// [project]
@@ -57,6 +60,7 @@ import TOMLKit
 /// min_jaccard = 0.5             # a new cluster keeps an old id when their Jaccard index is at least this
 /// [report]
 /// stability_seeds = 2           # extra seeds clustered to measure stability (0: none)
+/// stability_left_out = 0.01     # share of the sample left out to measure each cluster's robustness (0: none)
 /// typical_members = 5
 /// ```
 ///
@@ -97,6 +101,10 @@ public struct RunConfig: Sendable {
     public var minimumJaccard = 0.5
     /// Report: extra clusterings of the sample with other seeds, to measure stability (0: none).
     public var stabilitySeeds = 2
+    /// The share of the sample left out (seeded) to measure how robust each cluster is to small changes
+    /// of the input (0: not measured).
+    public var stabilityLeftOut = RunConfig.defaultStabilityLeftOut
+    static let defaultStabilityLeftOut = 0.01
     /// Report: most typical members listed per cluster (pseudonymous ids).
     public var typicalMembers = 5
     /// The month dates are checked against and open positions end at. Default: the run key's month when
@@ -144,10 +152,11 @@ public struct RunConfig: Sendable {
         ("metric", "tempo", .number), ("metric", "location", .number), ("metric", "same_region", .number),
         ("cluster", "resolution", .number), ("cluster", "algorithm", .string), ("cluster", "iterations", .integer),
         ("cluster", "tolerance", .number), ("cluster", "refinement_rounds", .integer), ("cluster", "polish", .bool),
+        ("cluster", "consensus_runs", .integer), ("cluster", "consensus_threshold", .number), ("cluster", "consensus_rounds", .integer),
         ("sample", "size", .integer),
         ("project", "method", .string), ("project", "k", .integer), ("project", "probes", .integer),
         ("refresh", "min_jaccard", .number),
-        ("report", "stability_seeds", .integer), ("report", "typical_members", .integer),
+        ("report", "stability_seeds", .integer), ("report", "stability_left_out", .number), ("report", "typical_members", .integer),
     ]
 
     /// The environment variable that overrides `section.key`.
@@ -393,6 +402,9 @@ public struct RunConfig: Sendable {
         if let x = try v.number("cluster", "tolerance") { cluster.tolerance = x }
         if let x = try v.integer("cluster", "refinement_rounds", atLeast: 1) { cluster.refinementRounds = x }
         if let x = try v.bool("cluster", "polish") { cluster.polish = x }
+        if let x = try v.integer("cluster", "consensus_runs", atLeast: 1) { cluster.consensus.runs = x }
+        if let x = try v.number("cluster", "consensus_threshold") { cluster.consensus.threshold = x }
+        if let x = try v.integer("cluster", "consensus_rounds", atLeast: 1) { cluster.consensus.maxRounds = x }
         if let problem = cluster.problem() { throw v.fail("cluster", problem.field, problem.message) }
         if let x = try v.integer("sample", "size", atLeast: 1) { sampleSize = x }
         if let x = try v.choice("project", "method", ProjectionMethod.self, "expected vote or centroid") { projection.method = x }
@@ -403,6 +415,10 @@ public struct RunConfig: Sendable {
             minimumJaccard = x
         }
         if let x = try v.integer("report", "stability_seeds", atLeast: 0) { stabilitySeeds = x }
+        if let x = try v.number("report", "stability_left_out") {
+            guard x >= 0 && x <= 0.5 else { throw v.fail("report", "stability_left_out", "must be between 0 and 0.5") }
+            stabilityLeftOut = x
+        }
         if let x = try v.integer("report", "typical_members", atLeast: 0) { typicalMembers = x }
     }
 
@@ -475,6 +491,9 @@ public struct RunConfig: Sendable {
         if cluster.tolerance != defaults.tolerance { lines.append("tolerance = \(cluster.tolerance)") }
         if cluster.refinementRounds != defaults.refinementRounds { lines.append("refinement_rounds = \(cluster.refinementRounds)") }
         if cluster.polish != defaults.polish { lines.append("polish = \(cluster.polish)") }
+        if cluster.consensus.runs != defaults.consensus.runs { lines.append("consensus_runs = \(cluster.consensus.runs)") }
+        if cluster.consensus.threshold != defaults.consensus.threshold { lines.append("consensus_threshold = \(cluster.consensus.threshold)") }
+        if cluster.consensus.maxRounds != defaults.consensus.maxRounds { lines.append("consensus_rounds = \(cluster.consensus.maxRounds)") }
         lines.append("[sample]")
         lines.append("size = \(sampleSize)")
         lines.append("[project]")
@@ -485,6 +504,7 @@ public struct RunConfig: Sendable {
         lines.append("min_jaccard = \(minimumJaccard)")
         lines.append("[report]")
         lines.append("stability_seeds = \(stabilitySeeds)")
+        if stabilityLeftOut != RunConfig.defaultStabilityLeftOut { lines.append("stability_left_out = \(stabilityLeftOut)") }
         lines.append("typical_members = \(typicalMembers)")
         return lines.joined(separator: "\n") + "\n"
     }

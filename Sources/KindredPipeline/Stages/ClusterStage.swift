@@ -10,6 +10,8 @@ public struct ClusterRequest: Sendable {
     /// Also write every level of the hierarchy here.
     public var levels: String?
     public var options = LouvainOptions()
+    /// Consensus of several seeded runs (one run by default).
+    public var consensus = ConsensusOptions()
     /// Warm start: a partition file (`node,community`) whose communities the run starts from.
     public var initial: String?
     /// Vertices that keep their starting community: a file whose first column lists node ids.
@@ -24,6 +26,18 @@ public struct ClusterRequest: Sendable {
     /// related occupations on k-NN graphs of people; γ = 2.5 splits them as analysts expect
     /// (chosen on the dev split of `scripts/eval-people`, checked on its held-out split).
     public static let peopleResolution = 2.5
+
+    /// Seeded runs combined by consensus on people graphs by default. On `scripts/eval-stability`
+    /// (dev split, O*NET people, median of two datasets) the worst-pair ARI across three seeds went from
+    /// 0.941 to 0.961 (600 people) and 0.976 to 0.983 (1,500 people) with 5 runs; 9 runs gave 0.970 and
+    /// 0.983 for nearly twice the time. Other graphs keep a single run unless asked.
+    public static let peopleConsensusRuns = 5
+
+    /// The default number of consensus runs for a graph file: `peopleConsensusRuns` for a people
+    /// similarity graph, else 1.
+    public static func defaultConsensusRuns(forGraphAt path: String) -> Int {
+        KGraphFormat.kind(ofFileAt: path) == .peopleSimilarity ? peopleConsensusRuns : 1
+    }
 
     /// The default resolution for a graph file: `peopleResolution` for a people similarity graph made by
     /// `kindred graph` or `kindred run`, else 1 (classic modularity).
@@ -54,12 +68,30 @@ public struct ClusterOutcome: Sendable {
     public var initialMatched: Int
     public var initialUnknown: Int
     public var fixedCount: Int
+    /// Consensus rounds run, and whether the last round's runs agreed.
+    public var consensusRounds = 1
+    public var consensusAgreed = true
 }
 
 /// Loads a graph, runs Louvain and writes `node,community`.
 public enum ClusterStage {
+    /// Clusters an in-memory graph (no files) by consensus of `consensus.runs` seeded runs.
+    public static func cluster(_ graph: Graph, options: LouvainOptions, consensus: ConsensusOptions) throws -> ConsensusResult {
+        guard (1...64).contains(consensus.runs) else { throw KindredError.usage("--consensus-runs must be between 1 and 64") }
+        guard consensus.threshold > 0 && consensus.threshold <= 1 else { throw KindredError.usage("--consensus-threshold must be in (0, 1]") }
+        guard consensus.maxRounds >= 1 else { throw KindredError.usage("--consensus-rounds must be ≥ 1") }
+        try check(graph, options: options)
+        return Consensus.run(graph, options: options, consensus: consensus)
+    }
+
     /// Clusters an in-memory graph (no files).
     public static func cluster(_ graph: Graph, options: LouvainOptions) throws -> CommunityResult {
+        try check(graph, options: options)
+        return Louvain.run(graph, options: options)
+    }
+
+    /// Checks the options and the memory the clustering needs.
+    private static func check(_ graph: Graph, options: LouvainOptions) throws {
         guard options.resolution.isFinite && options.resolution >= 0 else {
             throw KindredError.usage("--resolution must be a finite number ≥ 0 (0: one cluster per connected component)")
         }
@@ -74,7 +106,6 @@ public enum ClusterStage {
         try MemoryBudget.require(
             csr * 2, for: "clustering a graph of \(graph.vertexCount) vertices and \(graph.edgeCount) edges",
             advice: "cluster a smaller sample of people (then project the rest), or raise --max-memory")
-        return Louvain.run(graph, options: options)
     }
 
     /// Reads a warm-start partition onto the graph's vertices: labels by id, `UInt32.max` for vertices
@@ -133,7 +164,8 @@ public enum ClusterStage {
             options.fixed = try fixedVertices(path: fixed, graph: graph)
         }
         let started = Date()
-        let result = try cluster(graph, options: options)
+        let consensus = try cluster(graph, options: options, consensus: request.consensus)
+        let result = consensus.result
         let seconds = Date().timeIntervalSince(started)
         try LabelFile.writePartition(ids: graph.ids, membership: result.membership, to: request.output)
         if let levels = request.levels { try LabelFile.writeLevels(ids: graph.ids, levels: result.levels, to: levels) }
@@ -142,6 +174,6 @@ public enum ClusterStage {
             communities: result.communityCount, levels: result.levels.count, seconds: seconds, membership: result.membership,
             disconnectedCommunities: result.disconnectedCommunities, splitCommunities: result.splitCommunities,
             iterations: result.iterations, phaseSeconds: result.phaseSeconds, levelTrace: result.levelTrace, initialMatched: matched, initialUnknown: unknown,
-            fixedCount: options.fixed?.filter { $0 }.count ?? 0)
+            fixedCount: options.fixed?.filter { $0 }.count ?? 0, consensusRounds: consensus.rounds, consensusAgreed: consensus.agreed)
     }
 }

@@ -37,6 +37,8 @@ public struct RunSummary: Sendable {
     public var diff: RunDiff?
     /// ARI of the partition against reclusterings of the sample with other seeds.
     public var stability: [(seed: UInt64, ari: Double)] = []
+    /// Robustness of the partition to the seed and to people left out, overall and per cluster.
+    public var robustness: PartitionRobustness?
     /// Whether the clustering started from the previous run's partition, and how many sample people it knew.
     public var warmStarted = 0
     public var keyCheck = ""
@@ -46,6 +48,27 @@ public struct RunSummary: Sendable {
 /// The whole job: clean → sample → graph → cluster (warm-started from the previous run) → stable
 /// ids → model → project everyone → diff → profiles, evaluation and the HTML report.
 public enum PipelineRun {
+    /// `summary.json`'s `stability` object: the worst seed ARI, the left-out check and each cluster's kept shares.
+    static func robustnessJSON(_ r: PartitionRobustness) -> String {
+        var j = JSONText()
+        if let x = r.worstSeedARI { j.add("worst_seed_ari", x, digits: 4) }
+        if let x = r.leftOutARI {
+            j.add("left_out_share", r.leftOutShare, digits: 4)
+            j.add("left_out_people", r.leftOutPeople)
+            j.add("left_out_ari", x, digits: 4)
+        }
+        var clusters = JSONText()
+        for c in r.clusters {
+            var one = JSONText()
+            one.add("sample_size", c.sampleSize)
+            if let x = c.keptAcrossSeeds { one.add("kept_across_seeds", x, digits: 4) }
+            if let x = c.keptWithPeopleLeftOut { one.add("kept_with_people_left_out", x, digits: 4) }
+            clusters.add(String(c.id), raw: one.text)
+        }
+        j.add("clusters", raw: clusters.text)
+        return j.text
+    }
+
     /// What to change when `stage` passes the memory limit (`--max-memory`).
     static func memoryAdvice(stage: String, sample: Int) -> String {
         switch stage {
@@ -187,6 +210,7 @@ public enum PipelineRun {
         json.add("cluster_sizes", raw: clusters.text)
         json.add("next_cluster_id", Int(s.nextClusterID))
         json.add("stability_ari", raw: "[" + s.stability.map { "{\"seed\":\($0.seed),\"ari\":\(JSONText.number($0.ari, digits: 4))}" }.joined(separator: ",") + "]")
+        if let r = s.robustness { json.add("stability", raw: robustnessJSON(r)) }
         if let d = s.diff {
             var refresh = JSONText()
             refresh.add("previous_run", d.previousKey)

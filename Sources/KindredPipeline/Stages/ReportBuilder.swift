@@ -58,6 +58,7 @@ public enum ReportBuilder {
             ]
         }
         data.stability = s.stability
+        data.robustness = s.robustness
         return data
     }
 

@@ -50,6 +50,7 @@ struct RunComparison {
     var diff: RunDiff?
     var clusterSizes: [(Int32, Int)]
     var stability: [(seed: UInt64, ari: Double)]
+    var robustness: PartitionRobustness?
 }
 
 /// The stages of one `kindred run`, each taking the values the ones before it returned and writing its
@@ -179,7 +180,8 @@ final class RunStages {
             if warm > 0 { options.initialMembership = initial }
         }
         let started = Date()
-        let result = try ClusterStage.cluster(graph, options: options)
+        let consensus = try ClusterStage.cluster(graph, options: options, consensus: config.cluster.consensus)
+        let result = consensus.result
         log.endTracking(progress)
         let seconds = Date().timeIntervalSince(started)
         let (stable, nextClusterID, matches) = stableIDs(result, graph: graph)
@@ -280,17 +282,56 @@ final class RunStages {
             try AtomicFileWriter.write(d.movedCSV(), to: path("moved.csv"))
             diff = d
         }
-        // Stability: the same sample clustered from scratch with other seeds.
+        let (stability, robustness) = try robustnessChecks(graph: graph.graph, clustering: clustering)
+        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "nothing to compare (not refreshed from an earlier run)",
+             [("moved", .int(diff?.moved.count ?? 0))])
+        return RunComparison(diff: diff, clusterSizes: clusterSizes, stability: stability, robustness: robustness)
+    }
+
+    /// The sample clustered again from scratch with other seeds, and with a share of its people left out
+    /// (`[report] stability_seeds`, `stability_left_out`): ARI against this run and, per cluster, the
+    /// share of its members kept together (`PartitionComparison.keptShares`). Nil without either check.
+    private func robustnessChecks(graph: Graph, clustering: SampleClustering) throws -> ([(seed: UInt64, ari: Double)], PartitionRobustness?) {
+        let reference = clustering.result.membership
+        let count = clustering.result.communityCount
         var stability: [(seed: UInt64, ari: Double)] = []
+        var seedKept = [Double](repeating: 0, count: count)
         for offset in 0..<config.stabilitySeeds {
             try StopControl.check()
             let other = config.cluster.options(seed: config.seed &+ UInt64(offset + 1), threads: config.threads)
-            let again = try ClusterStage.cluster(graph.graph, options: other)
-            stability.append((other.seed, PartitionComparison.adjustedRandIndex(clustering.result.membership, again.membership)))
+            let again = try ClusterStage.cluster(graph, options: other, consensus: config.cluster.consensus).result
+            stability.append((other.seed, PartitionComparison.adjustedRandIndex(reference, again.membership)))
+            for (c, share) in PartitionComparison.keptShares(reference: reference, other: again.membership).prefix(count).enumerated() {
+                seedKept[c] += share / Double(config.stabilitySeeds)
+            }
         }
-        done("compare", diff.map { "\($0.moved.count) people moved since \($0.previousKey), \(String(format: "%.1f", 100 * $0.idsKept))% of ids kept" } ?? "nothing to compare (not refreshed from an earlier run)",
-             [("moved", .int(diff?.moved.count ?? 0))])
-        return RunComparison(diff: diff, clusterSizes: clusterSizes, stability: stability)
+        var left: [Bool]?
+        var leftOutARI: Double?
+        var leftOutKept: [Double]?
+        if config.stabilityLeftOut > 0 {
+            try StopControl.check()
+            // A seeded, fixed choice of people; their edges removed, everyone else clustered again.
+            var rng = SeededGenerator(seed: config.seed, stream: 0x1EF7_0B7)
+            let out = (0..<graph.vertexCount).map { _ in rng.nextUnit() < config.stabilityLeftOut }
+            let options = config.cluster.options(seed: config.seed, threads: config.threads)
+            let again = try ClusterStage.cluster(graph.leavingOut(out), options: options, consensus: config.cluster.consensus).result
+            let kept = (0..<graph.vertexCount).filter { !out[$0] }
+            leftOutARI = PartitionComparison.adjustedRandIndex(kept.map { reference[$0] }, kept.map { again.membership[$0] })
+            leftOutKept = Array(PartitionComparison.keptShares(reference: reference, other: again.membership, include: out.map { !$0 }).prefix(count))
+            left = out
+        }
+        guard !stability.isEmpty || left != nil else { return (stability, nil) }
+        var sizes = [Int](repeating: 0, count: count)
+        for c in reference { sizes[Int(c)] += 1 }
+        let clusters = (0..<count).map { c in
+            PartitionRobustness.Cluster(
+                id: clustering.stable[c], sampleSize: sizes[c], keptAcrossSeeds: stability.isEmpty ? nil : seedKept[c],
+                keptWithPeopleLeftOut: leftOutKept?[c])
+        }
+        let robustness = PartitionRobustness(
+            worstSeedARI: stability.map(\.ari).min(), leftOutShare: config.stabilityLeftOut, leftOutPeople: left?.filter { $0 }.count ?? 0,
+            leftOutARI: leftOutARI, clusters: clusters.sorted { $0.id < $1.id })
+        return (stability, robustness)
     }
 
     /// Scores the sample against the truth (`evaluation.json`) when the config names one.
@@ -328,6 +369,7 @@ final class RunStages {
         summary.nextClusterID = clustering.nextClusterID
         summary.diff = comparison.diff
         summary.stability = comparison.stability
+        summary.robustness = comparison.robustness
         summary.warmStarted = clustering.warmStarted
         summary.keyCheck = ClusterModel.keyCheck(pseudonymizer)
         summary.inputSHA256 = inputSHA256
