@@ -17,6 +17,14 @@ public struct ConsensusOptions: Sendable, Equatable, Codable {
         self.threshold = threshold
         self.maxRounds = maxRounds
     }
+
+    /// The first setting out of range, as (setting name, message), or nil.
+    public func problem() -> (field: String, message: String)? {
+        if !(1...64).contains(runs) { return ("consensus_runs", "must be between 1 and 64") }
+        if !(threshold > 0 && threshold <= 1) { return ("consensus_threshold", "must be in (0, 1]") }
+        if maxRounds < 1 { return ("consensus_rounds", "must be ≥ 1") }
+        return nil
+    }
 }
 
 /// The consensus partition and how much the runs behind it agreed.
@@ -27,8 +35,6 @@ public struct ConsensusResult: Sendable {
     public var rounds: Int
     /// Whether the last round's runs all gave the same partition.
     public var agreed: Bool
-    /// The first round's memberships: independent seeded runs on the original graph.
-    public var firstRound: [[UInt32]]
 }
 
 /// Consensus clustering (Lancichinetti & Fortunato, "Consensus clustering in complex networks",
@@ -52,11 +58,9 @@ public enum Consensus {
     /// Clusters `graph` by consensus of `consensus.runs` seeded runs of `Louvain.run` with `options`.
     /// - Complexity: rounds × runs × one `Louvain.run`, plus O(runs · E) per round for the votes.
     public static func run(_ graph: Graph, options: LouvainOptions, consensus: ConsensusOptions) -> ConsensusResult {
-        precondition(consensus.runs >= 1 && consensus.maxRounds >= 1, "runs and rounds must be ≥ 1")
-        precondition(consensus.threshold > 0 && consensus.threshold <= 1, "threshold must be in (0, 1]")
+        precondition(consensus.problem() == nil, "consensus options out of range")
         let runs = consensus.runs
         var current = graph
-        var firstRound: [[UInt32]] = []
         var last: [CommunityResult] = []
         var rounds = 0
         var agreed = false
@@ -78,7 +82,6 @@ public enum Consensus {
                 results.append(result)
             }
             rounds += 1
-            if rounds == 1 { firstRound = results.map(\.membership) }
             last = results
             // Memberships are numbered canonically (by size, then smallest member), so equal
             // partitions are equal arrays.
@@ -94,7 +97,7 @@ public enum Consensus {
             result.objective = Modularity.compute(graph, membership: result.membership, resolution: options.resolution, threads: options.threads)
         }
         result.phaseSeconds = phaseSeconds
-        return ConsensusResult(result: result, rounds: rounds, agreed: agreed, firstRound: firstRound)
+        return ConsensusResult(result: result, rounds: rounds, agreed: agreed)
     }
 
     /// The graph of step 2: `graph`'s edges weighted by w · c and kept when c ≥ τ (or when they are

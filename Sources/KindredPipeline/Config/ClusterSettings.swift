@@ -41,9 +41,7 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
         if iterations < 1 { return ("iterations", "must be ≥ 1") }
         if !(tolerance.isFinite && tolerance > 0) { return ("tolerance", "must be a positive number") }
         if !(1...2).contains(refinementRounds) { return ("refinement_rounds", "must be 1 or 2") }
-        if !(1...64).contains(consensus.runs) { return ("consensus_runs", "must be between 1 and 64") }
-        if !(consensus.threshold > 0 && consensus.threshold <= 1) { return ("consensus_threshold", "must be in (0, 1]") }
-        if consensus.maxRounds < 1 { return ("consensus_rounds", "must be ≥ 1") }
+        if let problem = consensus.problem() { return problem }
         return nil
     }
 }

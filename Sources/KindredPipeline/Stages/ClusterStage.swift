@@ -77,9 +77,9 @@ public struct ClusterOutcome: Sendable {
 public enum ClusterStage {
     /// Clusters an in-memory graph (no files) by consensus of `consensus.runs` seeded runs.
     public static func cluster(_ graph: Graph, options: LouvainOptions, consensus: ConsensusOptions) throws -> ConsensusResult {
-        guard (1...64).contains(consensus.runs) else { throw KindredError.usage("--consensus-runs must be between 1 and 64") }
-        guard consensus.threshold > 0 && consensus.threshold <= 1 else { throw KindredError.usage("--consensus-threshold must be in (0, 1]") }
-        guard consensus.maxRounds >= 1 else { throw KindredError.usage("--consensus-rounds must be ≥ 1") }
+        if let problem = consensus.problem() {
+            throw KindredError.usage("--\(problem.field.replacingOccurrences(of: "_", with: "-")) \(problem.message)")
+        }
         try check(graph, options: options)
         return Consensus.run(graph, options: options, consensus: consensus)
     }
