@@ -75,7 +75,10 @@ public struct ProjectionIndex: Sendable, Equatable {
     /// Builds the index from the sample's unit embeddings (n × d) and their cluster labels. People
     /// with a zero embedding (no known features) are left out; a cluster with no one left is dropped.
     /// Centroids are the normalised means of the members' unit vectors.
-    public static func build(embedding: DenseMatrix, labels: [Int32]) -> ProjectionIndex {
+    public static func build(embedding: DenseMatrix, labels: [Int32]) -> ProjectionIndex { buildWithRows(embedding: embedding, labels: labels).index }
+
+    /// `build`, also giving the sample row of each member, in member order.
+    public static func buildWithRows(embedding: DenseMatrix, labels: [Int32]) -> (index: ProjectionIndex, rows: [Int]) {
         precondition(labels.count == embedding.rows, "one label per embedded person")
         let d = embedding.columns
         var rowsByCluster: [Int32: [Int]] = [:]
@@ -90,11 +93,14 @@ public struct ProjectionIndex: Sendable, Equatable {
         var centroids = [Float](repeating: 0, count: ids.count * d)
         var members = [Float](repeating: 0, count: rowsByCluster.values.reduce(0) { $0 + $1.count } * d)
         var offsets = [0]
+        var memberRows: [Int] = []
+        memberRows.reserveCapacity(members.count / max(d, 1))
         embedding.values.withUnsafeBufferPointer { v in
             var next = 0
             for (c, id) in ids.enumerated() {
                 var sum = [Double](repeating: 0, count: d)
                 for r in rowsByCluster[id]! {
+                    memberRows.append(r)
                     for j in 0..<d {
                         members[next * d + j] = v[r * d + j]
                         sum[j] += Double(v[r * d + j])
@@ -106,6 +112,6 @@ public struct ProjectionIndex: Sendable, Equatable {
                 for j in 0..<d { centroids[c * d + j] = norm > 0 ? Float(sum[j] / norm) : 0 }
             }
         }
-        return ProjectionIndex(dimensions: d, clusterIDs: ids, centroids: centroids, members: members, memberOffsets: offsets)
+        return (ProjectionIndex(dimensions: d, clusterIDs: ids, centroids: centroids, members: members, memberOffsets: offsets), memberRows)
     }
 }

@@ -19,9 +19,14 @@ public struct Projector: Sendable {
     public let k: Int
     /// Nearest clusters whose members are searched (vote method); 0 searches every cluster (exact).
     public let probes: Int
+    /// Career tempo beside the text (nil: text alone), as the model's metric weighs it.
+    public let tempo: ProjectionTempo?
     let columns: [String: UInt32]
 
-    public init(vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = ProjectionSettings().k, probes: Int = ProjectionSettings().probes) {
+    public init(
+        vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = ProjectionSettings().k,
+        probes: Int = ProjectionSettings().probes, tempo: ProjectionTempo? = nil
+    ) {
         precondition(basis.dimensions == index.dimensions, "basis and index dimensions differ")
         precondition(basis.featureCount == vectorizer.vocabulary.count, "basis rows must match the vocabulary")
         self.vectorizer = vectorizer
@@ -30,6 +35,8 @@ public struct Projector: Sendable {
         self.method = method
         self.k = max(1, k)
         self.probes = probes <= 0 ? index.clusterCount : min(probes, index.clusterCount)
+        precondition(tempo.map { $0.members.count == index.memberCount } ?? true, "one tempo per index member")
+        self.tempo = tempo
         columns = vectorizer.columnIndex
     }
 
@@ -44,8 +51,10 @@ public struct Projector: Sendable {
         let clusters = index.clusterCount
         var out = [Assignment](repeating: .unassigned(.noFeatures), count: b)
         let vectors = vectorizer.transform(people, columns: columns)
-        scratch.reserve(block: b, dimensions: d, clusters: clusters, k: k + Projector.slack, probes: probes)
+        scratch.reserve(block: b, dimensions: d, clusters: clusters, k: k + slack, probes: probes)
         let e = scratch.embedding
+        scratch.queryTempo.removeAll(keepingCapacity: true)
+        if let tempo { for person in people { scratch.queryTempo.append(tempo.standardized(person)) } }
         // 1. Embed: row · basis, scaled to unit length.
         var live = [Bool](repeating: false, count: b)
         basis.basis.withUnsafeBufferPointer { v in
@@ -86,7 +95,16 @@ public struct Projector: Sendable {
             for r in 0..<b where live[r] {
                 let row = e + r * d
                 for j in 0..<clusters { s[r * clusters + j] = Projector.dot(row, c.baseAddress! + j * d, d) }
+                // With tempo, a centroid's score is the combined one (the cluster's mean tempo).
+                if let tempo, !scratch.queryTempo[r].x.isNaN {
+                    let z = scratch.queryTempo[r]
+                    for j in 0..<clusters { s[r * clusters + j] = tempo.score(text: s[r * clusters + j], query: z, other: tempo.clusterMeans[j]) }
+                }
             }
+        }
+        if scratch.capturesDetail {
+            scratch.clusterScores = (0..<b).map { r in live[r] ? Array(UnsafeBufferPointer(start: s + r * clusters, count: clusters)) : [] }
+            scratch.neighbors = Array(repeating: [], count: b)
         }
         switch method {
         case .centroid:
@@ -114,6 +132,32 @@ public struct Projector: Sendable {
             vote(block: b, live: live, scratch: scratch, into: &out)
         }
         return out
+    }
+
+    /// `assign`, with what lies behind each answer: the score against every cluster's centroid (text
+    /// cosine, combined with tempo as the vote's) and the sample rows of the vote's neighbours.
+    public func detail(_ people: ArraySlice<Person>, scratch: ProjectorScratch) -> [ProjectionDetail] {
+        scratch.capturesDetail = true
+        scratch.clusterScores = []
+        scratch.neighbors = []
+        defer { scratch.capturesDetail = false }
+        let assignments = assign(people, scratch: scratch)
+        return assignments.indices.map { r in
+            ProjectionDetail(
+                assignment: assignments[r], clusterScores: r < scratch.clusterScores.count ? scratch.clusterScores[r] : [],
+                neighbors: r < scratch.neighbors.count ? scratch.neighbors[r] : [])
+        }
+    }
+
+    /// The position of cluster `id` in the index (its row of centroids), nil when the model has no such cluster.
+    public func clusterPosition(_ id: Int32) -> Int? {
+        var lo = 0
+        var hi = index.clusterCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if index.clusterIDs[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < index.clusterCount && index.clusterIDs[lo] == id ? lo : nil
     }
 
     /// The k-NN vote: each live row searches the members of its `probes` nearest clusters.
@@ -153,7 +197,7 @@ public struct Projector: Sendable {
             }
         }
         // Top-k' per row by sgemm score (k' = k + slack), kept sorted, best first; re-scored exactly below.
-        let kk = k + Projector.slack
+        let kk = k + slack
         let topScore = scratch.topScores
         let topRow = scratch.topRows
         topScore.update(repeating: -.infinity, count: b * kk)
@@ -216,7 +260,11 @@ public struct Projector: Sendable {
                 let rows = topRow + r * kk
                 exact.removeAll(keepingCapacity: true)
                 let kth = scores[k - 1]
-                if scores[kk - 1] != -.infinity && scores[kk - 1] >= kth - Projector.epsilon {
+                // With tempo, a neighbour up to `reach` below the k-th text cosine may still rank among
+                // the k best combined scores: every such candidate is re-scored.
+                let z = tempo == nil ? SIMD4<Float>(repeating: .nan) : scratch.queryTempo[r]
+                let reach: Float = z.x.isNaN ? 0 : tempo!.reach
+                if scores[kk - 1] != -.infinity && scores[kk - 1] >= kth - Projector.epsilon - reach {
                     // Saturated with near-ties: every member of the probed clusters, exactly.
                     for j in 0..<p {
                         let c = Int(probeList[r * p + j])
@@ -225,11 +273,15 @@ public struct Projector: Sendable {
                         }
                     }
                 } else {
-                    for j in 0..<kk where rows[j] != .max && scores[j] >= kth - Projector.epsilon {
+                    for j in 0..<kk where rows[j] != .max && scores[j] >= kth - Projector.epsilon - reach {
                         exact.append((Projector.dot(query, m.baseAddress! + Int(rows[j]) * d, d), rows[j]))
                     }
                 }
+                if let tempo, reach > 0 {
+                    for i in exact.indices { exact[i].0 = tempo.score(text: exact[i].0, query: z, other: tempo.members[Int(exact[i].1)]) }
+                }
                 exact.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                if scratch.capturesDetail { scratch.neighbors[r] = exact.prefix(k).filter { $0.0 > 0 }.map(\.1) }
                 var total: Float = 0
                 touched.removeAll(keepingCapacity: true)
                 for (score, member) in exact.prefix(k) where score > 0 {
@@ -261,8 +313,9 @@ public struct Projector: Sendable {
         }
     }
 
-    /// Extra sgemm candidates kept per row for the exact re-scoring.
-    static let slack = 16
+    /// Extra sgemm candidates kept per row for the exact re-scoring (more with tempo, whose neighbours
+    /// may stand further down the text ranking).
+    var slack: Int { tempo == nil ? 16 : 48 }
     /// Candidates this close to the k-th sgemm score are re-scored (sgemm's rounding is ~1e-6).
     static let epsilon: Float = 1e-4
 
@@ -300,6 +353,16 @@ public struct Projector: Sendable {
     }
 }
 
+/// One projected person with the scores behind the answer (`Projector.detail`).
+public struct ProjectionDetail: Sendable, Equatable {
+    public var assignment: Assignment
+    /// Score against each cluster, in index order (`ProjectionIndex.clusterIDs`); empty when unassigned
+    /// for want of features.
+    public var clusterScores: [Float]
+    /// Index member rows of the vote's neighbours, best first (empty for the centroid method).
+    public var neighbors: [UInt32]
+}
+
 /// Per-worker buffers of `Projector.assign` (allocated once, grown when a block needs more). One per
 /// worker, never shared.
 public final class ProjectorScratch: @unchecked Sendable {
@@ -313,6 +376,12 @@ public final class ProjectorScratch: @unchecked Sendable {
     private(set) var gathered = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var tile = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var clusterWeights = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Standardised tempo of the block's people (projectors with tempo).
+    var queryTempo: [SIMD4<Float>] = []
+    /// When set, `assign` keeps each person's combined centroid scores and vote neighbours (`detail`).
+    var capturesDetail = false
+    var clusterScores: [[Float]] = []
+    var neighbors: [[UInt32]] = []
     private var block = 0
     private var shape = (d: 0, clusters: 0, k: 0, probes: 0)
 

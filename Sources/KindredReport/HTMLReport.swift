@@ -17,6 +17,7 @@ public enum HTMLReport {
         h += sizesSection(data)
         h += mapSection(data)
         h += stabilitySection(data)
+        h += sensitivitySection(data)
         h += changesSection(data)
         h += clustersSection(data)
         if !data.evaluation.isEmpty {
@@ -65,7 +66,7 @@ public enum HTMLReport {
     }
 
     static func nav(_ d: ReportData) -> String {
-        var links = [("summary", "Summary"), ("sizes", "Sizes"), ("map", "Map"), ("stability", "Stability"), ("changes", "What moved"), ("clusters", "Clusters")]
+        var links = [("summary", "Summary"), ("sizes", "Sizes"), ("map", "Map"), ("stability", "Stability"), ("sensitivity", "Sensitivity"), ("changes", "What moved"), ("clusters", "Clusters")]
         if !d.evaluation.isEmpty { links.append(("evaluation", "Evaluation")) }
         return "<nav>" + links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " · ") + "</nav>\n"
     }
@@ -157,6 +158,51 @@ public enum HTMLReport {
         return s + "</section>\n"
     }
 
+    /// One small line chart per factor: each sampled person's score against their own cluster along
+    /// the steps, a ring where their cluster flips.
+    static func sensitivitySection(_ d: ReportData) -> String {
+        var s = "<section id=\"sensitivity\"><h2>Sensitivity</h2>\n"
+        guard !d.sensitivity.isEmpty else { return s + "<p>Not measured (<code>[report] sensitivity_people = 0</code>).</p></section>\n" }
+        let people = Set(d.sensitivity.map(\.person)).count
+        s += "<p>\(people) people of the sample, chosen evenly through it, each varied one factor at a time as <code>kindred sensitivity</code> does: the score against the person's own cluster (its centroid, career tempo included) at each step; a ring marks a step where the person would be assigned another cluster. Smooth, gentle lines mean a small change in, a small change out.</p>\n"
+        var factors: [String] = []
+        for c in d.sensitivity where !factors.contains(c.factor) { factors.append(c.factor) }
+        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        for factor in factors {
+            let curves = d.sensitivity.filter { $0.factor == factor }
+            let xs = curves.flatMap { $0.points.map(\.x) }
+            let ys = curves.flatMap { $0.points.map(\.y) }
+            guard let x0 = xs.min(), let x1 = xs.max(), let yMin = ys.min(), let yMax = ys.max() else { continue }
+            let (width, height, left, bottom, top, right) = (360.0, 200.0, 44.0, 30.0, 12.0, 10.0)
+            let y0 = max(0, yMin - 0.05)
+            let y1 = min(1, yMax + 0.05)
+            func px(_ x: Double) -> Double { left + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * (width - left - right) }
+            func py(_ y: Double) -> Double { height - bottom - (y1 > y0 ? (y - y0) / (y1 - y0) : 0.5) * (height - bottom - top) }
+            let unit = curves.first?.unit ?? ""
+            s += "<figure class=\"small\"><svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Score against the own cluster as \(escape(factor)) changes\">\n"
+            s += "<line x1=\"\(f(left, 1))\" y1=\"\(f(height - bottom, 1))\" x2=\"\(f(width - right, 1))\" y2=\"\(f(height - bottom, 1))\" class=\"grid\"/>"
+            s += "<line x1=\"\(f(left, 1))\" y1=\"\(f(top, 1))\" x2=\"\(f(left, 1))\" y2=\"\(f(height - bottom, 1))\" class=\"grid\"/>\n"
+            for y in [y0, (y0 + y1) / 2, y1] {
+                s += "<text x=\"\(f(left - 4, 1))\" y=\"\(f(py(y) + 3, 1))\" class=\"label\" text-anchor=\"end\">\(f(y, 2))</text>"
+            }
+            for x in [x0, (x0 + x1) / 2, x1] {
+                s += "<text x=\"\(f(px(x), 1))\" y=\"\(f(height - bottom + 13, 1))\" class=\"label\" text-anchor=\"middle\">\(f(x, 0))</text>"
+            }
+            s += "<text x=\"\(f((left + width - right) / 2, 1))\" y=\"\(f(height - 3, 1))\" class=\"label\" text-anchor=\"middle\">\(escape(factor)) (\(escape(unit.hasSuffix("ch") ? unit + "es" : unit + "s")))</text>\n"
+            for (i, c) in curves.enumerated() {
+                let color = palette[i % palette.count]
+                let line = c.points.map { "\(f(px($0.x), 1)),\(f(py($0.y), 1))" }.joined(separator: " ")
+                s += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"><title>\(escape(c.person)) · cluster \(c.cluster)</title></polyline>"
+                for p in c.points where c.flips.contains(p.x) {
+                    s += "<circle cx=\"\(f(px(p.x), 1))\" cy=\"\(f(py(p.y), 1))\" r=\"4\" fill=\"none\" stroke=\"\(color)\"><title>\(escape(c.person)) flips cluster at \(f(p.x, 0))</title></circle>"
+                }
+                s += "\n"
+            }
+            s += "</svg><figcaption>Score against the own cluster as \(escape(factor)) changes</figcaption></figure>\n"
+        }
+        return s + "</section>\n"
+    }
+
     /// The left-out check and the least robust clusters.
     static func robustnessPart(_ r: PartitionRobustness, names: [Int32: String]) -> String {
         var s = ""
@@ -239,6 +285,8 @@ public enum HTMLReport {
         .bar { fill: var(--accent); } .bar.born, .dot.born { fill: var(--new); }
         .dot { fill: var(--accent); fill-opacity: .55; stroke: #1d4f86; stroke-width: 1; } .label { font-size: 10px; fill: var(--ink); }
         .frame { fill: #fafbfd; stroke: var(--line); }
+        figure.small { display: inline-block; width: 360px; max-width: 100%; margin: 0 1em 1em 0; vertical-align: top; }
+        figure.small figcaption { font-size: 12px; color: var(--muted); }
         .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; margin: 10px 0; break-inside: avoid; page-break-inside: avoid; }
         .card .size { color: var(--muted); font-weight: 400; font-size: 13px; margin-left: 8px; }
         .tag { background: var(--new); color: white; border-radius: 3px; padding: 0 5px; font-size: 11px; }

@@ -81,6 +81,9 @@ public struct ReportData: Sendable {
     /// Robustness to the seed and to people left out, per cluster (nil: not measured).
     public var robustness: PartitionRobustness?
     public var changes: Changes?
+    /// How a few sample people's score against their own cluster moves as one factor is stepped
+    /// (`kindred sensitivity`); empty when not measured.
+    public var sensitivity: [SensitivityCurve] = []
     /// Label → value rows of the evaluation against ground truth, when given.
     public var evaluation: [(String, String)] = []
 
@@ -89,6 +92,33 @@ public struct ReportData: Sendable {
         self.kindredVersion = kindredVersion
         self.configHash = configHash
         self.inputSHA256 = inputSHA256
+    }
+}
+
+/// One person's response to one factor, for the report's sensitivity chart: the step values and
+/// their score against the person's own cluster, and the steps where the cluster flips.
+public struct SensitivityCurve: Sendable, Equatable {
+    public var factor: String
+    /// The step unit ("month", "switch").
+    public var unit: String
+    /// The person's label in the chart ("person 3", never an id) and own cluster.
+    public var person: String
+    public var cluster: Int32
+    public var points: [(x: Double, y: Double)]
+    public var flips: [Double]
+
+    public init(factor: String, unit: String, person: String, cluster: Int32, points: [(x: Double, y: Double)], flips: [Double]) {
+        self.factor = factor
+        self.unit = unit
+        self.person = person
+        self.cluster = cluster
+        self.points = points
+        self.flips = flips
+    }
+
+    public static func == (a: SensitivityCurve, b: SensitivityCurve) -> Bool {
+        a.factor == b.factor && a.unit == b.unit && a.person == b.person && a.cluster == b.cluster && a.points.map(\.x) == b.points.map(\.x)
+            && a.points.map(\.y) == b.points.map(\.y) && a.flips == b.flips
     }
 }
 

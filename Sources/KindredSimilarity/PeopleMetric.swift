@@ -19,7 +19,7 @@ public struct PersonProfile: Sendable, Equatable {
     public var skillWeights: [Float] = []
     public var titles: [UInt32] = []
     public var titleWeights: [Float] = []
-    /// z-scores of (average tenure, job changes per year, years of experience).
+    /// z-scores of (average tenure, job changes per year, years of experience, progression): `CareerTempo`.
     public var tempo: SIMD4<Float>?
     public var city: Int32 = -1
     public var region: Int32 = -1
@@ -175,8 +175,9 @@ public struct SimilarityExplanation: Sendable, Equatable {
 /// - skills: cosine of TF-IDF vectors over canonical skills (sublinear tf, smoothed idf);
 /// - titles: cosine of TF-IDF vectors over canonical titles, each earlier position weighted by
 ///   `titleRecencyDecay` relative to the next;
-/// - tempo: exp(−‖z_a − z_b‖² / 6) over standardised (average tenure in months, job changes per year,
-///   years of experience), computed from dated positions up to the latest month in the data;
+/// - tempo: `CareerTempo.similarity` (exp(−‖z_a − z_b‖² / 8)) of standardised (average tenure in months,
+///   job changes per year, years of experience, seniority progression per year), computed from dated
+///   positions up to the latest month in the data;
 /// - location: 1 in the same city, `sameRegion` in the same region only (text after the last comma),
 ///   else 0.
 /// A pair with no field in common has similarity 0.
@@ -184,11 +185,8 @@ public struct PeopleMetric: Sendable {
     public let weights: MetricWeights
     public let vectorizer: PeopleVectorizer
     let columns: [String: UInt32]
-    /// Mean and standard deviation of the raw tempo numbers in the fitted population.
-    let tempoMean: SIMD4<Float>
-    let tempoScale: SIMD4<Float>
-    /// The month durations are measured up to (latest date in the fitted data).
-    let referenceMonth: Int
+    /// The standardisation of career tempo learnt from the fitted population.
+    public let tempoScale: TempoScale
     let cities: [String: Int32]
     let regions: [String: Int32]
 
@@ -198,33 +196,7 @@ public struct PeopleMetric: Sendable {
         var vectorizer = PeopleVectorizer(weights: weights)
         let terms = vectorizer.terms(of: people, threads: threads)
         vectorizer.fit(terms: terms, threads: threads)
-        var reference = 0
-        for person in people {
-            for position in person.positions {
-                if let s = position.start { reference = max(reference, s.ordinal) }
-                if let e = position.end { reference = max(reference, e.ordinal) }
-            }
-        }
-        var sum = SIMD4<Double>(repeating: 0)
-        var squares = SIMD4<Double>(repeating: 0)
-        var count = 0.0
-        for person in people {
-            guard let raw = rawTempo(person, reference: reference) else { continue }
-            let v = SIMD4<Double>(Double(raw.x), Double(raw.y), Double(raw.z), 0)
-            sum += v
-            squares += v * v
-            count += 1
-        }
-        var mean = SIMD4<Float>(repeating: 0)
-        var scale = SIMD4<Float>(repeating: 1)
-        if count > 0 {
-            for i in 0..<3 {
-                let m = sum[i] / count
-                let variance = max(0, squares[i] / count - m * m)
-                mean[i] = Float(m)
-                scale[i] = variance > 1e-12 ? Float(1 / variance.squareRoot()) : 0
-            }
-        }
+        let tempo = TempoScale.fit(people)
         var cities: [String: Int32] = [:]
         var regions: [String: Int32] = [:]
         for person in people {
@@ -233,8 +205,7 @@ public struct PeopleMetric: Sendable {
             if regions[region] == nil { regions[region] = Int32(regions.count) }
         }
         let metric = PeopleMetric(
-            weights: weights, vectorizer: vectorizer, columns: vectorizer.columnIndex, tempoMean: mean, tempoScale: scale,
-            referenceMonth: reference, cities: cities, regions: regions)
+            weights: weights, vectorizer: vectorizer, columns: vectorizer.columnIndex, tempoScale: tempo, cities: cities, regions: regions)
         var profiles = [PersonProfile](repeating: PersonProfile(), count: people.count)
         profiles.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedSendable(buffer)
@@ -257,26 +228,6 @@ public struct PeopleMetric: Sendable {
         return rows.vectors
     }
 
-    /// (average tenure in months, job changes per year, years of experience) from dated positions.
-    static func rawTempo(_ person: Person, reference: Int) -> SIMD4<Float>? {
-        var earliest = Int.max
-        var tenureSum = 0.0
-        var tenureCount = 0.0
-        for position in person.positions {
-            guard let start = position.start?.ordinal else { continue }
-            earliest = min(earliest, start)
-            let end = position.end?.ordinal ?? reference
-            if end >= start {
-                tenureSum += Double(end - start)
-                tenureCount += 1
-            }
-        }
-        guard earliest != Int.max, tenureCount > 0 else { return nil }
-        let years = max(Double(reference - earliest) / 12, 0)
-        let changes = Double(max(person.positions.count - 1, 0)) / max(years, 0.5)
-        return SIMD4(Float(tenureSum / tenureCount), Float(changes), Float(years), 0)
-    }
-
     /// (city, region) of a person's location: the whole text folded, and the part after the last comma.
     static func place(_ person: Person) -> (String, String)? {
         guard let text = person.location?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return nil }
@@ -295,9 +246,7 @@ public struct PeopleMetric: Sendable {
         profile.skillWeights = skills.map(\.1)
         profile.titles = titles.map(\.0)
         profile.titleWeights = titles.map(\.1)
-        if weights.tempo > 0, let raw = PeopleMetric.rawTempo(person, reference: referenceMonth) {
-            profile.tempo = (raw - tempoMean) * tempoScale
-        }
+        if weights.tempo > 0 { profile.tempo = tempoScale.standardized(person) }
         if let (city, region) = PeopleMetric.place(person) {
             profile.city = cities[city] ?? -2
             profile.region = regions[region] ?? -2
@@ -335,8 +284,7 @@ public struct PeopleMetric: Sendable {
         case .titles: return PeopleMetric.cosine(a.titles, a.titleWeights, b.titles, b.titleWeights)
         case .tempo:
             guard let x = a.tempo, let y = b.tempo else { return 0 }
-            let d = x - y
-            return exp(-Double((d * d).sum()) / 6)
+            return CareerTempo.similarity(x, y)
         case .location:
             if a.city >= 0 && a.city == b.city { return 1 }
             if a.region >= 0 && a.region == b.region { return weights.sameRegion }

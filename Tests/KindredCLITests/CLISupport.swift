@@ -95,3 +95,21 @@ enum CLI {
 
     enum CLIError: Error { case notAnObject(String) }
 }
+
+/// A temporary folder holding `people.jsonl` (and `truth.csv`) of synthetic people and `run/`, a
+/// `kindred run` of them with the demo key: the shared fixture of the CLI suites that need a model.
+struct ClusteredRun {
+    let dir: URL
+    func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    static func make(people: Int, synthSeed: Int, runSeed: Int) throws -> ClusteredRun {
+        let f = ClusteredRun(dir: try CLI.temporaryFolder())
+        let s = try CLI.run(["synth", "--people", String(people), "--seed", String(synthSeed), "--output", f.p("people.jsonl"), "--truth", f.p("truth.csv")])
+        guard s.status == 0 else { throw Failure.failed(s.stderr) }
+        let r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", f.p("run"), "--demo-key", "--seed", String(runSeed)])
+        guard r.status == 0 else { throw Failure.failed(r.stderr) }
+        return f
+    }
+
+    enum Failure: Error { case failed(String) }
+}

@@ -2,21 +2,8 @@ import Foundation
 import Testing
 
 /// One clustered run shared by the projection tests: 1,200 synthetic people, everyone clustered.
-private struct Fixture {
-    let dir: URL
-    func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
-
-    static let shared: Result<Fixture, Error> = Result {
-        let dir = try CLI.temporaryFolder()
-        let f = Fixture(dir: dir)
-        let s = try CLI.run(["synth", "--people", "1200", "--seed", "21", "--output", f.p("people.jsonl"), "--truth", f.p("truth.csv")])
-        guard s.status == 0 else { throw FixtureError.failed(s.stderr) }
-        let r = try CLI.run(["run", "--input", f.p("people.jsonl"), "--output", f.p("run"), "--demo-key", "--seed", "3"])
-        guard r.status == 0 else { throw FixtureError.failed(r.stderr) }
-        return f
-    }
-
-    enum FixtureError: Error { case failed(String) }
+private enum Fixture {
+    static let shared: Result<ClusteredRun, Error> = Result { try ClusteredRun.make(people: 1200, synthSeed: 21, runSeed: 3) }
 }
 
 /// `id → cluster` from a CSV whose first two columns are id and cluster (header skipped).

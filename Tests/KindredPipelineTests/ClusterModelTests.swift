@@ -2,6 +2,8 @@ import Foundation
 import KindredClean
 import KindredCore
 import KindredPeople
+import KindredProjection
+import KindredSimilarity
 import KindredTestSupport
 import Testing
 @testable import KindredPipeline
@@ -60,6 +62,9 @@ private func expectSameModel(_ a: ClusterModel, _ b: ClusterModel, sourceLocatio
     #expect(a.index.members == b.index.members && a.index.memberOffsets == b.index.memberOffsets, sourceLocation: sourceLocation)
     #expect(a.catalog.occupations.map(\.id) == b.catalog.occupations.map(\.id), sourceLocation: sourceLocation)
     #expect(a.overridesCSV == b.overridesCSV, sourceLocation: sourceLocation)
+    // Tempo, bit for bit (a member with no dated position has NaN lanes, and NaN ≠ NaN).
+    func bits(_ t: ProjectionTempo?) -> [UInt32]? { t.map { $0.members.flatMap { [$0.x, $0.y, $0.z, $0.w].map(\.bitPattern) } } }
+    #expect(bits(a.tempo) == bits(b.tempo) && a.tempo?.scale == b.tempo?.scale, sourceLocation: sourceLocation)
     #expect(a.learnedTitles.map(\.raw) == b.learnedTitles.map(\.raw), sourceLocation: sourceLocation)
     #expect(a.learnedTitles.map(\.match.canonical) == b.learnedTitles.map(\.match.canonical), sourceLocation: sourceLocation)
     #expect(a.learnedTitles.map(\.match.seniority) == b.learnedTitles.map(\.match.seniority), sourceLocation: sourceLocation)
@@ -86,6 +91,8 @@ struct ClusterModelTests {
         #expect(model.basis.dimensions == 4 && model.index.clusterCount == model.profiles.count && model.index.clusterCount > 1)
         #expect(model.index.memberCount == 120 && model.vectorizer.vocabulary.count == model.basis.featureCount)
         #expect(model.catalog.occupations.count > 0)
+        // The default metric weighs career tempo, so the model carries it for projection.
+        #expect(model.tempo?.members.count == model.index.memberCount && model.tempo?.tempoWeight == Float(MetricWeights().tempo))
 
         let copy = try TemporaryFolder(prefix: "kindred-model-tests")
         defer { copy.cleanUp() }

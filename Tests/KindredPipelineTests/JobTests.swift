@@ -315,7 +315,7 @@ struct JobTests {
         #expect(outcome.folder == RunFolder.folder(out, key: "week-1"))
         let html = try readText(out + "/runs/week-1/report.html")
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("Content-Security-Policy") && html.contains("default-src 'none'"))
-        #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)  // sizes, map, and the sensitivity of tenure and of switches
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script") && !html.contains("<link"))
         let summary = try jsonObject(try readText(out + "/runs/week-1/summary.json"))
         let sizes = summary["cluster_sizes"] as! [String: Int]

@@ -46,6 +46,16 @@ struct PerturbationTests {
         return person
     }
 
+    /// A change of occupation: the person takes `other`'s skills and job history (dates included),
+    /// keeping their id and location — a change that should move them.
+    static func changeOccupation(_ p: Person, to other: Person) -> Person {
+        var person = p
+        person.skills = other.skills
+        person.rawSkills = other.rawSkills
+        person.positions = other.positions
+        return person
+    }
+
     /// Clusters people with default settings; everyone's cluster by raw id.
     static func clusters(_ people: [Person], folder: TemporaryFolder, name: String) throws -> [String: String] {
         let input = folder.file(name + ".jsonl")
@@ -61,7 +71,7 @@ struct PerturbationTests {
         return out
     }
 
-    @Test("1% of people perturbed: the untouched keep their clusters (ARI ≥ 0.97); 5% and 20% move at least as many people")
+    @Test("1% of people perturbed: the untouched keep their clusters (ARI ≥ 0.97) and few move; more people changing occupation move more people, never fewer")
     func untouchedKeepTheirClusters() throws {
         var options = SynthOptions()
         options.seed = 21
@@ -70,26 +80,33 @@ struct PerturbationTests {
         let folder = try TemporaryFolder(prefix: "kindred-perturbation")
         defer { folder.cleanUp() }
         let before = try Self.clusters(people, folder: folder, name: "base")
-        // Nested sets: the people perturbed at 1% are perturbed at 5% and 20% too.
+        // Moved: everyone whose cluster differs from the old cluster it maps to (most shared people).
+        func moved(_ after: [String: String]) -> Int { LabelPairs(people.map { (before[$0.id] ?? "-", after[$0.id] ?? "-") }).movedCount() }
         var rng = SeededGenerator(seed: 5)
         let order = people.indices.shuffled(using: &rng)
-        var moved: [Int] = []
+
+        // 1% perturbed (dates, one more switch, one skill fewer): the untouched keep their clusters.
+        let touched = Set(order.prefix(people.count / 100))
+        let light = try Self.clusters(
+            people.indices.map { touched.contains($0) ? Self.perturb(people[$0]) : people[$0] }, folder: folder, name: "light")
+        let untouched = people.indices.filter { !touched.contains($0) }.map { people[$0].id }
+        let labels = LabelPairs(untouched.map { (before[$0] ?? "-", light[$0] ?? "-") })
+        let ari = PartitionComparison.adjustedRandIndex(labels.a, labels.b)
+        #expect(ari >= 0.97, "ARI of the untouched after 1% perturbed: \(ari)")
+        #expect(moved(light) < people.count / 20, "1% perturbed moved \(moved(light)) of \(people.count)")
+
+        // A bigger perturbation moves more: nested sets of 1%, 5% and 20% of the people take another
+        // person's career (half the sample away, so mostly another occupation).
+        var counts: [Int] = []
         for share in [0.01, 0.05, 0.2] {
-            let touched = Set(order.prefix(Int((share * Double(people.count)).rounded())))
-            let changed = people.indices.map { touched.contains($0) ? Self.perturb(people[$0]) : people[$0] }
-            let after = try Self.clusters(changed, folder: folder, name: "p\(Int(share * 100))")
-            let untouched = people.indices.filter { !touched.contains($0) }.map { people[$0].id }
-            let labels = LabelPairs(untouched.map { (before[$0] ?? "-", after[$0] ?? "-") })
-            if share == 0.01 {
-                let ari = PartitionComparison.adjustedRandIndex(labels.a, labels.b)
-                #expect(ari >= 0.97, "ARI of the untouched after 1% perturbed: \(ari)")
-            }
-            // Moved: everyone whose cluster differs from the old cluster it maps to (most shared people).
-            let all = LabelPairs(people.map { (before[$0.id] ?? "-", after[$0.id] ?? "-") })
-            moved.append(all.movedCount())
+            let changed = Set(order.prefix(Int((share * Double(people.count)).rounded())))
+            let after = try Self.clusters(
+                people.indices.map { changed.contains($0) ? Self.changeOccupation(people[$0], to: people[($0 + people.count / 2) % people.count]) : people[$0] },
+                folder: folder, name: "occupation\(Int(share * 100))")
+            counts.append(moved(after))
         }
-        #expect(moved[0] <= moved[1] && moved[1] <= moved[2], "people moved at 1%, 5%, 20%: \(moved)")
-        #expect(moved[0] < people.count / 20, "1% perturbed moved \(moved[0]) of \(people.count)")
+        #expect(counts[0] <= counts[1] && counts[1] <= counts[2], "people moved with 1%, 5%, 20% changing occupation: \(counts)")
+        #expect(counts[2] > counts[0], "changing the occupation of 20% moved \(counts[2]), of 1% \(counts[0])")
     }
 }
 

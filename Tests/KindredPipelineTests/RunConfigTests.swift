@@ -235,7 +235,7 @@ struct RunConfigTests {
         skills = 2.0
         titles = 1.0
         title_recency_decay = 0.75
-        tempo = 0.0
+        tempo = 0.1
         location = 0.0
         same_region = 0.5
         [cluster]

@@ -62,7 +62,7 @@ struct PeopleMetricTests {
 
     @Test("a missing field is left out and the other weights renormalised for that pair")
     func renormalisation() {
-        let weights = MetricWeights(skills: 1, titles: 1)
+        let weights = MetricWeights(skills: 1, titles: 1, tempo: 0)
         let (metric, profiles) = PeopleMetric.fit(Self.people, weights: weights)
         // a and c share only titles (c has no skills): similarity = the titles cosine alone.
         let titles = metric.fieldSimilarity(.titles, profiles[0], profiles[2])

@@ -37,7 +37,7 @@ import TOMLKit
 /// skills = 2.0
 /// titles = 1.0
 /// title_recency_decay = 0.75
-/// tempo = 0.0                   # average tenure, job changes per year, years of experience
+/// tempo = 0.1                   # average tenure, job changes per year, years of experience, progression
 /// location = 0.0                # same city 1, same region only `same_region`
 /// same_region = 0.5
 /// [cluster]
@@ -61,6 +61,7 @@ import TOMLKit
 /// [report]
 /// stability_seeds = 2           # extra seeds clustered to measure stability (0: none)
 /// stability_left_out = 0.01     # share of the sample left out to measure each cluster's robustness (0: none)
+/// sensitivity_people = 8        # sample people whose tenure and switches are varied for the report's chart (0: none)
 /// typical_members = 5
 /// ```
 ///
@@ -105,6 +106,9 @@ public struct RunConfig: Sendable {
     /// of the input (0: not measured).
     public var stabilityLeftOut = RunConfig.defaultStabilityLeftOut
     static let defaultStabilityLeftOut = 0.01
+    /// Report: sample people varied (tenure, job switches) for the sensitivity chart (0: none).
+    public var sensitivityPeople = RunConfig.defaultSensitivityPeople
+    static let defaultSensitivityPeople = 8
     /// Report: most typical members listed per cluster (pseudonymous ids).
     public var typicalMembers = 5
     /// The month dates are checked against and open positions end at. Default: the run key's month when
@@ -156,7 +160,7 @@ public struct RunConfig: Sendable {
         ("sample", "size", .integer),
         ("project", "method", .string), ("project", "k", .integer), ("project", "probes", .integer),
         ("refresh", "min_jaccard", .number),
-        ("report", "stability_seeds", .integer), ("report", "stability_left_out", .number), ("report", "typical_members", .integer),
+        ("report", "stability_seeds", .integer), ("report", "stability_left_out", .number), ("report", "sensitivity_people", .integer), ("report", "typical_members", .integer),
     ]
 
     /// The environment variable that overrides `section.key`.
@@ -419,6 +423,10 @@ public struct RunConfig: Sendable {
             guard x >= 0 && x <= 0.5 else { throw v.fail("report", "stability_left_out", "must be between 0 and 0.5") }
             stabilityLeftOut = x
         }
+        if let x = try v.integer("report", "sensitivity_people", atLeast: 0) {
+            guard x <= 100 else { throw v.fail("report", "sensitivity_people", "must be at most 100") }
+            sensitivityPeople = x
+        }
         if let x = try v.integer("report", "typical_members", atLeast: 0) { typicalMembers = x }
     }
 
@@ -505,6 +513,7 @@ public struct RunConfig: Sendable {
         lines.append("[report]")
         lines.append("stability_seeds = \(stabilitySeeds)")
         if stabilityLeftOut != RunConfig.defaultStabilityLeftOut { lines.append("stability_left_out = \(stabilityLeftOut)") }
+        if sensitivityPeople != RunConfig.defaultSensitivityPeople { lines.append("sensitivity_people = \(sensitivityPeople)") }
         lines.append("typical_members = \(typicalMembers)")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -121,7 +121,9 @@ extension ClusterModel {
         func path(_ name: String) -> String { joinPath(folder, name) }
         let manifest = try readManifest(folder)
         try verifyChecksums(manifest, folder: folder)
-        let (vectorizer, lsa, index) = try readArrays(folder, weights: manifest.parameters.graph.weights)
+        let weights = manifest.parameters.graph.weights
+        let (vectorizer, lsa, index) = try readArrays(folder, weights: weights)
+        let tempo = manifest.files.values["member_tempo.npy"] != nil ? try readTempo(folder, weights: weights, index: index) : nil
         let catalog = try OccupationCatalog.loadJSON(path: path("catalog.json"))
         let learned = try readLearnedTitles(path("learned_titles.json"))
         let overridesCSV = manifest.files.values["overrides.csv"] != nil ? (try? String(contentsOfFile: path("overrides.csv"), encoding: .utf8)) : nil
@@ -129,7 +131,29 @@ extension ClusterModel {
             parameters: manifest.parameters, inputSHA256: manifest.input.sha256, inputRecords: manifest.input.records,
             samplePeople: manifest.input.samplePeople, modularity: manifest.modularity, keyCheck: manifest.keyCheck, vectorizer: vectorizer,
             basis: lsa, index: index, catalog: catalog, overridesCSV: overridesCSV, learnedTitles: learned,
-            profiles: try loadProfiles(path("clusters.json")))
+            profiles: try loadProfiles(path("clusters.json")), tempo: tempo)
+    }
+
+    /// The tempo standardisation and the members' tempos, checked against the index.
+    static func readTempo(_ folder: String, weights: MetricWeights, index: ProjectionIndex) throws -> ProjectionTempo {
+        func path(_ name: String) -> String { joinPath(folder, name) }
+        func damaged(_ name: String, _ why: String) -> KindredError {
+            KindredError.badInput("model file inconsistent with the rest of the model: \(why)", file: path(name), line: nil)
+        }
+        let text = Float(weights.skills + weights.titles)
+        guard weights.tempo > 0, text > 0 else { throw damaged("member_tempo.npy", "the model's metric gives tempo or text no weight") }
+        let scale = try NumpyFormat.readFloat32(path("tempo_scale.npy"))
+        guard scale.shape == [3, 4], scale.values.allSatisfy(\.isFinite), scale.values[8] >= 0, scale.values[8] < 1e7 else {
+            throw damaged("tempo_scale.npy", "expected 3 × 4 finite values")
+        }
+        let members = try NumpyFormat.readFloat32(path("member_tempo.npy"))
+        guard members.shape == [index.memberCount, 4], members.values.allSatisfy({ $0.isFinite || $0.isNaN }) else {
+            throw damaged("member_tempo.npy", "expected \(index.memberCount) × 4")
+        }
+        let v = scale.values
+        let tempoScale = TempoScale(mean: SIMD4(v[0], v[1], v[2], v[3]), scale: SIMD4(v[4], v[5], v[6], v[7]), reference: Int(v[8]))
+        let rows = (0..<index.memberCount).map { SIMD4(members.values[$0 * 4], members.values[$0 * 4 + 1], members.values[$0 * 4 + 2], members.values[$0 * 4 + 3]) }
+        return ProjectionTempo(scale: tempoScale, textWeight: text, tempoWeight: Float(weights.tempo), members: rows, index: index)
     }
 
     /// The folder's manifest, decoded and its format checked.

@@ -18,6 +18,7 @@ import KindredSimilarity
 /// | `basis.npy`, `singular_values.npy` | the LSA embedding basis (F × d) |
 /// | `cluster_ids.npy`, `centroids.npy` | cluster ids and unit centroids (C × d) |
 /// | `members.npy`, `member_offsets.npy` | the labelled sample vectors grouped by cluster (n × d) |
+/// | `tempo_scale.npy`, `member_tempo.npy` | with a tempo weight: the tempo standardisation (mean, 1/sd, reference month) and each member's standardised tempo (n × 4, NaN when none) |
 /// | `clusters.json` | per-cluster summaries: sample size, top titles and skills |
 /// | `catalog.json`, `learned_titles.json`, `overrides.csv` | the cleaning dictionaries |
 ///
@@ -111,6 +112,8 @@ public struct ClusterModel: Sendable {
     public var vectorizer: PeopleVectorizer
     public var basis: LSAModel
     public var index: ProjectionIndex
+    /// Career tempo for projection (nil when the metric gives tempo no weight).
+    public var tempo: ProjectionTempo?
     public var catalog: OccupationCatalog
     public var overridesCSV: String?
     public var learnedTitles: [(raw: String, match: CanonicalMatch)]
@@ -123,8 +126,9 @@ public struct ClusterModel: Sendable {
     public init(
         parameters: Parameters, inputSHA256: String, inputRecords: Int, samplePeople: Int, modularity: Double, keyCheck: String,
         vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, catalog: OccupationCatalog, overridesCSV: String?,
-        learnedTitles: [(raw: String, match: CanonicalMatch)], profiles: [ClusterProfile]
+        learnedTitles: [(raw: String, match: CanonicalMatch)], profiles: [ClusterProfile], tempo: ProjectionTempo? = nil
     ) {
+        self.tempo = tempo
         self.parameters = parameters
         self.inputSHA256 = inputSHA256
         self.inputRecords = inputRecords
@@ -171,6 +175,14 @@ public struct ClusterModel: Sendable {
         try record("members.npy")
         try NumpyFormat.write(index.memberOffsets.map(Int64.init), shape: [index.memberOffsets.count], to: path("member_offsets.npy"))
         try record("member_offsets.npy")
+        if let tempo {
+            let s = tempo.scale
+            let scale: [Float] = [s.mean.x, s.mean.y, s.mean.z, s.mean.w, s.scale.x, s.scale.y, s.scale.z, s.scale.w, Float(s.reference), 0, 0, 0]
+            try NumpyFormat.write(scale, shape: [3, 4], to: path("tempo_scale.npy"))
+            try record("tempo_scale.npy")
+            try NumpyFormat.write(tempo.members.flatMap { [$0.x, $0.y, $0.z, $0.w] }, shape: [tempo.members.count, 4], to: path("member_tempo.npy"))
+            try record("member_tempo.npy")
+        }
         try AtomicFileWriter.write(clustersJSON() + "\n", to: path("clusters.json"))
         try record("clusters.json")
         try AtomicFileWriter.write(bytes: Array(try catalog.jsonData()), to: path("catalog.json"))
@@ -185,6 +197,11 @@ public struct ClusterModel: Sendable {
             try? FileManager.default.removeItem(atPath: path("overrides.csv"))
         }
         try AtomicFileWriter.write(try ManifestCoding.text(manifest(files: files)) + "\n", to: path("manifest.json"))
+    }
+
+    /// The projector of this model with `settings` (tempo included when the model has it).
+    public func projector(_ settings: ProjectionSettings) -> Projector {
+        Projector(vectorizer: vectorizer, basis: basis, index: index, method: settings.method, k: settings.k, probes: settings.probes, tempo: tempo)
     }
 
     /// Per-cluster summaries as a JSON array (canonical titles and skills only; no people).

@@ -31,11 +31,19 @@ public enum ModelStage {
             lsa = LSAModel.fit(vectors, dimensions: parameters.graph.dimensions, seed: parameters.seed, threads: threads)
             embedding = lsa.embed(vectors, threads: threads)
         }
-        let index = ProjectionIndex.build(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
+        let (index, rows) = ProjectionIndex.buildWithRows(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
+        let weights = parameters.graph.weights
+        var tempo: ProjectionTempo?
+        if weights.tempo > 0 && weights.skills + weights.titles > 0 {
+            let scale = metric.tempoScale
+            tempo = ProjectionTempo(
+                scale: scale, textWeight: Float(weights.skills + weights.titles), tempoWeight: Float(weights.tempo),
+                members: rows.map { scale.standardized(people[$0]) ?? SIMD4(repeating: .nan) }, index: index)
+        }
         let model = ClusterModel(
             parameters: parameters, inputSHA256: inputSHA256, inputRecords: inputRecords, samplePeople: people.count, modularity: modularity,
             keyCheck: ClusterModel.keyCheck(pseudonymizer), vectorizer: metric.vectorizer, basis: lsa, index: index, catalog: catalog,
-            overridesCSV: overridesCSV, learnedTitles: learnedTitles, profiles: profiles)
+            overridesCSV: overridesCSV, learnedTitles: learnedTitles, profiles: profiles, tempo: tempo)
         return (model, embedding)
     }
 
@@ -45,9 +53,7 @@ public enum ModelStage {
         people: [Person], membership: [UInt32], model: ClusterModel, projection: ProjectionSettings, threads: Int? = nil
     ) -> Double {
         guard !people.isEmpty else { return 1 }
-        let projector = Projector(
-            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: projection.method, k: projection.k,
-            probes: projection.probes)
+        let projector = model.projector(projection)
         let runner = ParallelRunner(threads: threads)
         let block = 512
         let blocks = (people.count + block - 1) / block

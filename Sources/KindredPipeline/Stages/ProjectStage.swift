@@ -173,6 +173,13 @@ public enum ProjectStage {
         for request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, workers: Int
     ) throws -> [PersonCleaner] {
         guard !request.inputIsClean, let pseudonymizer else { return [] }
+        var cleaner = try modelCleaner(model: model, pseudonymizer: pseudonymizer)
+        cleaner.cacheLimit = request.cacheLimit
+        return Array(repeating: cleaner, count: workers)
+    }
+
+    /// A cleaner with the model's dictionaries, date rules, overrides and learned titles.
+    static func modelCleaner(model: ClusterModel, pseudonymizer: Pseudonymizer) throws -> PersonCleaner {
         let overrides = try model.overridesCSV.map {
             try Overrides.parse(text: $0, source: "overrides.csv (in the model)", catalog: model.catalog)
         } ?? Overrides()
@@ -182,11 +189,10 @@ public enum ProjectStage {
         var cleaner = PersonCleaner(
             catalog: model.catalog, pseudonymizer: pseudonymizer,
             dates: DateAudit(asOf: model.parameters.asOf, typicalTenureMonths: model.parameters.typicalTenureMonths))
-        cleaner.cacheLimit = request.cacheLimit
         if overrides.count > 0 || !frozenLearned.isEmpty {
             cleaner.preferredTitle = { raw in overrides.match(raw) ?? frozenLearned[raw] }
         }
-        return Array(repeating: cleaner, count: workers)
+        return cleaner
     }
 
     /// One output row: `id,cluster,confidence,second_cluster,reason`.

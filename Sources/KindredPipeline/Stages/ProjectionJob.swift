@@ -28,9 +28,7 @@ final class ProjectionJob {
     init(request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, blockSize: Int) throws {
         self.request = request
         self.blockSize = blockSize
-        projector = Projector(
-            vectorizer: model.vectorizer, basis: model.basis, index: model.index, method: request.projection.method, k: request.projection.k,
-            probes: request.projection.probes)
+        projector = model.projector(request.projection)
         runner = ParallelRunner(threads: request.threads)
         lines = try PeopleRecordReader(
             path: request.input, options: request.readOptions)

@@ -346,6 +346,33 @@ final class RunStages {
         return scored
     }
 
+    /// The report's sensitivity chart: `[report] sensitivity_people` sample people, evenly spaced through
+    /// the sample, varied in tenure (−24…24 months by 6) and job switches (0…4) as `kindred sensitivity` does.
+    func sensitivityCurves(people: [Person], model: ClusterModel) -> [SensitivityCurve] {
+        let count = min(config.sensitivityPeople, people.count)
+        guard count > 0 else { return [] }
+        let factors = SensitivityStage.defaultVary.compactMap { try? SensitivityStage.parseVary($0) { Position(title: $0) } }
+        let projector = model.projector(config.projection)
+        let scratch = projector.makeScratch()
+        var curves: [SensitivityCurve] = []
+        var shown = 0
+        for i in 0..<count {
+            let person = people[i * people.count / count]
+            let reference = model.tempo?.scale.reference ?? SensitivityStage.latestMonth(of: person)
+            let (steps, _) = Sensitivity.analyse(person, factors: factors, projector: projector, scratch: scratch, reference: reference)
+            guard let own = steps.first?.ownCluster else { continue }
+            shown += 1
+            for factor in factors {
+                let rows = steps.filter { $0.factor == factor.name && $0.similarityOwn != nil }
+                curves.append(
+                    SensitivityCurve(
+                        factor: factor.name, unit: factor.unit ?? "", person: "person \(shown)", cluster: own,
+                        points: rows.map { ($0.value, $0.similarityOwn!) }, flips: rows.filter(\.flipped).map(\.value)))
+            }
+        }
+        return curves
+    }
+
     /// The evaluation, the HTML report and `summary.json`; returns the run's summary.
     func report(
         clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, model: BuiltModel, projection: ProjectOutcome,
@@ -376,7 +403,9 @@ final class RunStages {
         let reportData = ReportBuilder.data(
             summary: summary, runKey: runKey, configHash: configHash, membership: clustering.membership, embedding: model.embedding,
             model: model.model, typicalMembers: config.typicalMembers, ids: graph.graph.ids)
-        try AtomicFileWriter.write(HTMLReport.render(reportData), to: path("report.html"))
+        var withCurves = reportData
+        withCurves.sensitivity = sensitivityCurves(people: clean.people, model: model.model)
+        try AtomicFileWriter.write(HTMLReport.render(withCurves), to: path("report.html"))
         summary.files.append(("report", "report.html"))
         summary.files.append(("summary", "summary.json"))
         try AtomicFileWriter.write(PipelineRun.summaryJSON(summary) + "\n", to: path("summary.json"))

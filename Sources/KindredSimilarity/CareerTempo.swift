@@ -1,0 +1,132 @@
+import Foundation
+import KindredPeople
+
+/// Career tempo: how a person moves through their jobs, as four numbers read from dated positions
+/// up to a reference month (the latest month in the fitted data):
+///
+/// 0. typical tenure: mean months per dated position (an open position runs to the reference);
+/// 1. job changes per year of career;
+/// 2. years of experience (first start to the reference);
+/// 3. progression: seniority levels climbed per year (`seniorityLevel` of the latest position minus
+///    that of the first, over the career's years, at least one).
+///
+/// The metric compares standardised tempos (`TempoScale`) with `similarity`, a smooth kernel, so a
+/// change of tenure or switch frequency moves the similarity in proportion.
+public enum CareerTempo {
+    /// The raw tempo of `person`, nil when no position has a start date.
+    public static func raw(_ person: Person, reference: Int) -> SIMD4<Float>? {
+        var earliest = Int.max
+        var tenureSum = 0.0
+        var tenureCount = 0.0
+        var first: (start: Int, level: Double)?
+        var last: (start: Int, level: Double)?
+        for position in person.positions {
+            guard let start = position.start?.ordinal else { continue }
+            earliest = min(earliest, start)
+            let end = position.end?.ordinal ?? reference
+            if end >= start {
+                tenureSum += Double(end - start)
+                tenureCount += 1
+            }
+            if first == nil || start < first!.start { first = (start, seniorityLevel(position)) }
+            if last == nil || start >= last!.start { last = (start, seniorityLevel(position)) }
+        }
+        guard earliest != Int.max, tenureCount > 0, let first, let last else { return nil }
+        let years = max(Double(reference - earliest) / 12, 0)
+        let changes = Double(max(person.positions.count - 1, 0)) / max(years, 0.5)
+        let progression = (last.level - first.level) / max(years, 1)
+        return SIMD4(Float(tenureSum / tenureCount), Float(changes), Float(years), Float(progression))
+    }
+
+    /// The similarity of two standardised tempos: exp(−‖a − b‖² / 8), 1 for equal tempos, smooth in
+    /// every component.
+    @inline(__always)
+    public static func similarity(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> Double {
+        let d = a - b
+        return exp(-Double((d * d).sum()) / 8)
+    }
+
+    /// A position's level on a 0–5 scale: the level words cleaning split off the title (intern 0,
+    /// junior 1, none or "ii" 2, senior 3, lead 3.5) or the rank its title names (manager or supervisor
+    /// 4, director or head 4.5, chief, president or executive 5), whichever is higher.
+    public static func seniorityLevel(_ position: Position) -> Double {
+        var level: Double?
+        for word in (position.seniority ?? "").split(separator: " ") {
+            let value: Double
+            switch word {
+            case "intern", "internship", "trainee", "apprentice", "entry": value = 0
+            case "junior", "i", "1": value = 1
+            case "ii", "2", "level": value = 2
+            case "senior", "iii", "3": value = 3
+            case "lead", "iv", "4", "v", "5": value = 3.5
+            default: continue
+            }
+            level = max(level ?? value, value)
+        }
+        var rank: Double?
+        for word in position.title.lowercased().split(whereSeparator: { !$0.isLetter }) {
+            switch word {
+            case "manager", "supervisor", "superintendent": rank = max(rank ?? 4, 4)
+            case "director", "head": rank = max(rank ?? 4.5, 4.5)
+            case "chief", "president", "executive": rank = 5
+            default: continue
+            }
+        }
+        guard let rank else { return level ?? 2 }
+        return max(level ?? 2, rank)
+    }
+}
+
+/// The standardisation of career tempo learnt from a population: each component's mean and inverse
+/// standard deviation, and the reference month durations run to. Kept in the metric and the model so
+/// the graph, the model and projection standardise a person the same way.
+public struct TempoScale: Sendable, Equatable {
+    public var mean: SIMD4<Float>
+    /// 1 / standard deviation (0 for a component with no spread).
+    public var scale: SIMD4<Float>
+    /// Months since year 0 of the latest date in the fitted data.
+    public var reference: Int
+
+    public init(mean: SIMD4<Float>, scale: SIMD4<Float>, reference: Int) {
+        self.mean = mean
+        self.scale = scale
+        self.reference = reference
+    }
+
+    /// Learns the reference month and the statistics from `people`.
+    public static func fit(_ people: [Person]) -> TempoScale {
+        var reference = 0
+        for person in people {
+            for position in person.positions {
+                if let s = position.start { reference = max(reference, s.ordinal) }
+                if let e = position.end { reference = max(reference, e.ordinal) }
+            }
+        }
+        var sum = SIMD4<Double>(repeating: 0)
+        var squares = SIMD4<Double>(repeating: 0)
+        var count = 0.0
+        for person in people {
+            guard let raw = CareerTempo.raw(person, reference: reference) else { continue }
+            let v = SIMD4<Double>(Double(raw.x), Double(raw.y), Double(raw.z), Double(raw.w))
+            sum += v
+            squares += v * v
+            count += 1
+        }
+        var mean = SIMD4<Float>(repeating: 0)
+        var scale = SIMD4<Float>(repeating: 1)
+        if count > 0 {
+            for i in 0..<4 {
+                let m = sum[i] / count
+                let variance = max(0, squares[i] / count - m * m)
+                mean[i] = Float(m)
+                scale[i] = variance > 1e-12 ? Float(1 / variance.squareRoot()) : 0
+            }
+        }
+        return TempoScale(mean: mean, scale: scale, reference: reference)
+    }
+
+    /// The standardised tempo of `person`, nil when they have no dated position.
+    public func standardized(_ person: Person) -> SIMD4<Float>? {
+        CareerTempo.raw(person, reference: reference).map { ($0 - mean) * scale }
+    }
+}
