@@ -48,11 +48,13 @@ public struct ProjectionTempo: Sendable, Equatable {
     /// The combined score of a text cosine and the tempo pair (`query` known to have a tempo).
     @inline(__always)
     func score(text: Float, query: SIMD4<Float>, other: SIMD4<Float>) -> Float {
+        ProjectionTempo.combine(text: text, query: query, other: other, textWeight: textWeight, tempoWeight: tempoWeight)
+    }
+
+    /// `score` with the weights given (the hot loop reads them from locals).
+    @inline(__always)
+    static func combine(text: Float, query: SIMD4<Float>, other: SIMD4<Float>, textWeight: Float, tempoWeight: Float) -> Float {
         let t: Float = other.x.isNaN ? 0 : Float(CareerTempo.similarity(query, other))
         return (textWeight * text + tempoWeight * t) / (textWeight + tempoWeight)
     }
-
-    /// How far below the k-th best text cosine a neighbour may stand and still enter the k best
-    /// combined scores: w_tempo / w_text (a tempo similarity is at most 1).
-    var reach: Float { tempoWeight / textWeight }
 }

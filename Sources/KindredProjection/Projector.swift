@@ -206,6 +206,12 @@ public struct Projector: Sendable {
         let tile = scratch.tile
         let tileColumns = ProjectorScratch.tileColumns
         let e = scratch.embedding
+        // Tempo, read through spans taken once: the query tempos of the block and the members'.
+        let queryTempo = scratch.queryTempo
+        let memberTempo = tempo?.members ?? []
+        let (textWeight, tempoWeight) = (tempo?.textWeight ?? 1, tempo?.tempoWeight ?? 0)
+        let invTotal = 1 / (textWeight + tempoWeight)
+        queryTempo.withUnsafeBufferPointer { zs in memberTempo.withUnsafeBufferPointer { mt in
         index.members.withUnsafeBufferPointer { m in
             for c in 0..<clusters {
                 let m0 = counts[c]
@@ -226,12 +232,20 @@ public struct Projector: Sendable {
                         let scores = topScore + r * kk
                         let rows = topRow + r * kk
                         let line = tile + q * width
+                        let z = zs.isEmpty ? SIMD4<Float>(repeating: .nan) : zs[r]
+                        let withTempo = !z.x.isNaN
                         for j in 0..<width {
-                            let score = line[j]
+                            var score = line[j]
                             let member = UInt32(start + j)
                             // Rows are offered in ascending member order within a cluster, but clusters in
                             // any order: compare (score, row) fully.
                             let last = kk - 1
+                            if withTempo {
+                                // The combined score (its tempo part exact); skipped early when even a
+                                // perfect tempo match could not enter the list.
+                                if (textWeight * score + tempoWeight) * invTotal + 1e-6 < scores[last] { continue }
+                                score = ProjectionTempo.combine(text: score, query: z, other: mt[start + j], textWeight: textWeight, tempoWeight: tempoWeight)
+                            }
                             if score < scores[last] || (score == scores[last] && member > rows[last]) { continue }
                             var pos = last
                             while pos > 0 && (score > scores[pos - 1] || (score == scores[pos - 1] && member < rows[pos - 1])) {
@@ -247,6 +261,7 @@ public struct Projector: Sendable {
                 }
             }
         }
+        } }
         // Exact re-scoring: sgemm's last bits depend on how queries were grouped into tiles, so the
         // final k neighbours are chosen by exact dot products among every candidate within `epsilon`
         // of the k-th sgemm score (a row whose list is full of such near-ties is searched exactly).
@@ -260,25 +275,24 @@ public struct Projector: Sendable {
                 let rows = topRow + r * kk
                 exact.removeAll(keepingCapacity: true)
                 let kth = scores[k - 1]
-                // With tempo, a neighbour up to `reach` below the k-th text cosine may still rank among
-                // the k best combined scores: every such candidate is re-scored.
+                // With tempo, the list holds combined scores whose tempo part is exact and whose text
+                // part is sgemm's (error ≤ 1e-6 · w_text / w): the same near-tie rule holds.
                 let z = tempo == nil ? SIMD4<Float>(repeating: .nan) : scratch.queryTempo[r]
-                let reach: Float = z.x.isNaN ? 0 : tempo!.reach
-                if scores[kk - 1] != -.infinity && scores[kk - 1] >= kth - Projector.epsilon - reach {
+                func exactScore(_ member: Int) -> Float {
+                    let text = Projector.dot(query, m.baseAddress! + member * d, d)
+                    guard let tempo, !z.x.isNaN else { return text }
+                    return tempo.score(text: text, query: z, other: tempo.members[member])
+                }
+                if scores[kk - 1] != -.infinity && scores[kk - 1] >= kth - Projector.epsilon {
                     // Saturated with near-ties: every member of the probed clusters, exactly.
                     for j in 0..<p {
                         let c = Int(probeList[r * p + j])
-                        for member in index.memberOffsets[c]..<index.memberOffsets[c + 1] {
-                            exact.append((Projector.dot(query, m.baseAddress! + member * d, d), UInt32(member)))
-                        }
+                        for member in index.memberOffsets[c]..<index.memberOffsets[c + 1] { exact.append((exactScore(member), UInt32(member))) }
                     }
                 } else {
-                    for j in 0..<kk where rows[j] != .max && scores[j] >= kth - Projector.epsilon - reach {
-                        exact.append((Projector.dot(query, m.baseAddress! + Int(rows[j]) * d, d), rows[j]))
+                    for j in 0..<kk where rows[j] != .max && scores[j] >= kth - Projector.epsilon {
+                        exact.append((exactScore(Int(rows[j])), rows[j]))
                     }
-                }
-                if let tempo, reach > 0 {
-                    for i in exact.indices { exact[i].0 = tempo.score(text: exact[i].0, query: z, other: tempo.members[Int(exact[i].1)]) }
                 }
                 exact.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
                 if scratch.capturesDetail { scratch.neighbors[r] = exact.prefix(k).filter { $0.0 > 0 }.map(\.1) }
@@ -313,9 +327,8 @@ public struct Projector: Sendable {
         }
     }
 
-    /// Extra sgemm candidates kept per row for the exact re-scoring (more with tempo, whose neighbours
-    /// may stand further down the text ranking).
-    var slack: Int { tempo == nil ? 16 : 48 }
+    /// Extra sgemm candidates kept per row for the exact re-scoring.
+    var slack: Int { 16 }
     /// Candidates this close to the k-th sgemm score are re-scored (sgemm's rounding is ~1e-6).
     static let epsilon: Float = 1e-4
 
