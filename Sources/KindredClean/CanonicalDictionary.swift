@@ -223,6 +223,8 @@ public struct CanonicalDictionary: Sendable {
                 return CanonicalMatch(
                     canonical: text.trimmingCharacters(in: .whitespaces), occupation: nil, seniority: level, confidence: 0, method: .none)
             }
+            // No dictionary (the default: variants are learned from the input): nothing can match.
+            if dictionary.entries.isEmpty { return CanonicalMatch(canonical: asTyped, occupation: nil, seniority: level, confidence: 0, method: .none) }
             if let entry = dictionary.exact[asTyped] { return result(entry, 1, .exact) }
             let stems = words.map(WordStem.of)
             if let entry = dictionary.folded[stems.joined(separator: " ")] { return result(entry, 0.98, .exact) }

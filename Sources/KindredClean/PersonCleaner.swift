@@ -21,8 +21,12 @@ public struct PersonCleaner {
     private var skillCache: [String: CanonicalMatch] = [:]
     /// Counts of what happened, for the reconciliation and the report.
     public private(set) var statistics = CleanStatistics()
-    /// Distinct values each cache keeps (then values are matched each time): bounds memory.
+    /// Distinct values the caches keep, shared and own together (then values are matched each time):
+    /// bounds memory.
     public var cacheLimit = Int.max
+    /// Mappings every worker reads (`SharedMappings`): looked up before the cleaner's own caches, which
+    /// then hold only what this cleaner mapped since its owner last took them (`takeNewMappings`).
+    public var shared = SharedMappings()
     /// Mappings that win over the dictionary (an analyst's overrides, learned variants), if any.
     public var preferredTitle: (@Sendable (String) -> CanonicalMatch?)?
     /// The catalogue's skills per occupation, to check fuzzy title mappings against the whole person.
@@ -55,17 +59,27 @@ public struct PersonCleaner {
 
     private mutating func lookUpTitle(_ raw: String) -> CanonicalMatch {
         if let preferred = preferredTitle?(raw) { return preferred }
-        if let cached = titleCache[raw] { return cached }
+        if let cached = shared.titles[raw] ?? titleCache[raw] { return cached }
         let match = titleMatcher.match(raw)
-        if titleCache.count < cacheLimit { titleCache[raw] = match }
+        if shared.titles.count + titleCache.count < cacheLimit { titleCache[raw] = match }
         return match
     }
 
     private mutating func lookUpSkill(_ raw: String) -> CanonicalMatch {
-        if let cached = skillCache[raw] { return cached }
+        if let cached = shared.skills[raw] ?? skillCache[raw] { return cached }
         let match = skillMatcher.match(raw)
-        if skillCache.count < cacheLimit { skillCache[raw] = match }
+        if shared.skills.count + skillCache.count < cacheLimit { skillCache[raw] = match }
         return match
+    }
+
+    /// The values this cleaner mapped itself since the last call (its own caches, emptied), for the
+    /// owner to add to the shared mappings between chunks.
+    public mutating func takeNewMappings() -> (titles: [String: CanonicalMatch], skills: [String: CanonicalMatch]) {
+        defer {
+            titleCache = [:]
+            skillCache = [:]
+        }
+        return (titleCache, skillCache)
     }
 
     /// The masked form of every free-text value of a person, in the order `clean` looks them up:
@@ -152,6 +166,25 @@ public struct PersonCleaner {
         statistics.people += 1
         return out
     }
+}
+
+/// Value mappings shared by the workers of one job: one read-mostly cache instead of one per worker.
+/// Workers read it (a value, so reading it from many threads is safe) while a chunk is cleaned; between
+/// chunks, with no worker holding it, the owner adds what the workers mapped (`add`), in place. A
+/// mapping is a function of the value alone, so what is cached never changes an output.
+public struct SharedMappings: Sendable {
+    public private(set) var titles: [String: CanonicalMatch] = [:]
+    public private(set) var skills: [String: CanonicalMatch] = [:]
+
+    public init() {}
+
+    /// Adds new mappings while the total stays within `limit` per kind.
+    public mutating func add(titles newTitles: [String: CanonicalMatch], skills newSkills: [String: CanonicalMatch], limit: Int) {
+        for (value, match) in newTitles where titles.count < limit { titles[value] = match }
+        for (value, match) in newSkills where skills.count < limit { skills[value] = match }
+    }
+
+    public var count: Int { titles.count + skills.count }
 }
 
 extension PersonCleaner {

@@ -1,4 +1,5 @@
 import Foundation
+import KindredCore
 
 /// Masks personal data that people type into free-text fields: e-mail addresses (`[email]`),
 /// phone numbers (7 or more digits with the usual separators: `[phone]`), web addresses (`[url]`),
@@ -16,7 +17,8 @@ public struct PrivacyMask: Sendable {
     public init(name: String? = nil, email: String? = nil, phone: String? = nil) {
         var own: [(String, String)] = []
         for (value, label) in [(name, "[name]"), (email, "[email]"), (phone, "[phone]")] {
-            if let value = value?.trimmingCharacters(in: .whitespaces).lowercased(), value.count >= 3 { own.append((value, label)) }
+            // `trimmingSpaces` trims what `CharacterSet.whitespaces` does (Zs and tab), without Foundation.
+            if let value = value?.trimmingSpaces().lowercased(), value.count >= 3 { own.append((value, label)) }
         }
         self.own = own
     }
@@ -26,7 +28,8 @@ public struct PrivacyMask: Sendable {
 
     /// `text` without mask labels (what is matched: "Nurse [email]" is matched as "Nurse").
     public static func withoutPlaceholders(_ text: String) -> String {
-        guard text.contains("[") else { return text }
+        // A byte scan: `String.contains(_:)` goes through Foundation's range(of:) (7% of projection).
+        guard text.utf8.contains(UInt8(ascii: "[")) else { return text }
         var out = text
         for label in placeholders { out = out.replacingOccurrences(of: label, with: " ") }
         return out
@@ -41,7 +44,7 @@ public struct PrivacyMask: Sendable {
     public func mask(_ text: String) -> (text: String, masked: Bool) {
         var out = text
         var masked = false
-        if !own.isEmpty {
+        if !own.isEmpty, own.contains(where: { PrivacyMask.mayContain(text, $0.text) }) {
             let lower = out.lowercased()
             for (value, label) in own where PrivacyMask.contains(lower, value) {
                 out = out.replacingOccurrences(of: value, with: label, options: .caseInsensitive)
@@ -165,6 +168,28 @@ public struct PrivacyMask: Sendable {
     }
 
     /// Whether `haystack` holds `needle` (UTF-8 bytes; no Foundation bridging).
+    /// False when `text` lower-cased cannot contain `lowerNeedle` (an ASCII text is searched byte by
+    /// byte, lower-casing A–Z as `lowercased()` does; any other text may contain it: true).
+    static func mayContain(_ text: String, _ lowerNeedle: String) -> Bool {
+        var text = text
+        var needle = lowerNeedle
+        return text.withUTF8 { hb in
+            needle.withUTF8 { nb in
+                guard hb.allSatisfy({ $0 < 0x80 }) else { return true }
+                guard nb.count > 0 else { return true }
+                guard hb.count >= nb.count else { return false }
+                @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+                let first = nb[0]
+                for i in 0...(hb.count - nb.count) where lower(hb[i]) == first {
+                    var j = 1
+                    while j < nb.count && lower(hb[i + j]) == nb[j] { j += 1 }
+                    if j == nb.count { return true }
+                }
+                return false
+            }
+        }
+    }
+
     static func contains(_ haystack: String, _ needle: String) -> Bool {
         var h = haystack
         var n = needle

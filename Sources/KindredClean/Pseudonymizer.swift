@@ -7,6 +7,8 @@ import KindredCore
 /// without the key the raw id cannot be recovered or confirmed.
 public struct Pseudonymizer: Sendable {
     private let key: SymmetricKey
+    /// HMAC keyed once (its hashers are values with copy-on-write: each pseudonym starts from a copy).
+    private let keyed: HMAC<SHA256>
     /// True when the publicly known demo key is in use (outputs are then not private).
     public let isDemoKey: Bool
 
@@ -21,6 +23,7 @@ public struct Pseudonymizer: Sendable {
             throw KindredError.usage("the pseudonymisation key must be at least 16 bytes long")
         }
         key = SymmetricKey(data: bytes)
+        keyed = HMAC<SHA256>(key: key)
         self.isDemoKey = isDemoKey
     }
 
@@ -49,7 +52,10 @@ public struct Pseudonymizer: Sendable {
 
     /// The pseudonym of a raw id.
     public func pseudonym(for id: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Array(id.utf8), using: key)
+        var mac = keyed
+        var id = id
+        id.withUTF8 { mac.update(data: $0) }
+        let code = mac.finalize()
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = [UInt8(ascii: "k")]
         out.reserveCapacity(25)

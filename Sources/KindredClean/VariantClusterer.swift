@@ -1,3 +1,5 @@
+import KindredCore
+
 /// Learns clusters of spelling variants from the data itself, as OpenRefine's clustering does:
 /// values are first grouped by key collision (the fingerprint: folded words, de-duplicated and sorted,
 /// so "Engineer, Software" meets "software engineer"), then groups are joined by nearest neighbour
@@ -20,7 +22,7 @@ public enum VariantClusterer {
     }
 
     /// Clusters `values` (value → count); returns clusters of two or more spellings, largest first.
-    public static func clusters(_ values: [String: Int]) -> [Cluster] {
+    public static func clusters(_ values: [String: Int], threads: Int? = nil) -> [Cluster] {
         let spellings = values.keys.sorted()
         // Key collision.
         var byKey: [String: [Int]] = [:]
@@ -45,15 +47,38 @@ public enum VariantClusterer {
         }
         let scalars = keys.map { Array($0.unicodeScalars) }
         let index = FuzzyStringIndex(scalars)
-        var counts = [UInt16](repeating: 0, count: keys.count)
-        counts.withUnsafeMutableBufferPointer { counts in
-            for (k, key) in scalars.enumerated() where key.count >= 6 {
-                let limit = min(3, key.count / 6)
-                for (other, _) in index.nearest(key, limit: limit, counts: counts, maximum: 8, slack: limit, rank: { _ in 0 }) where other != k {
-                    guard JaroWinkler.similarity(key, scalars[other]) >= 0.9 else { continue }
-                    let a = find(k), b = find(other)
-                    if a != b { parent[max(a, b)] = min(a, b) }
+        // Each key's close neighbours, searched in parallel chunks (each worker with its own counts),
+        // then joined in key order: the clusters do not depend on the thread count.
+        let runner = ParallelRunner(threads: threads)
+        var neighbours = [[Int32]](repeating: [], count: keys.count)
+        let chunk = 512
+        // One zeroed counts buffer per worker (the search leaves it zeroed again).
+        let counts = (0..<runner.workers).map { _ in
+            let buffer = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(1, keys.count))
+            buffer.initialize(repeating: 0)
+            return buffer
+        }
+        defer { for buffer in counts { buffer.deallocate() } }
+        neighbours.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((out, counts))
+            runner.forEach(items: (keys.count + chunk - 1) / chunk) { c, worker in
+                let counts = shared.value.1[worker]
+                for k in (c * chunk)..<min(keys.count, (c + 1) * chunk) where scalars[k].count >= 6 {
+                    let key = scalars[k]
+                    let limit = min(3, key.count / 6)
+                    var found: [Int32] = []
+                    for (other, _) in index.nearest(key, limit: limit, counts: counts, maximum: 8, slack: limit, rank: { _ in 0 })
+                    where other != k && JaroWinkler.similarity(key, scalars[other]) >= 0.9 {
+                        found.append(Int32(other))
+                    }
+                    shared.value.0[k] = found
                 }
+            }
+        }
+        for (k, others) in neighbours.enumerated() {
+            for other in others {
+                let a = find(k), b = find(Int(other))
+                if a != b { parent[max(a, b)] = min(a, b) }
             }
         }
         var groups: [Int: [Int]] = [:]
@@ -109,14 +134,15 @@ public enum TitleVariantLearning {
     ///   - mapping: each distinct title's mapping (`.none` when left alone).
     ///   - counts: how often each title occurs.
     ///   - limit: the most frequent left-alone spellings the clusters are learned from.
-    public static func learn(mapping: [String: CanonicalMatch], counts: [String: Int], limit: Int) -> Learned {
+    ///   - threads: workers for the neighbour search (nil: all cores); the result does not depend on it.
+    public static func learn(mapping: [String: CanonicalMatch], counts: [String: Int], limit: Int, threads: Int? = nil) -> Learned {
         var leftAlone: [(String, Int)] = []
         for (value, match) in mapping where match.method == .none { leftAlone.append((value, counts[value] ?? 0)) }
         leftAlone.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
         var values: [String: Int] = [:]
         for (value, count) in leftAlone.prefix(limit) { values[value] = count }
         var learned = Learned()
-        learned.clusters = VariantClusterer.clusters(values)
+        learned.clusters = VariantClusterer.clusters(values, threads: threads)
         for cluster in learned.clusters {
             guard let name = mapping[cluster.name] else { continue }
             for (member, _) in cluster.members where member != cluster.name {

@@ -116,6 +116,15 @@ public struct JSONText: Sendable {
 
     /// A JSON string literal for `value`, escaped.
     public static func quote(_ value: String) -> String {
+        // Most values need no escape (no quote, backslash or control byte: UTF-8 continuation and lead
+        // bytes are ≥ 0x80): copied whole, not scalar by scalar.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            var out = "\""
+            out.reserveCapacity(value.utf8.count + 2)
+            out += value
+            out += "\""
+            return out
+        }
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

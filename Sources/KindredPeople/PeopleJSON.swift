@@ -29,27 +29,27 @@ public enum PeopleJSON {
         return try person(from: value, dateOrder: dateOrder)
     }
 
-    static func optionalString(_ record: JSONValue, _ key: String, path: String? = nil) throws -> String? {
+    static func optionalString(_ record: JSONValue, _ key: String, path: @autoclosure () -> String? = nil) throws -> String? {
         switch record[key] {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        default: throw KindredError.badInput("expected a string", file: nil, line: nil, field: path ?? key)
+        default: throw KindredError.badInput("expected a string", file: nil, line: nil, field: path() ?? key)
         }
     }
 
     /// A position's date cell as text: a string, or a number for a year alone (`2019`); nil when absent.
-    static func dateText(_ record: JSONValue, _ key: String, path: String) throws -> String? {
+    static func dateText(_ record: JSONValue, _ key: String, path: @autoclosure () -> String) throws -> String? {
         switch record[key] {
         case nil, .null?: return nil
         case .string(let text)?:
             let trimmed = text.trimmingSpaces()
             return trimmed.isEmpty ? nil : trimmed
         case .number(_, let text)?: return text
-        default: throw KindredError.badInput("expected a date as a string", file: nil, line: nil, field: path)
+        default: throw KindredError.badInput("expected a date as a string", file: nil, line: nil, field: path())
         }
     }
 
-    static func stringList(_ value: JSONValue?, path: String) throws -> [String]? {
+    static func stringList(_ value: JSONValue?, path: @autoclosure () -> String) throws -> [String]? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?:
@@ -59,13 +59,13 @@ public enum PeopleJSON {
             out.reserveCapacity(array.count)
             for (index, element) in array.enumerated() {
                 guard case .string(let text) = element else {
-                    throw KindredError.badInput("expected a string", file: nil, line: nil, field: "\(path)[\(index)]")
+                    throw KindredError.badInput("expected a string", file: nil, line: nil, field: "\(path())[\(index)]")
                 }
                 out.append(text)
             }
             return out
         default:
-            throw KindredError.badInput("expected a list of strings", file: nil, line: nil, field: path)
+            throw KindredError.badInput("expected a list of strings", file: nil, line: nil, field: path())
         }
     }
 
@@ -115,6 +115,7 @@ public enum PeopleJSON {
                 guard case .object = item else {
                     throw KindredError.badInput("expected an object", file: nil, line: nil, field: "positions[\(index)]")
                 }
+                // Field paths are only made for an error message.
                 func path(_ key: String) -> String { "positions[\(index)]." + key }
                 guard let title = try optionalString(item, "title", path: path("title")),
                     !title.trimmingSpaces().isEmpty

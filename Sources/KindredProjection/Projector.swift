@@ -50,7 +50,7 @@ public struct Projector: Sendable {
         let d = index.dimensions
         let clusters = index.clusterCount
         var out = [Assignment](repeating: .unassigned(.noFeatures), count: b)
-        let vectors = vectorizer.transform(people, columns: columns)
+        let vectors = vectorizer.transform(people, columns: columns, cache: &scratch.features)
         scratch.reserve(block: b, dimensions: d, clusters: clusters, k: k + slack, probes: probes)
         let e = scratch.embedding
         scratch.queryTempo.removeAll(keepingCapacity: true)
@@ -391,6 +391,8 @@ public final class ProjectorScratch: @unchecked Sendable {
     private(set) var clusterWeights = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Standardised tempo of the block's people (projectors with tempo).
     var queryTempo: [SIMD4<Float>] = []
+    /// The feature columns of each distinct title and skill text this worker has vectorised (bounded).
+    var features = FeatureColumnCache(limit: 100_000)
     /// When set, `assign` keeps each person's combined centroid scores and vote neighbours (`detail`).
     var capturesDetail = false
     var clusterScores: [[Float]] = []

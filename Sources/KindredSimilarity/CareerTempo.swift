@@ -18,9 +18,11 @@ public enum CareerTempo {
         var earliest = Int.max
         var tenureSum = 0.0
         var tenureCount = 0.0
-        var first: (start: Int, level: Double)?
-        var last: (start: Int, level: Double)?
-        for position in person.positions {
+        // The first position (earliest start, first of equals) and the last (latest start, last of
+        // equals); their levels are read once, after the scan.
+        var first: (start: Int, index: Int)?
+        var last: (start: Int, index: Int)?
+        for (index, position) in person.positions.enumerated() {
             guard let start = position.start?.ordinal else { continue }
             earliest = min(earliest, start)
             let end = position.end?.ordinal ?? reference
@@ -28,13 +30,15 @@ public enum CareerTempo {
                 tenureSum += Double(end - start)
                 tenureCount += 1
             }
-            if first == nil || start < first!.start { first = (start, seniorityLevel(position)) }
-            if last == nil || start >= last!.start { last = (start, seniorityLevel(position)) }
+            if first == nil || start < first!.start { first = (start, index) }
+            if last == nil || start >= last!.start { last = (start, index) }
         }
         guard earliest != Int.max, tenureCount > 0, let first, let last else { return nil }
         let years = max(Double(reference - earliest) / 12, 0)
         let changes = Double(max(person.positions.count - 1, 0)) / max(years, 0.5)
-        let progression = (last.level - first.level) / max(years, 1)
+        let lastLevel = seniorityLevel(person.positions[last.index])
+        let firstLevel = first.index == last.index ? lastLevel : seniorityLevel(person.positions[first.index])
+        let progression = (lastLevel - firstLevel) / max(years, 1)
         return SIMD4(Float(tenureSum / tenureCount), Float(changes), Float(years), Float(progression))
     }
 
@@ -63,8 +67,35 @@ public enum CareerTempo {
             }
             level = max(level ?? value, value)
         }
+        guard let rank = titleRank(position.title) else { return level ?? 2 }
+        return max(level ?? 2, rank)
+    }
+
+    /// The rank a title's words name (see `seniorityLevel`), nil when none. ASCII titles are scanned
+    /// as bytes (the same words as the `Character` path: ASCII letters are the only ASCII letters).
+    static func titleRank(_ title: String) -> Double? {
+        let scanned = title.utf8.withContiguousStorageIfAvailable { bytes -> (ascii: Bool, rank: Double?) in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return (false, nil) }
+            // Words are runs of ASCII letters, compared lower-cased with the rank words, no copies.
+            var rank: Double?
+            var start = -1
+            for i in 0...bytes.count {
+                if i < bytes.count, (bytes[i] | 0x20) >= UInt8(ascii: "a"), (bytes[i] | 0x20) <= UInt8(ascii: "z") {
+                    if start < 0 { start = i }
+                    continue
+                }
+                defer { start = -1 }
+                guard start >= 0, (4...14).contains(i - start) else { continue }
+                let word = bytes[start..<i]
+                for (name, value) in rankWords where name.count == word.count && zip(name, word).allSatisfy({ $0 == ($1 | 0x20) }) {
+                    rank = max(rank ?? value, value)
+                }
+            }
+            return (true, rank)
+        }
+        if let scanned, scanned.ascii { return scanned.rank }
         var rank: Double?
-        for word in position.title.lowercased().split(whereSeparator: { !$0.isLetter }) {
+        for word in title.lowercased().split(whereSeparator: { !$0.isLetter }) {
             switch word {
             case "manager", "supervisor", "superintendent": rank = max(rank ?? 4, 4)
             case "director", "head": rank = max(rank ?? 4.5, 4.5)
@@ -72,9 +103,15 @@ public enum CareerTempo {
             default: continue
             }
         }
-        guard let rank else { return level ?? 2 }
-        return max(level ?? 2, rank)
+        return rank
     }
+
+    /// Rank words (lower-case ASCII) and their levels, as in `titleRank`'s `Character` path.
+    private static let rankWords: [(name: [UInt8], value: Double)] = [
+        (Array("manager".utf8), 4), (Array("supervisor".utf8), 4), (Array("superintendent".utf8), 4),
+        (Array("director".utf8), 4.5), (Array("head".utf8), 4.5),
+        (Array("chief".utf8), 5), (Array("president".utf8), 5), (Array("executive".utf8), 5),
+    ]
 }
 
 /// The standardisation of career tempo learnt from a population: each component's mean and inverse

@@ -267,6 +267,12 @@ public struct PeopleVectorizer: Sendable {
         for (term, weight) in terms.titles {
             if let c = column[spellingFixes[term] ?? term] { titleWeights.append((c, Float(weight))) }
         }
+        return blocks(skillCounts: skillCounts, titleWeights: titleWeights)
+    }
+
+    /// The unit skills and titles blocks from (column, count) and (column, recency weight) pairs in any
+    /// order (pairs of one column combine: counts add up, weights take the larger).
+    func blocks(skillCounts: [(UInt32, Float)], titleWeights: [(UInt32, Float)]) -> (skills: [(UInt32, Float)], titles: [(UInt32, Float)]) {
         let skillBlock = PeopleVectorizer.merged(skillCounts, +).map { ($0.0, idf[Int($0.0)] * Float(1 + log(Double($0.1)))) }
         let titleBlock = PeopleVectorizer.merged(titleWeights, max).map { ($0.0, idf[Int($0.0)] * $0.1) }
         func unit(_ block: [(UInt32, Float)]) -> [(UInt32, Float)] {
@@ -305,6 +311,60 @@ public struct PeopleVectorizer: Sendable {
         transform(terms: terms(of: people), columns: column)
     }
 
+    /// Vectors of `people` on the caller's thread, each distinct text read through the caller's
+    /// `FeatureColumnCache` (kept across calls: a worker that projects block after block analyses each
+    /// distinct title or skill once, and a person's features are found without building their texts).
+    /// The same vectors as `transform(_:columns:)`.
+    public func transform(_ people: ArraySlice<Person>, columns column: [String: UInt32], cache: inout FeatureColumnCache) -> SparseVectors {
+        var rows = SparseRowBuilder(columnCount: vocabulary.count, capacity: people.count)
+        var skillTerms: [(term: Int32, column: Int32, count: Int)] = []
+        var titleTerms: [(term: Int32, column: Int32, weight: Double)] = []
+        var skillCounts: [(UInt32, Float)] = []
+        var titleWeights: [(UInt32, Float)] = []
+        for person in people {
+            cache.startPerson()
+            // Skills: each canonical skill counts; the skill as typed adds 1 when it is another feature.
+            skillTerms.removeAll(keepingCapacity: true)
+            for skill in person.skills {
+                let t = cache.skill(skill, vectorizer: self, columns: column)
+                if let at = skillTerms.firstIndex(where: { $0.term == t.term }) { skillTerms[at].count += 1 } else { skillTerms.append((t.term, t.column, 1)) }
+            }
+            if let raw = person.rawSkills {
+                for skill in raw {
+                    guard let t = cache.typedSkill(skill, vectorizer: self, columns: column) else { continue }
+                    if !skillTerms.contains(where: { $0.term == t.term }) { skillTerms.append((t.term, t.column, 1)) }
+                }
+            }
+            // Titles: the largest recency weight of each feature over the positions.
+            titleTerms.removeAll(keepingCapacity: true)
+            func add(_ t: (term: Int32, column: Int32), _ w: Double) {
+                if let at = titleTerms.firstIndex(where: { $0.term == t.term }) {
+                    titleTerms[at].weight = max(titleTerms[at].weight, w)
+                } else {
+                    titleTerms.append((t.term, t.column, w))
+                }
+            }
+            var weight = 1.0
+            let decay = weights.titleRecencyDecay
+            for position in person.positions.reversed() {
+                let mapped = position.occupation != nil
+                let phraseWeight = weight * (mapped ? min(max(position.confidence ?? 1, 0), 1) : 1)
+                if phraseWeight > 0 { add(cache.titlePhrase(position.title, vectorizer: self, columns: column), phraseWeight) }
+                for t in cache.titleWords(mapped ? (position.rawTitle ?? position.title) : position.title, vectorizer: self, columns: column) {
+                    add(t, weight)
+                }
+                weight *= decay
+            }
+            skillCounts.removeAll(keepingCapacity: true)
+            for t in skillTerms where t.column >= 0 { skillCounts.append((UInt32(t.column), Float(t.count))) }
+            titleWeights.removeAll(keepingCapacity: true)
+            for t in titleTerms where t.column >= 0 { titleWeights.append((UInt32(t.column), Float(t.weight))) }
+            let (skillBlock, titleBlock) = blocks(skillCounts: skillCounts, titleWeights: titleWeights)
+            rows.append(skills: skillBlock, titles: titleBlock, weights: weights)
+        }
+        return rows.vectors
+    }
+
     /// Vectors from people's features.
     func transform(terms all: [PersonTerms], columns column: [String: UInt32]) -> SparseVectors {
         var rows = SparseRowBuilder(columnCount: vocabulary.count, capacity: all.count)
@@ -328,15 +388,20 @@ public struct PersonTerms: Sendable, Equatable {
     }
 }
 
-/// Word features of title and skill texts, each distinct text analysed once.
-struct WordCache {
+/// Word features of title and skill texts, each distinct text analysed once (up to `limit` texts of
+/// each kind; beyond that, texts are analysed each time: memory stays bounded). One per thread.
+public struct WordCache {
     private var titles: [String: [String]] = [:]
     private var skills: [String: String] = [:]
+    /// Distinct texts of each kind kept.
+    public let limit: Int
+
+    public init(limit: Int = 1_000_000) { self.limit = limit }
 
     mutating func titleWords(_ text: String) -> [String] {
         if let known = titles[text] { return known }
         let words = EvidenceWords.title(text).map { "tw:" + $0 }
-        if titles.count < 1_000_000 { titles[text] = words }
+        if titles.count < limit { titles[text] = words }
         return words
     }
 
@@ -345,8 +410,88 @@ struct WordCache {
         if let known = skills[text] { return known }
         let key = TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))
         let phrase = key.isEmpty ? "" : "skill:" + key
-        if skills.count < 1_000_000 { skills[text] = phrase }
+        if skills.count < limit { skills[text] = phrase }
         return phrase
+    }
+}
+
+/// The vocabulary column of each distinct title and skill text one worker has seen (after spelling
+/// fixes; −1 for a feature the vocabulary lacks), and a number for each distinct feature, so that a
+/// person's features are combined by number instead of by text. Bounded: beyond `limit` texts of a
+/// kind, texts are analysed each time (their feature numbers then come from a second, bounded table).
+/// One per thread, for one vectorizer.
+public struct FeatureColumnCache {
+    public typealias Term = (term: Int32, column: Int32)
+    private var terms: [String: Int32] = [:]
+    private var columnOfTerm: [Int32] = []
+    private var skills: [String: Term] = [:]
+    private var typedSkills: [String: Term?] = [:]
+    private var titlePhrases: [String: Term] = [:]
+    private var titleWords: [String: [Term]] = [:]
+    private var words = WordCache()
+    /// Distinct texts of each kind kept.
+    public let limit: Int
+
+    public init(limit: Int = 100_000) {
+        self.limit = limit
+        words = WordCache(limit: limit)
+    }
+
+    /// The number and column of a feature text. Past 4 × `limit` features the table starts again
+    /// (numbers only need to tell apart the features of one person, and every cache of texts is
+    /// emptied with it).
+    private mutating func term(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> Term {
+        if let t = terms[text] { return (t, columnOfTerm[Int(t)]) }
+        let column = columns[vectorizer.spellingFixes[text] ?? text].map { Int32($0) } ?? -1
+        let t = Int32(columnOfTerm.count)
+        terms[text] = t
+        columnOfTerm.append(column)
+        return (t, column)
+    }
+
+    /// Called before each person: empties every table when the feature table is full (never in the
+    /// middle of a person, whose features are told apart by number).
+    mutating func startPerson() {
+        guard columnOfTerm.count >= 4 * limit else { return }
+        terms.removeAll(keepingCapacity: true)
+        columnOfTerm.removeAll(keepingCapacity: true)
+        skills.removeAll(keepingCapacity: true)
+        typedSkills.removeAll(keepingCapacity: true)
+        titlePhrases.removeAll(keepingCapacity: true)
+        titleWords.removeAll(keepingCapacity: true)
+    }
+
+    /// `skill:<canonical skill, lower-cased>`.
+    mutating func skill(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> Term {
+        if let t = skills[text] { return t }
+        let t = term("skill:" + text.lowercased(), vectorizer: vectorizer, columns: columns)
+        if skills.count < limit { skills[text] = t }
+        return t
+    }
+
+    /// The skill as typed (`WordCache.skillPhrase`), nil when nothing is left of it.
+    mutating func typedSkill(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> Term? {
+        if let t = typedSkills[text] { return t }
+        let phrase = words.skillPhrase(text)
+        let t = phrase.isEmpty ? nil : term(phrase, vectorizer: vectorizer, columns: columns)
+        if typedSkills.count < limit { typedSkills[text] = t }
+        return t
+    }
+
+    /// `title:<canonical title, lower-cased>`.
+    mutating func titlePhrase(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> Term {
+        if let t = titlePhrases[text] { return t }
+        let t = term("title:" + text.lowercased(), vectorizer: vectorizer, columns: columns)
+        if titlePhrases.count < limit { titlePhrases[text] = t }
+        return t
+    }
+
+    /// `tw:<word>` of each folded word of a title as typed.
+    mutating func titleWords(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> [Term] {
+        if let t = titleWords[text] { return t }
+        let found = words.titleWords(text).map { term($0, vectorizer: vectorizer, columns: columns) }
+        if titleWords.count < limit { titleWords[text] = found }
+        return found
     }
 }
 

@@ -1,3 +1,4 @@
+import KindredCore
 import KindredPeople
 import Testing
 
@@ -63,6 +64,42 @@ private func job(_ title: String, _ start: String?, _ end: String?, seniority: S
             let variance = z.reduce(0.0) { $0 + Double($1[lane]) * Double($1[lane]) } / 20 - mean * mean
             #expect(abs(mean) < 1e-4)
             #expect(abs(variance - 1) < 1e-3 || variance < 1e-9)
+        }
+    }
+}
+
+@Suite("CareerTempo title ranks")
+struct TitleRankTests {
+    /// The rank words read through `Character`s (what the byte scan of ASCII titles must match).
+    static func reference(_ title: String) -> Double? {
+        var rank: Double?
+        for word in title.lowercased().split(whereSeparator: { !$0.isLetter }) {
+            switch word {
+            case "manager", "supervisor", "superintendent": rank = max(rank ?? 4, 4)
+            case "director", "head": rank = max(rank ?? 4.5, 4.5)
+            case "chief", "president", "executive": rank = 5
+            default: continue
+            }
+        }
+        return rank
+    }
+
+    @Test("the byte scan finds the same rank as the Character path (random ASCII and non-ASCII titles)", arguments: [UInt64(1), 2, 3])
+    func sameRank(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let words = ["Manager", "HEAD", "of", "Sales", "director", "Chief", "Executive", "supervisors", "Superintendent", "nurse", "Headhunter",
+                     "Présidente", "Gérant", "president", "Vice-President", "exec", "MANAGER2", "co"]
+        let separators = [" ", "-", "/", ",", "_", "2", " & ", "\t", "é"]
+        for _ in 0..<2000 {
+            var title = ""
+            for i in 0..<Int.random(in: 0...5, using: &rng) {
+                if i > 0 { title += separators.randomElement(using: &rng)! }
+                title += words.randomElement(using: &rng)!
+            }
+            #expect(CareerTempo.titleRank(title) == Self.reference(title), "\(title)")
+        }
+        for title in ["Head of Sales", "Store Manager", "CHIEF EXECUTIVE", "headmaster", "Directorate clerk", "Vice-President, Sales", "Director Général"] {
+            #expect(CareerTempo.titleRank(title) == Self.reference(title), "\(title)")
         }
     }
 }

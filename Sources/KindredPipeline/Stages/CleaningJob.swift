@@ -66,8 +66,11 @@ final class CleaningJob {
     func run() throws -> CleanOutcome {
         let recordsInFile = try learnVariants()
         request.progress?.start(phase: "cleaning", total: recordsInFile)
-        while let item = try reader.next() {
-            chunk.append(item)
+        // Records are parsed in parallel, a chunk at a time (the same items, in file order, as one by one).
+        while true {
+            let batch = try reader.nextBatch(request.chunkSize - chunk.count, threads: runner.workers)
+            if batch.isEmpty { break }
+            chunk.append(contentsOf: batch)
             if chunk.count >= request.chunkSize {
                 try flush()
                 request.progress?.set(done: reader.recordsRead)
@@ -123,16 +126,20 @@ final class CleaningJob {
         var order: [String] = []
         var items = 0
         request.progress?.start(phase: "reading titles")
-        while let item = try first.next() {
-            items += 1
-            if items & 4095 == 0 { request.progress?.set(done: items) }
-            guard case .person(let person, _) = item else { continue }
-            for value in PersonCleaner.maskedValues(of: person).titles where overrides.match(value) == nil {
-                if counts[value] != nil {
-                    counts[value]! += 1
-                } else if counts.count < request.cacheLimit {
-                    counts[value] = 1
-                    order.append(value)
+        while true {
+            let batch = try first.nextBatch(request.chunkSize, threads: runner.workers)
+            if batch.isEmpty { break }
+            items += batch.count
+            request.progress?.set(done: items)
+            let people = batch.compactMap { item -> Person? in if case .person(let p, _) = item { return p } else { return nil } }
+            for titles in maskedValues(of: people).titles {
+                for value in titles where overrides.match(value) == nil {
+                    if counts[value] != nil {
+                        counts[value]! += 1
+                    } else if counts.count < request.cacheLimit {
+                        counts[value] = 1
+                        order.append(value)
+                    }
                 }
             }
         }
@@ -145,7 +152,7 @@ final class CleaningJob {
         distinctTitles += order.count
         request.progress?.start(phase: "learning title variants")
         for (value, match) in zip(order, matches) { titleCache[value] = match }
-        learned = TitleVariantLearning.learn(mapping: titleCache, counts: counts, limit: request.learnLimit)
+        learned = TitleVariantLearning.learn(mapping: titleCache, counts: counts, limit: request.learnLimit, threads: runner.workers)
         for (raw, match) in learned.titles { titleCache[raw] = match }
         return first.recordsRead
     }
@@ -172,8 +179,9 @@ final class CleaningJob {
         var pendingSkills = Set<String>()
         var titles: [String: CanonicalMatch] = [:]
         var skills: [String: CanonicalMatch] = [:]
-        for person in people {
-            let values = PersonCleaner.maskedValues(of: person)
+        let masked = maskedValues(of: people)
+        for (personTitles, personSkills) in zip(masked.titles, masked.skills) {
+            let values = (titles: personTitles, skills: personSkills)
             for value in values.titles where titleCache[value] == nil && titles[value] == nil {
                 if let o = overrides.match(value) {
                     titles[value] = o
@@ -190,6 +198,27 @@ final class CleaningJob {
         let skillMatches = matchers.matchSkills(newSkills, runner: runner)
         for (value, match) in zip(newTitles, titleMatches) { titles[value] = match }
         for (value, match) in zip(newSkills, skillMatches) { skills[value] = match }
+        return (titles, skills)
+    }
+
+    /// The masked titles and skills of each person (`PersonCleaner.maskedValues`), in parallel chunks,
+    /// in their order.
+    private func maskedValues(of people: [Person]) -> (titles: [[String]], skills: [[String]]) {
+        var titles = [[String]](repeating: [], count: people.count)
+        var skills = [[String]](repeating: [], count: people.count)
+        let chunk = 512
+        titles.withUnsafeMutableBufferPointer { t in
+            skills.withUnsafeMutableBufferPointer { s in
+                let shared = UncheckedSendable((t, s))
+                runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
+                    for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
+                        let values = PersonCleaner.maskedValues(of: people[i])
+                        shared.value.0[i] = values.titles
+                        shared.value.1[i] = values.skills
+                    }
+                }
+            }
+        }
         return (titles, skills)
     }
 

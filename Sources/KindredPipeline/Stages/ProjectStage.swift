@@ -37,7 +37,7 @@ public struct ProjectRequest: Sendable {
     public var inputIsClean = false
     /// Keep raw values in quarantine records (default: identifiers masked).
     public var showValues = false
-    /// Distinct values each worker's cleaning caches keep (bounds memory).
+    /// Distinct titles, and distinct skills, the cleaning cache shared by the workers keeps (bounds memory).
     public var cacheLimit = 50_000
     /// Ids (pseudonyms) whose cluster is already known (the clustered sample): written as such with
     /// confidence 1 instead of being projected.

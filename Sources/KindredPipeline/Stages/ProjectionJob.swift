@@ -18,6 +18,8 @@ final class ProjectionJob {
     private let output: AtomicFileWriter
     private let quarantine: QuarantineWriter?
     private var cleaners: [PersonCleaner]
+    /// The mappings of titles and skills that every worker's cleaner reads (one cache for all workers).
+    private var mappings = SharedMappings()
     private let scratches: [ProjectorScratch]
     private var outcome = ProjectOutcome()
     private var chunk: [[UInt8]] = []
@@ -106,9 +108,22 @@ final class ProjectionJob {
         results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false, id: ""))
         defer { results.deinitialize(); results.deallocate() }
         project(into: results)
+        shareNewMappings()
         for i in 0..<n { try write(results[i], line: chunkLines[i], raw: chunk[i]) }
         chunk.removeAll(keepingCapacity: true)
         chunkLines.removeAll(keepingCapacity: true)
+    }
+
+    /// What the workers mapped during the chunk joins the shared mappings (within the cache limit).
+    /// The cleaners let go of the shared mappings first, so they grow in place (no copy).
+    private func shareNewMappings() {
+        guard !cleaners.isEmpty else { return }
+        for w in cleaners.indices { cleaners[w].shared = SharedMappings() }
+        for w in cleaners.indices {
+            let new = cleaners[w].takeNewMappings()
+            mappings.add(titles: new.titles, skills: new.skills, limit: request.cacheLimit)
+        }
+        for w in cleaners.indices { cleaners[w].shared = mappings }
     }
 
     /// The parallel part: blocks of records parsed, cleaned and assigned, each worker with its own
