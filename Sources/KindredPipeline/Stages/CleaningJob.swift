@@ -179,17 +179,18 @@ final class CleaningJob {
         var pendingSkills = Set<String>()
         var titles: [String: CanonicalMatch] = [:]
         var skills: [String: CanonicalMatch] = [:]
-        let masked = maskedValues(of: people)
+        // Masked in parallel, values already cached left out there (the caches are only read).
+        let masked = maskedValues(of: people, skippingTitles: titleCache, skippingSkills: skillCache)
         for (personTitles, personSkills) in zip(masked.titles, masked.skills) {
             let values = (titles: personTitles, skills: personSkills)
-            for value in values.titles where titleCache[value] == nil && titles[value] == nil {
+            for value in values.titles where titles[value] == nil {
                 if let o = overrides.match(value) {
                     titles[value] = o
                 } else if pendingTitles.insert(value).inserted {
                     newTitles.append(value)
                 }
             }
-            for value in values.skills where skillCache[value] == nil && pendingSkills.insert(value).inserted { newSkills.append(value) }
+            for value in values.skills where pendingSkills.insert(value).inserted { newSkills.append(value) }
         }
         let t0 = Date()
         let titleMatches = matchers.matchTitles(newTitles, runner: runner)
@@ -202,8 +203,10 @@ final class CleaningJob {
     }
 
     /// The masked titles and skills of each person (`PersonCleaner.maskedValues`), in parallel chunks,
-    /// in their order.
-    private func maskedValues(of people: [Person]) -> (titles: [[String]], skills: [[String]]) {
+    /// in their order, without those that are keys of `skippingTitles` / `skippingSkills`.
+    private func maskedValues(
+        of people: [Person], skippingTitles: [String: CanonicalMatch] = [:], skippingSkills: [String: CanonicalMatch] = [:]
+    ) -> (titles: [[String]], skills: [[String]]) {
         var titles = [[String]](repeating: [], count: people.count)
         var skills = [[String]](repeating: [], count: people.count)
         let chunk = 512
@@ -213,8 +216,8 @@ final class CleaningJob {
                 runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
                     for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
                         let values = PersonCleaner.maskedValues(of: people[i])
-                        shared.value.0[i] = values.titles
-                        shared.value.1[i] = values.skills
+                        shared.value.0[i] = skippingTitles.isEmpty ? values.titles : values.titles.filter { skippingTitles[$0] == nil }
+                        shared.value.1[i] = skippingSkills.isEmpty ? values.skills : values.skills.filter { skippingSkills[$0] == nil }
                     }
                 }
             }

@@ -47,12 +47,22 @@ public enum ModelStage {
         return (model, embedding)
     }
 
-    /// Share of the sample whose projection (as out-of-sample people) gives back their own cluster.
+    /// People of the sample whose projection `selfAgreement` checks at most: evenly spaced ones beyond
+    /// that (the share is an estimate; at 20,000 people its standard error is under 0.004, under 0.0005
+    /// near agreement 0.99), so the check costs a fixed time on a large sample (a 200,000-person sample
+    /// projected whole took 25 of the model stage's 34 s).
+    public static let selfAgreementPeople = 20_000
+
+    /// Share of the sample whose projection (as out-of-sample people) gives back their own cluster, on
+    /// every `⌈n / selfAgreementPeople⌉`-th person of the sample (all of a sample of up to 20,000).
     /// People the projection leaves unassigned count as disagreeing.
     public static func selfAgreement(
-        people: [Person], membership: [UInt32], model: ClusterModel, projection: ProjectionSettings, threads: Int? = nil
+        people all: [Person], membership allMembership: [UInt32], model: ClusterModel, projection: ProjectionSettings, threads: Int? = nil
     ) -> Double {
-        guard !people.isEmpty else { return 1 }
+        guard !all.isEmpty else { return 1 }
+        let step = (all.count + selfAgreementPeople - 1) / selfAgreementPeople
+        let people = step == 1 ? all : stride(from: 0, to: all.count, by: step).map { all[$0] }
+        let membership = step == 1 ? allMembership : stride(from: 0, to: all.count, by: step).map { allMembership[$0] }
         let projector = model.projector(projection)
         let runner = ParallelRunner(threads: threads)
         let block = 512
