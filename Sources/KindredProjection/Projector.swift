@@ -391,8 +391,9 @@ public final class ProjectorScratch: @unchecked Sendable {
     private(set) var clusterWeights = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Standardised tempo of the block's people (projectors with tempo).
     var queryTempo: [SIMD4<Float>] = []
-    /// The feature columns of each distinct title and skill text this worker has vectorised (bounded).
-    var features = FeatureColumnCache(limit: 100_000)
+    /// The feature columns of each distinct title and skill text this worker has vectorised (bounded: the
+    /// most common texts come first, and 20,000 of each kind hold them; more cost memory, not time).
+    var features = FeatureColumnCache(limit: 20_000)
     /// When set, `assign` keeps each person's combined centroid scores and vote neighbours (`detail`).
     var capturesDetail = false
     var clusterScores: [[Float]] = []

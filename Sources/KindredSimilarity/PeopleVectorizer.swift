@@ -432,9 +432,10 @@ public struct FeatureColumnCache {
     /// Distinct texts of each kind kept.
     public let limit: Int
 
-    public init(limit: Int = 100_000) {
+    public init(limit: Int = 20_000) {
         self.limit = limit
-        words = WordCache(limit: limit)
+        // The texts' features are cached here; the word analysis is not kept a second time.
+        words = WordCache(limit: 0)
     }
 
     /// The number and column of a feature text. Past 4 × `limit` features the table starts again
