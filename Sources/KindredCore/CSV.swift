@@ -125,6 +125,11 @@ public struct JSONText: Sendable {
             out += "\""
             return out
         }
+        return quoteScalarByScalar(value)
+    }
+
+    /// `quote`'s general path: escapes scalar by scalar.
+    static func quoteScalarByScalar(_ value: String) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

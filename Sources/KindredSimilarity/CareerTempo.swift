@@ -94,6 +94,11 @@ public enum CareerTempo {
             return (true, rank)
         }
         if let scanned, scanned.ascii { return scanned.rank }
+        return titleRankByCharacters(title)
+    }
+
+    /// `titleRank` read through `Character`s (any title; what the byte scan of ASCII titles equals).
+    static func titleRankByCharacters(_ title: String) -> Double? {
         var rank: Double?
         for word in title.lowercased().split(whereSeparator: { !$0.isLetter }) {
             switch word {

@@ -1,5 +1,5 @@
 import Foundation
-import KindredCore
+@testable import KindredCore
 import PropertyBased
 import Testing
 
@@ -140,32 +140,17 @@ struct JSONTextEncoderTests {
 
 @Suite("JSONText.quote")
 struct JSONQuoteTests {
-    /// Scalar-by-scalar escaping (what the fast path for values without quote, backslash or control byte must equal).
-    static func reference(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    @Test("plain, non-ASCII and escaped values quote as escaping scalar by scalar does", arguments: [
+    @Test("plain, non-ASCII and escaped values quote as the scalar-by-scalar path does", arguments: [
         "", "Registered Nurse", "Gérant — café ☕️ 👩🏽‍⚕️", "say \"hi\"", "back\\slash", "tab\there", "line\nbreak", "bell\u{07}", "\u{1F}x", "é\"",
     ])
     func quote(_ value: String) {
-        #expect(JSONText.quote(value) == Self.reference(value))
+        #expect(JSONText.quote(value) == JSONText.quoteScalarByScalar(value))
+    }
+
+    @Test("escapes as JSON wants them")
+    func escapes() {
+        #expect(JSONText.quote("Gérant ☕️") == "\"Gérant ☕️\"")
+        #expect(JSONText.quote("say \"hi\"\\") == #""say \"hi\"\\""#)
+        #expect(JSONText.quote("a\tb\u{07}") == #""a\tb\u0007""#)
     }
 }
