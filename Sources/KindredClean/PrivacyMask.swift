@@ -167,7 +167,6 @@ public struct PrivacyMask: Sendable {
         return masked ? (out + trailing, true) : (text, false)
     }
 
-    /// Whether `haystack` holds `needle` (UTF-8 bytes; no Foundation bridging).
     /// False when `text` lower-cased cannot contain `lowerNeedle` (an ASCII text is searched byte by
     /// byte, lower-casing A–Z as `lowercased()` does; any other text may contain it: true).
     static func mayContain(_ text: String, _ lowerNeedle: String) -> Bool {
@@ -190,6 +189,7 @@ public struct PrivacyMask: Sendable {
         }
     }
 
+    /// Whether `haystack` holds `needle` (UTF-8 bytes; no Foundation bridging).
     static func contains(_ haystack: String, _ needle: String) -> Bool {
         var h = haystack
         var n = needle

@@ -101,17 +101,12 @@ public enum CareerTempo {
     static func titleRankByCharacters(_ title: String) -> Double? {
         var rank: Double?
         for word in title.lowercased().split(whereSeparator: { !$0.isLetter }) {
-            switch word {
-            case "manager", "supervisor", "superintendent": rank = max(rank ?? 4, 4)
-            case "director", "head": rank = max(rank ?? 4.5, 4.5)
-            case "chief", "president", "executive": rank = 5
-            default: continue
-            }
+            for (name, value) in rankWords where name.elementsEqual(word.utf8) { rank = max(rank ?? value, value) }
         }
         return rank
     }
 
-    /// Rank words (lower-case ASCII) and their levels, as in `titleRank`'s `Character` path.
+    /// Rank words (lower-case ASCII) and the level each names, for both paths of `titleRank`.
     private static let rankWords: [(name: [UInt8], value: Double)] = [
         (Array("manager".utf8), 4), (Array("supervisor".utf8), 4), (Array("superintendent".utf8), 4),
         (Array("director".utf8), 4.5), (Array("head".utf8), 4.5),

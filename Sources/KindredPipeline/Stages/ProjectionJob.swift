@@ -151,34 +151,21 @@ final class ProjectionJob {
                     }
                 }
                 // People of the clustered sample keep their cluster: only the others are projected.
-                var labels: [Int32?] = []
-                if let known {
-                    labels = people.map { known[$0.id] }
-                    if labels.contains(where: { $0 != nil }) {
-                        var unknown: [Person] = []
-                        unknown.reserveCapacity(people.count)
-                        for (j, person) in people.enumerated() where labels[j] == nil { unknown.append(person) }
-                        let projected = projector.assign(unknown[...], scratch: scratches[worker])
-                        var next = 0
-                        for (j, i) in slots.enumerated() {
-                            let id = people[j].id
-                            if let label = labels[j] {
-                                let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
-                                results[i] = .row(ProjectStage.row(id: id, a), a, known: true, id: id)
-                            } else {
-                                results[i] = .row(ProjectStage.row(id: id, projected[next]), projected[next], known: false, id: id)
-                                next += 1
-                            }
-                        }
-                        progress?.add(range.count)
-                        return
-                    }
-                }
-                let assignments = projector.assign(people[...], scratch: scratches[worker])
+                let labels = people.map { known?[$0.id] }
+                let projected = labels.contains(where: { $0 != nil })
+                    ? projector.assign(people.indices.filter { labels[$0] == nil }.map { people[$0] }[...], scratch: scratches[worker])
+                    : projector.assign(people[...], scratch: scratches[worker])
                 progress?.add(range.count)
+                var next = 0
                 for (j, i) in slots.enumerated() {
                     let id = people[j].id
-                    results[i] = .row(ProjectStage.row(id: id, assignments[j]), assignments[j], known: false, id: id)
+                    if let label = labels[j] {
+                        let a = Assignment(cluster: label, confidence: 1, second: nil, reason: nil)
+                        results[i] = .row(ProjectStage.row(id: id, a), a, known: true, id: id)
+                    } else {
+                        results[i] = .row(ProjectStage.row(id: id, projected[next]), projected[next], known: false, id: id)
+                        next += 1
+                    }
                 }
             }
         }
