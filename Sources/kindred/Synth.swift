@@ -12,8 +12,8 @@ struct Synth: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same people.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp(
         "Occupation catalogue the people are drawn from: Kindred JSON, or a folder of O*NET database files.",
-        discussion: "Default: datasets/occupations.json, the demo catalogue in Kindred's source tree (run from there, or give the path)."))
-    var catalog: String = "datasets/occupations.json"
+        discussion: "Default: the demo catalogue, datasets/occupations.json in Kindred's source tree (when run from there), else share/kindred/datasets/occupations.json beside the release's bin/ folder."))
+    var catalog: String?
     @Option(help: "People output (JSON Lines), or - for stdout.") var output: String
     @Option(help: "Ground-truth output: CSV node,label,family (label = current occupation).") var truth: String
     @Option(help: "Chance of a 1–2 character misspelling per title or skill.") var typoRate = 0.12
@@ -46,15 +46,27 @@ struct Synth: ParsableCommand {
 
     @OptionGroup var resources: ResourceOptions
 
+    /// The demo catalogue: `datasets/occupations.json` from the working folder (Kindred's source tree), else the
+    /// release layout's `share/kindred/datasets/occupations.json` beside the binary's `bin/` folder.
+    static func defaultCatalog() -> String {
+        let inTree = "datasets/occupations.json"
+        if FileManager.default.fileExists(atPath: inTree) { return inTree }
+        guard let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() else { return inTree }
+        let release = executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/kindred/datasets/occupations.json").path
+        return FileManager.default.fileExists(atPath: release) ? release : inTree
+    }
+
     func run() throws {
         try guarded(resources) {
             let started = Date()
-            if !FileManager.default.fileExists(atPath: self.catalog) {
+            let path = self.catalog ?? Self.defaultCatalog()
+            if !FileManager.default.fileExists(atPath: path) {
                 throw KindredError(
-                    .io, "no such catalogue: give --catalog PATH (the demo catalogue is datasets/occupations.json in Kindred's source tree; O*NET database folders work too)",
-                    file: self.catalog)
+                    .io, "no such catalogue: give --catalog PATH (the demo catalogue is datasets/occupations.json in Kindred's source tree and share/kindred/datasets/ in the release; O*NET database folders work too)",
+                    file: path)
             }
-            let catalog = try OccupationCatalog.load(path: self.catalog)
+            let catalog = try OccupationCatalog.load(path: path)
             var options = SynthOptions()
             options.seed = seed
             options.typoRate = typoRate
