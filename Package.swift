@@ -18,12 +18,14 @@ let package = Package(
         .library(name: "KindredProjection", targets: ["KindredProjection"]),
         .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
     ],
+    // Exact versions: Kindred is an application, and two builds a month apart must use the same code. Package.resolved
+    // is not committed (the package mirror's commit ids are not upstream's); scripts/update-deps moves a pin.
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
-        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
-        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // OpenBLAS, through pkg-config "openblas" (not "blas", which follows Debian's alternatives).
