@@ -41,7 +41,7 @@ struct SimilarCommand: ParsableCommand {
             }
             let answer = try SimilarQuery.run(model: model, id: id, top: top, threads: threads, pseudonymizer: pseudonymizer)
             if json {
-                print(Self.json(answer, explain: explain))
+                print(answer.json(explain: explain))
                 return
             }
             print("query: \(answer.query.id)\(answer.queryWasRaw ? " (your id, through the key)" : "")  \(Self.describe(answer.query.summary))")
@@ -68,32 +68,5 @@ struct SimilarCommand: ParsableCommand {
         parts.append(s.skills.isEmpty ? "no skills" : "skills: " + s.skills.joined(separator: ", "))
         if let cluster = s.cluster { parts.append("cluster " + cluster) }
         return parts.joined(separator: " · ")
-    }
-
-    static func json(_ answer: SimilarAnswer, explain: Bool) -> String {
-        func person(_ a: SimilarPerson, withScore: Bool) -> String {
-            var j = JSONText()
-            j.add("id", a.id)
-            if withScore { j.add("similarity", a.similarity, digits: 4) }
-            if let title = a.summary.title { j.add("title", title) }
-            j.add("skills", raw: JSONText.array(a.summary.skills))
-            if let cluster = a.summary.cluster { j.add("cluster", cluster) }
-            if explain && withScore {
-                let fields = a.explanation.fields.map { f -> String in
-                    var x = JSONText()
-                    x.add("field", f.field.rawValue)
-                    x.add("similarity", f.similarity, digits: 4)
-                    x.add("share", f.share, digits: 4)
-                    x.add("contribution", f.contribution, digits: 4)
-                    return x.text
-                }
-                j.add("fields", raw: "[" + fields.joined(separator: ",") + "]")
-                j.add("shared_skills", raw: JSONText.array(a.explanation.sharedSkills.map(\.feature)))
-                j.add("shared_titles", raw: JSONText.array(a.explanation.sharedTitles.map(\.feature)))
-            }
-            return j.text
-        }
-        return "{\"query\":" + person(answer.query, withScore: false) + ",\"neighbors\":["
-            + answer.neighbors.map { person($0, withScore: true) }.joined(separator: ",") + "]}"
     }
 }

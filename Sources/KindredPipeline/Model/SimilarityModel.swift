@@ -131,55 +131,13 @@ public struct SimilarAnswer: Sendable {
 /// A field the query has and another person lacks scores 0 for that person (missing evidence;
 /// `PeopleMetric.querySimilarity`).
 public enum SimilarQuery {
+    /// Loads the model and answers one query (`SimilarityIndex.load` then `answer`).
     /// - Parameters:
     ///   - model: a similarity model folder, a run folder, or a run's output folder (`ModelLocation`).
     ///   - id: a pseudonym from the clean file, or (with `pseudonymizer`, the run's key) the analyst's own id.
     public static func run(model path: String, id: String, top: Int, threads: Int? = nil, pseudonymizer: Pseudonymizer? = nil) throws -> SimilarAnswer {
         guard top >= 1 else { throw KindredError.usage("--top must be at least 1") }
-        let folder = try ModelLocation.resolve(path, part: .similarity)
-        let manifest = try SimilarityModel.load(folder)
-        let people = try GraphStage.readPeople(path: manifest.people, threads: threads)
-        var queryWasRaw = false
-        var found = people.firstIndex(where: { $0.id == id })
-        if found == nil, let pseudonymizer {
-            let pseudonym = pseudonymizer.pseudonym(for: id)
-            found = people.firstIndex(where: { $0.id == pseudonym })
-            queryWasRaw = found != nil
-        }
-        guard let index = found else {
-            // The id is not echoed: it may be a raw identifier typed by mistake.
-            let hint = pseudonymizer == nil
-                ? "ids are the pseudonyms in the clean file; to look up your own id, give the run's key (--key-file or KINDRED_KEY)"
-                : "neither a pseudonym in the clean file nor, read through the key given, one of the people's own ids (is it the run's key?)"
-            throw KindredError.badInput("no person with the given id (\(hint))", file: manifest.people, line: nil, field: "id")
-        }
-        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.settings.weights, threads: threads)
-        var text: [Double]?
-        if manifest.settings.method != .sparse {
-            let vectors = metric.vectors(profiles)
-            let lsa = LSAModel.fit(vectors, dimensions: manifest.settings.dimensions, seed: manifest.settings.seed, threads: threads)
-            let e = lsa.embed(vectors, threads: threads)
-            let d = e.columns
-            text = (0..<e.rows).map { o in
-                var s: Float = 0
-                for c in 0..<d { s += e.values[index * d + c] * e.values[o * d + c] }
-                return Double(s)
-            }
-        }
-        var scored: [(Double, Int)] = []
-        for o in people.indices where o != index {
-            let s = metric.querySimilarity(profiles[index], profiles[o], text: text?[o])
-            if s > 0 { scored.append((s, o)) }
-        }
-        scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        let clusters = clusterLabels(besides: folder)
-        func person(_ o: Int, _ s: Double) -> SimilarPerson {
-            SimilarPerson(
-                id: people[o].id, similarity: s, explanation: metric.explain(profiles[index], profiles[o], missingEvidence: true),
-                summary: PersonSummary(people[o], cluster: clusters[people[o].id]))
-        }
-        return SimilarAnswer(
-            query: person(index, 1), neighbors: scored.prefix(top).map { person($0.1, $0.0) }, queryWasRaw: queryWasRaw)
+        return try SimilarityIndex.load(model: path, threads: threads).answer(id: id, top: top, pseudonymizer: pseudonymizer)
     }
 
     /// The clusters of the run the model belongs to (`../clusters.csv`: node,community), each named by
@@ -210,5 +168,135 @@ public enum SimilarQuery {
             if let fields = try? CSV.fields(of: line) { rows.append(fields) }
         }
         return rows
+    }
+}
+
+/// A similarity model loaded once and queried many times (`kindred similar`, `kindred serve`): the clean
+/// people, the fitted metric and their profiles, the text embedding (dense models) and the cluster labels
+/// of the run. Immutable after loading; safe to query from several threads.
+public final class SimilarityIndex: Sendable {
+    /// The similarity model folder.
+    public let folder: String
+    let manifestPeople: String
+    let people: [Person]
+    let metric: PeopleMetric
+    let profiles: [PersonProfile]
+    /// Row-major embedding (people × dimensions) of dense and approximate models; nil for sparse ones.
+    let embedding: [Float]?
+    let dimensions: Int
+    let clusters: [String: String]
+    let positionOfID: [String: Int]
+
+    /// Loads `model` (a similarity folder, a run folder, or a run's output folder).
+    public static func load(model path: String, threads: Int? = nil) throws -> SimilarityIndex {
+        let folder = try ModelLocation.resolve(path, part: .similarity)
+        let manifest = try SimilarityModel.load(folder)
+        let people = try GraphStage.readPeople(path: manifest.people, threads: threads)
+        let (metric, profiles) = PeopleMetric.fit(people, weights: manifest.settings.weights, threads: threads)
+        var embedding: [Float]?
+        var dimensions = 0
+        if manifest.settings.method != .sparse {
+            let vectors = metric.vectors(profiles)
+            let lsa = LSAModel.fit(vectors, dimensions: manifest.settings.dimensions, seed: manifest.settings.seed, threads: threads)
+            let e = lsa.embed(vectors, threads: threads)
+            embedding = e.values
+            dimensions = e.columns
+        }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(people.count)
+        for (i, p) in people.enumerated() where positions[p.id] == nil { positions[p.id] = i }
+        return SimilarityIndex(
+            folder: folder, manifestPeople: manifest.people, people: people, metric: metric, profiles: profiles,
+            embedding: embedding, dimensions: dimensions, clusters: SimilarQuery.clusterLabels(besides: folder), positionOfID: positions)
+    }
+
+    init(
+        folder: String, manifestPeople: String, people: [Person], metric: PeopleMetric, profiles: [PersonProfile],
+        embedding: [Float]?, dimensions: Int, clusters: [String: String], positionOfID: [String: Int]
+    ) {
+        self.folder = folder
+        self.manifestPeople = manifestPeople
+        self.people = people
+        self.metric = metric
+        self.profiles = profiles
+        self.embedding = embedding
+        self.dimensions = dimensions
+        self.clusters = clusters
+        self.positionOfID = positionOfID
+    }
+
+    /// People in the model.
+    public var count: Int { people.count }
+
+    /// The `top` nearest people to the person `id` (a pseudonym, or with `pseudonymizer` the analyst's own id).
+    /// - Throws: `KindredError.badInput` (field `id`) when no one has that id; the id is not echoed.
+    public func answer(id: String, top: Int, pseudonymizer: Pseudonymizer? = nil) throws -> SimilarAnswer {
+        guard top >= 1 else { throw KindredError.usage("--top must be at least 1") }
+        var queryWasRaw = false
+        var found = positionOfID[id]
+        if found == nil, let pseudonymizer {
+            found = positionOfID[pseudonymizer.pseudonym(for: id)]
+            queryWasRaw = found != nil
+        }
+        guard let index = found else {
+            // The id is not echoed: it may be a raw identifier typed by mistake.
+            let hint = pseudonymizer == nil
+                ? "ids are the pseudonyms in the clean file; to look up your own id, give the run's key (--key-file or KINDRED_KEY)"
+                : "neither a pseudonym in the clean file nor, read through the key given, one of the people's own ids (is it the run's key?)"
+            throw KindredError.badInput("no person with the given id (\(hint))", file: manifestPeople, line: nil, field: "id")
+        }
+        var text: [Double]?
+        if let e = embedding {
+            let d = dimensions
+            text = (0..<people.count).map { o in
+                var s: Float = 0
+                for c in 0..<d { s += e[index * d + c] * e[o * d + c] }
+                return Double(s)
+            }
+        }
+        var scored: [(Double, Int)] = []
+        for o in people.indices where o != index {
+            let s = metric.querySimilarity(profiles[index], profiles[o], text: text?[o])
+            if s > 0 { scored.append((s, o)) }
+        }
+        scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        func person(_ o: Int, _ s: Double) -> SimilarPerson {
+            SimilarPerson(
+                id: people[o].id, similarity: s, explanation: metric.explain(profiles[index], profiles[o], missingEvidence: true),
+                summary: PersonSummary(people[o], cluster: clusters[people[o].id]))
+        }
+        return SimilarAnswer(
+            query: person(index, 1), neighbors: scored.prefix(top).map { person($0.1, $0.0) }, queryWasRaw: queryWasRaw)
+    }
+}
+
+extension SimilarAnswer {
+    /// The answer as one JSON object (`kindred similar --json`, `kindred serve`'s `GET /similar/ID`):
+    /// `{"query":{…},"neighbors":[{"id","similarity","title","skills","cluster"[,"fields","shared_skills","shared_titles"]}]}`.
+    public func json(explain: Bool) -> String {
+        func person(_ a: SimilarPerson, withScore: Bool) -> String {
+            var j = JSONText()
+            j.add("id", a.id)
+            if withScore { j.add("similarity", a.similarity, digits: 4) }
+            if let title = a.summary.title { j.add("title", title) }
+            j.add("skills", raw: JSONText.array(a.summary.skills))
+            if let cluster = a.summary.cluster { j.add("cluster", cluster) }
+            if explain && withScore {
+                let fields = a.explanation.fields.map { f -> String in
+                    var x = JSONText()
+                    x.add("field", f.field.rawValue)
+                    x.add("similarity", f.similarity, digits: 4)
+                    x.add("share", f.share, digits: 4)
+                    x.add("contribution", f.contribution, digits: 4)
+                    return x.text
+                }
+                j.add("fields", raw: "[" + fields.joined(separator: ",") + "]")
+                j.add("shared_skills", raw: JSONText.array(a.explanation.sharedSkills.map(\.feature)))
+                j.add("shared_titles", raw: JSONText.array(a.explanation.sharedTitles.map(\.feature)))
+            }
+            return j.text
+        }
+        return "{\"query\":" + person(query, withScore: false) + ",\"neighbors\":["
+            + neighbors.map { person($0, withScore: true) }.joined(separator: ",") + "]}"
     }
 }
