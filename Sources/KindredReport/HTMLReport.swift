@@ -410,7 +410,7 @@ public enum HTMLReport {
           .cols { gap: 8px; grid-template-columns: repeat(4, minmax(0, 1fr)); }
           .ids li { font-size: 8.5px; }
           figure.small { width: 48%; margin: 0 1% 8px 0; }
-          footer { margin-top: 16px; }
+          footer { margin-top: 16px; break-before: avoid; page-break-before: avoid; }
         }
 
         """

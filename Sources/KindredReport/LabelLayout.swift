@@ -117,7 +117,9 @@ public enum LabelLayout {
         var centres = Grid(cell: cell, bounds: bounds)
         let usable = items.map { $0.x.isFinite && $0.y.isFinite && $0.radius.isFinite && $0.radius >= 0 && $0.radius < 1e9 }
         for (i, item) in items.enumerated() where usable[i] {
-            markers.insert(Rect(x: item.x - item.radius, y: item.y - item.radius, width: 2 * item.radius, height: 2 * item.radius), id: i)
+            // A little room around each circle, so a label clear of it is not read as its label.
+            let r = item.radius + gap
+            markers.insert(Rect(x: item.x - r, y: item.y - r, width: 2 * r, height: 2 * r), id: i)
             centres.insert(Rect(x: item.x - 1.5, y: item.y - 1.5, width: 3, height: 3), id: i)
         }
         var legend: [Int] = []
