@@ -192,9 +192,11 @@ public enum HTMLReport {
             let x = pad + (px + 1) / 2 * (width - 2 * pad)
             let y = pad + (1 - (py + 1) / 2) * (height - 2 * pad)
             let r = 3 + 19 * (Double(max(c.size, 0)) / max(largest, 1)).squareRoot()
-            let title = c.topTitles.first.map { String($0.0.prefix(80)) } ?? ""
+            let full = c.topTitles.first?.0 ?? ""
+            let title = full.count > 60 ? String(full.prefix(59)) + "…" : full
             circles += "<circle cx=\"\(f(x, 1))\" cy=\"\(f(y, 1))\" r=\"\(f(r, 1))\" class=\"dot\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people\(title.isEmpty ? "" : "; " + escape(title))</title></circle>\n"
-            items.append(.init(x: x, y: y, radius: r, text: title.isEmpty ? String(c.id) : "\(c.id) \(title)", short: String(c.id)))
+            // The title isolated (U+2068 … U+2069), so a right-to-left one keeps the number on the left.
+            items.append(.init(x: x, y: y, radius: r, text: title.isEmpty ? String(c.id) : "\(c.id) \u{2068}\(title)\u{2069}", short: String(c.id)))
         }
         let layout = LabelLayout.place(items, bounds: .init(x: 2, y: 2, width: width - 4, height: height - 4), fontSize: fontSize)
         s += "<svg class=\"chart map\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"2-D map of the clusters\">\n"
