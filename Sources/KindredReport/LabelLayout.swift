@@ -10,7 +10,7 @@
 /// Points are taken in the order given: put the most important first (the largest clusters).
 ///
 /// Widths are estimated from the characters (`estimatedWidth`), generously, so the rendered text stays
-/// inside its box in common sans-serif fonts.
+/// inside its box in common sans-serif fonts. Guide: `docs/report-printing.md`.
 ///
 /// ```swift
 /// let layout = LabelLayout.place([.init(x: 10, y: 10, radius: 4, text: "3 Nurse", short: "3")],
