@@ -134,7 +134,7 @@ let package = Package(
                 "KindredCommunity", "KindredGraph", "KindredTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
+        .testTarget(name: "KindredReportTests", dependencies: ["KindredReport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "KindredServeTests",
             dependencies: [

@@ -25,9 +25,12 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
         /// The job would exceed, or reached, its memory limit (`--max-memory`) and stopped early (exit 4);
         /// the message says what to change (sample size, shards, chunk size).
         case resourceLimit
+        /// A program Kindred needs for this is not installed or did not work (Chromium, to print a PDF)
+        /// (exit 69, sysexits' EX_UNAVAILABLE); what Kindred could make without it was made.
+        case unavailable
 
-        /// The one mapping to exit statuses: 2 usage, 65 bad data, 3 partial, 4 memory limit, 75 locked,
-        /// 1 otherwise.
+        /// The one mapping to exit statuses: 2 usage, 65 bad data, 3 partial, 4 memory limit, 69 a needed
+        /// program missing, 75 locked, 1 otherwise.
         public var exitStatus: Int32 {
             switch self {
             case .usage: return 2
@@ -36,6 +39,7 @@ public struct KindredError: Error, CustomStringConvertible, Sendable, Equatable 
             case .partial: return 3
             case .resourceLimit: return 4
             case .locked: return 75
+            case .unavailable: return 69
             }
         }
     }

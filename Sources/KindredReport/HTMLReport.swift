@@ -3,16 +3,22 @@ import Foundation
 /// The analyst's report: one self-contained HTML file (inline CSS and SVG, no script, no network:
 /// a Content-Security-Policy forbids every external load) that prints cleanly to PDF.
 public enum HTMLReport {
-    /// Renders the report. Every text from the data is HTML-escaped.
-    public static func render(_ data: ReportData) -> String {
+    /// Renders the report. Every text from the data is HTML-escaped; numbers that are not finite
+    /// print as "–" or "n/a" and are left off the charts.
+    /// - Parameters:
+    ///   - data: what to show.
+    ///   - page: the paper it is laid out for when printed (`@page` size; the screen is unaffected).
+    /// - Returns: the whole document, ending with `</html>`.
+    public static func render(_ data: ReportData, page: PageSize = .a4) -> String {
         var h = ""
         h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        h += "<title>Kindred clusters — run \(escape(data.runKey))</title>\n<style>\n\(css)</style>\n</head>\n<body>\n"
+        h += "<title>Kindred clusters — run \(escape(data.runKey))</title>\n<style>\n\(css)</style>\n\(pageStyle(page))</head>\n<body>\n"
         h += "<header><h1>People clusters <span class=\"key\">run \(escape(data.runKey))</span></h1>\n"
         h += "<p class=\"meta\">Kindred \(escape(data.kindredVersion)) · config \(escape(String(data.configHash.prefix(12)))) · input \(escape(String(data.inputSHA256.prefix(12)))) · \(data.clusters.count) clusters · people appear by pseudonymous id only</p></header>\n"
         h += nav(data)
+        h += coverSection(data)
         h += summarySection(data)
         h += sizesSection(data)
         h += mapSection(data)
@@ -21,15 +27,37 @@ public enum HTMLReport {
         h += changesSection(data)
         h += clustersSection(data)
         if !data.evaluation.isEmpty {
-            h += "<section id=\"evaluation\"><h2>Evaluation against ground truth</h2>\n" + table(["measure", "value"], data.evaluation.map { [$0.0, $0.1] }) + "</section>\n"
+            h += "<section id=\"evaluation\"><div class=\"keep\"><h2>Evaluation against ground truth</h2>\n" + table(["measure", "value"], data.evaluation.map { [$0.0, $0.1] }) + "</div></section>\n"
         }
         h += "<footer>Made by Kindred \(escape(data.kindredVersion)) from run \(escape(data.runKey)). Counts, canonical titles and skills, and pseudonymous ids only.</footer>\n"
         h += "</body>\n</html>\n"
         return h
     }
 
+    /// The `<style>` element that sets the printed page: paper size, margins, page numbers. Its own
+    /// element, so `settingPageSize` can swap it in a report already written.
+    static func pageStyle(_ page: PageSize) -> String {
+        "<style id=\"kindred-page\">@page { size: \(page.cssName) portrait; margin: 14mm 14mm 16mm 14mm; "
+            + "@bottom-center { content: counter(page) \" / \" counter(pages); font: 9px system-ui, \"DejaVu Sans\", sans-serif; color: #5b6478; } "
+            + "@bottom-left { content: \"Kindred people clusters\"; font: 9px system-ui, \"DejaVu Sans\", sans-serif; color: #5b6478; } }</style>\n"
+    }
+
+    /// The report `html` laid out for `page` when printed: its page style replaced (or added before
+    /// `</head>` in a report written without one). Pure string work; the rest is left as it is.
+    /// - Returns: the changed document (unchanged when it has neither a page style nor `</head>`).
+    public static func settingPageSize(_ html: String, to page: PageSize) -> String {
+        if let start = html.range(of: "<style id=\"kindred-page\">"),
+            let end = html.range(of: "</style>\n", range: start.upperBound..<html.endIndex) {
+            return html.replacingCharacters(in: start.lowerBound..<end.upperBound, with: pageStyle(page))
+        }
+        guard let head = html.range(of: "</head>") else { return html }
+        return html.replacingCharacters(in: head.lowerBound..<head.lowerBound, with: pageStyle(page))
+    }
+
     /// Escapes `&`, `<`, `>`, `"` and `'`.
     public static func escape(_ text: String) -> String {
+        // Most texts need nothing: one pass over the bytes decides.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for ch in text {
@@ -39,16 +67,20 @@ public enum HTMLReport {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(ch)
+            case "\t", "\n", "\r\n", "\r": out.append(ch)
+            default:
+                // Control characters (NUL, escapes) are not allowed in HTML text: shown as U+FFFD.
+                if let v = ch.unicodeScalars.first?.value, v < 0x20 || v == 0x7F { out += "\u{FFFD}" } else { out.append(ch) }
             }
         }
         return out
     }
 
-    static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+    /// A number with fixed decimals; "n/a" when it is not finite.
+    static func f(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "n/a" }
 
     static func thousands(_ n: Int) -> String {
-        let digits = String(abs(n))
+        let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
@@ -66,13 +98,41 @@ public enum HTMLReport {
     }
 
     static func nav(_ d: ReportData) -> String {
-        var links = [("summary", "Summary"), ("sizes", "Sizes"), ("map", "Map"), ("stability", "Stability"), ("sensitivity", "Sensitivity"), ("changes", "What moved"), ("clusters", "Clusters")]
+        var links = [("cover", "At a glance"), ("summary", "Summary"), ("sizes", "Sizes"), ("map", "Map"), ("stability", "Stability"), ("sensitivity", "Sensitivity"), ("changes", "What moved"), ("clusters", "Clusters")]
         if !d.evaluation.isEmpty { links.append(("evaluation", "Evaluation")) }
         return "<nav>" + links.map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " · ") + "</nav>\n"
     }
 
+    /// Page 1 when printed: the run, the headline figures and the largest clusters, for a reader who
+    /// reads nothing else. Counts and canonical titles only.
+    static func coverSection(_ d: ReportData) -> String {
+        var s = "<section id=\"cover\"><h2>At a glance</h2>\n"
+        let sizes = d.clusters.map(\.size).filter { $0 > 0 }.sorted(by: >)
+        let assignedShare = d.written > 0 ? 100 * Double(d.assigned) / Double(d.written) : .nan
+        var figures: [(String, String)] = [
+            ("people", thousands(d.written)),
+            ("clusters", thousands(d.clusters.count)),
+            ("assigned to a cluster", assignedShare.isFinite ? "\(f(assignedShare, 1))%" : "–"),
+            ("largest cluster", sizes.first.map { "\(thousands($0)) people" } ?? "–"),
+        ]
+        if let nmi = d.evaluation.first(where: { $0.0 == "NMI" }) { figures.append(("NMI against ground truth", nmi.1)) }
+        if let worst = d.stability.map(\.ari).filter(\.isFinite).min() { figures.append(("stability (lowest ARI across seeds)", f(worst, 3))) }
+        if let c = d.changes { figures.append(("moved since the previous run", "\(thousands(c.moved)) of \(thousands(c.inBoth))")) }
+        s += "<p class=\"run\">Run <b>\(escape(d.runKey))</b>" + (d.asOf.map { " · data as of <b>\(escape($0))</b>" } ?? "") + " · Kindred \(escape(d.kindredVersion))</p>\n"
+        s += "<div class=\"figures\">" + figures.map { "<div class=\"figure\"><div class=\"value\">\(escape($0.1))</div><div class=\"what\">\(escape($0.0))</div></div>" }.joined() + "</div>\n"
+        let largest = d.clusters.sorted { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }.prefix(8)
+        if !largest.isEmpty {
+            s += "<h3>The largest clusters</h3>\n"
+            s += table(["cluster", "people", "most common title", "top skills"], largest.map { c in
+                [String(c.id), thousands(c.size), c.topTitles.first?.0 ?? "–", c.topSkills.prefix(3).map(\.0).joined(separator: ", ")]
+            }, numeric: [1])
+        }
+        s += "<p class=\"meta\">People appear in this report only as counts and, in the cluster cards, by pseudonymous id.</p>\n"
+        return s + "</section>\n"
+    }
+
     static func summarySection(_ d: ReportData) -> String {
-        var s = "<section id=\"summary\"><h2>Run summary and reconciliation</h2>\n"
+        var s = "<section id=\"summary\"><div class=\"keep\"><h2>Run summary and reconciliation</h2>\n"
         let cleanOK = d.read == d.written + d.quarantined
         let projected = d.assigned + d.unassigned + d.projectionQuarantined
         let projectOK = projected == d.written
@@ -83,13 +143,13 @@ public enum HTMLReport {
             s += "<p>Unassigned, by reason: " + d.unassignedReasons.map { "\(escape($0.0)) \(thousands($0.1))" }.joined(separator: ", ") + ".</p>\n"
         }
         s += table(["", "value"], d.summary.map { [$0.0, $0.1] }, numeric: [1])
-        return s + "</section>\n"
+        return s + "</div></section>\n"
     }
 
     static func sizesSection(_ d: ReportData) -> String {
-        var s = "<section id=\"sizes\"><h2>Cluster sizes</h2>\n"
-        let sorted = d.clusters.sorted { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }
-        guard let largest = sorted.first?.size, largest > 0 else { return s + "<p>No clusters.</p></section>\n" }
+        var s = "<section id=\"sizes\"><div class=\"keep\"><h2>Cluster sizes</h2>\n"
+        let sorted = d.clusters.sorted { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }.filter { $0.size >= 0 }
+        guard let largest = sorted.first?.size, largest > 0 else { return s + "<p>No clusters with people.</p></div></section>\n" }
         let width = 900.0, height = 260.0, left = 56.0, bottom = 40.0, top = 12.0
         let plotW = width - left - 10, plotH = height - bottom - top
         let barW = plotW / Double(sorted.count)
@@ -114,31 +174,53 @@ public enum HTMLReport {
         let sizes = sorted.map(\.size)
         let median = sizes.count % 2 == 1 ? Double(sizes[sizes.count / 2]) : Double(sizes[sizes.count / 2 - 1] + sizes[sizes.count / 2]) / 2
         s += "<p>\(sorted.count) clusters; largest \(thousands(largest)), median \(f(median, 1)), smallest \(thousands(sizes.last ?? 0)) people.</p>\n"
-        return s + "</section>\n"
+        return s + "</div></section>\n"
     }
 
     static func mapSection(_ d: ReportData) -> String {
-        var s = "<section id=\"map\"><h2>Map of the clusters</h2>\n<p>Each circle is a cluster (area ∝ people), placed by multidimensional scaling of the distances between cluster centroids: near means similar people.</p>\n"
-        let width = 900.0, height = 560.0, pad = 60.0
-        let largest = Double(d.clusters.map(\.size).max() ?? 1)
-        s += "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"2-D map of the clusters\">\n"
+        var s = "<section id=\"map\"><div class=\"keep\"><h2>Map of the clusters</h2>\n<p>Each circle is a cluster (area ∝ people), placed by multidimensional scaling of the distances between cluster centroids: near means similar people.</p>\n"
+        let width = 900.0, height = 560.0, pad = 60.0, fontSize = 12.0
+        func finite(_ p: (x: Double, y: Double)?) -> Bool { p.map { $0.x.isFinite && $0.y.isFinite && abs($0.x) <= 1e6 && abs($0.y) <= 1e6 } ?? false }
+        // The largest clusters with a usable position, largest first (they get their labels first).
+        let drawn = Array(d.clusters.filter { finite($0.position) && $0.size >= 0 }
+            .sorted(by: { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }).prefix(ClusterMap.mostDrawn))
+        let largest = Double(drawn.map(\.size).max() ?? 1)
+        var items: [LabelLayout.Item] = []
+        var circles = ""
+        for c in drawn {
+            let px = min(max(c.position!.x, -1), 1), py = min(max(c.position!.y, -1), 1)
+            let x = pad + (px + 1) / 2 * (width - 2 * pad)
+            let y = pad + (1 - (py + 1) / 2) * (height - 2 * pad)
+            let r = 3 + 19 * (Double(max(c.size, 0)) / max(largest, 1)).squareRoot()
+            let full = c.topTitles.first?.0 ?? ""
+            let title = full.count > 60 ? String(full.prefix(59)) + "…" : full
+            circles += "<circle cx=\"\(f(x, 1))\" cy=\"\(f(y, 1))\" r=\"\(f(r, 1))\" class=\"dot\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people\(title.isEmpty ? "" : "; " + escape(title))</title></circle>\n"
+            // The title isolated (U+2068 … U+2069), so a right-to-left one keeps the number on the left.
+            items.append(.init(x: x, y: y, radius: r, text: title.isEmpty ? String(c.id) : "\(c.id) \u{2068}\(title)\u{2069}", short: String(c.id)))
+        }
+        let layout = LabelLayout.place(items, bounds: .init(x: 2, y: 2, width: width - 4, height: height - 4), fontSize: fontSize)
+        s += "<svg class=\"chart map\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"2-D map of the clusters\">\n"
         s += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" class=\"frame\"/>\n"
-        let drawn = d.clusters.filter { $0.position != nil }
-        for c in drawn.sorted(by: { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }) {
-            let x = pad + (c.position!.x + 1) / 2 * (width - 2 * pad)
-            let y = pad + (1 - (c.position!.y + 1) / 2) * (height - 2 * pad)
-            let r = 4 + 26 * (Double(c.size) / max(largest, 1)).squareRoot()
-            let label = c.topTitles.first.map { String($0.0.prefix(22)) } ?? ""
-            s += "<g><circle cx=\"\(f(x, 1))\" cy=\"\(f(y, 1))\" r=\"\(f(r, 1))\" class=\"dot\(c.born ? " born" : "")\"><title>cluster \(c.id): \(thousands(c.size)) people; \(escape(label))</title></circle>"
-            s += "<text x=\"\(f(x, 1))\" y=\"\(f(y - r - 3, 1))\" class=\"label\" text-anchor=\"middle\">\(c.id) \(escape(label))</text></g>\n"
+        s += circles
+        for label in layout.labels.compactMap({ $0 }) {
+            s += "<text x=\"\(f(label.box.x, 1))\" y=\"\(f(label.baseline(fontSize: fontSize), 1))\" class=\"maplabel\">\(escape(label.text))</text>\n"
         }
         s += "</svg>\n"
+        if !layout.legend.isEmpty {
+            let entries = layout.legend.map { i -> String in
+                let c = drawn[i]
+                let placed = layout.labels[i] != nil
+                return "<li><b>\(c.id)</b> \(escape(c.topTitles.first?.0 ?? "(no title)"))\(placed ? "" : " <span class=\"n\">(not labelled: no room)</span>")</li>"
+            }
+            s += "<p class=\"legend-intro\">Clusters shown on the map by their number only:</p><ul class=\"legend\">" + entries.joined() + "</ul>\n"
+        }
+        s += "</div>"
         if drawn.count < d.clusters.count { s += "<p>The \(drawn.count) largest of \(d.clusters.count) clusters are drawn.</p>\n" }
         return s + "</section>\n"
     }
 
     static func stabilitySection(_ d: ReportData) -> String {
-        var s = "<section id=\"stability\"><h2>Stability</h2>\n"
+        var s = "<section id=\"stability\"><div class=\"keep\"><h2>Stability</h2>\n"
         if d.stability.isEmpty {
             s += "<p>No reclustering with other seeds was asked for (<code>[report] stability_seeds = 0</code>).</p>\n"
         } else {
@@ -146,6 +228,7 @@ public enum HTMLReport {
             s += "<p>The clustered sample was clustered again from scratch with \(aris.count) other seed\(aris.count == 1 ? "" : "s"); the adjusted Rand index (ARI, 1 = identical) against this run's partition:</p>\n"
             s += table(["seed", "ARI"], d.stability.map { [String($0.seed), f($0.ari, 4)] }, numeric: [0, 1])
         }
+        s += "</div>"
         if let r = d.robustness {
             let names = Dictionary(d.clusters.map { c in (c.id, c.topTitles.first.map { "\(c.id) · \($0.0)" } ?? String(c.id)) }, uniquingKeysWith: { a, _ in a })
             s += robustnessPart(r, names: names)
@@ -161,15 +244,22 @@ public enum HTMLReport {
     /// One small line chart per factor: each sampled person's score against their own cluster along
     /// the steps, a ring where their cluster flips.
     static func sensitivitySection(_ d: ReportData) -> String {
-        var s = "<section id=\"sensitivity\"><h2>Sensitivity</h2>\n"
-        guard !d.sensitivity.isEmpty else { return s + "<p>Not measured (<code>[report] sensitivity_people = 0</code>).</p></section>\n" }
+        var s = "<section id=\"sensitivity\"><div class=\"keep\"><h2>Sensitivity</h2>\n"
+        guard !d.sensitivity.isEmpty else { return s + "<p>Not measured (<code>[report] sensitivity_people = 0</code>).</p></div></section>\n" }
         let people = Set(d.sensitivity.map(\.person)).count
         s += "<p>\(people) people of the sample, chosen evenly through it, each varied one factor at a time as <code>kindred sensitivity</code> does: the score against the person's own cluster (its centroid, career tempo included) at each step; a ring marks a step where the person would be assigned another cluster. Smooth, gentle lines mean a small change in, a small change out.</p>\n"
         var factors: [String] = []
         for c in d.sensitivity where !factors.contains(c.factor) { factors.append(c.factor) }
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        // The heading, the text and the (small) charts stay on one page when they fit.
+        s += "<div class=\"figs\">\n"
         for factor in factors {
-            let curves = d.sensitivity.filter { $0.factor == factor }
+            // Steps with a score that is not a finite number are left off the chart.
+            let curves = d.sensitivity.filter { $0.factor == factor }.map { c -> SensitivityCurve in
+                var c = c
+                c.points = c.points.filter { $0.x.isFinite && $0.y.isFinite && abs($0.x) < 1e9 && abs($0.y) < 1e9 }
+                return c
+            }
             let xs = curves.flatMap { $0.points.map(\.x) }
             let ys = curves.flatMap { $0.points.map(\.y) }
             guard let x0 = xs.min(), let x1 = xs.max(), let yMin = ys.min(), let yMax = ys.max() else { continue }
@@ -200,7 +290,7 @@ public enum HTMLReport {
             }
             s += "</svg><figcaption>Score against the own cluster as \(escape(factor)) changes</figcaption></figure>\n"
         }
-        return s + "</section>\n"
+        return s + "</div></div></section>\n"
     }
 
     /// The left-out check and the least robust clusters.
@@ -215,14 +305,14 @@ public enum HTMLReport {
         guard !shown.isEmpty else { return s }
         s += "<p>Per cluster, the share of its members kept together (1 = the same cluster; a split or a merge lowers it), least robust first\(r.clusters.count > shown.count ? " (\(shown.count) of \(r.clusters.count))" : ""):</p>\n"
         s += table(["cluster", "sample members", "kept across seeds", "kept with people left out"], shown.map { c in
-            [escape(names[c.id] ?? String(c.id)), thousands(c.sampleSize), c.keptAcrossSeeds.map { f($0, 3) } ?? "–", c.keptWithPeopleLeftOut.map { f($0, 3) } ?? "–"]
+            [names[c.id] ?? String(c.id), thousands(c.sampleSize), c.keptAcrossSeeds.map { f($0, 3) } ?? "–", c.keptWithPeopleLeftOut.map { f($0, 3) } ?? "–"]
         }, numeric: [1, 2, 3])
         return s
     }
 
     static func changesSection(_ d: ReportData) -> String {
-        var s = "<section id=\"changes\"><h2>What moved since the previous run</h2>\n"
-        guard let c = d.changes else { return s + "<p>Nothing to compare: no previous run.</p></section>\n" }
+        var s = "<section id=\"changes\"><div class=\"keep\"><h2>What moved since the previous run</h2>\n"
+        guard let c = d.changes else { return s + "<p>Nothing to compare: no previous run.</p></div></section>\n" }
         s += table(["", "count"], [
             ["people in both runs", thousands(c.inBoth)], ["people who moved cluster", thousands(c.moved)],
             ["… whose record changed", thousands(c.movedRecordChanged)], ["… whose record did not change", thousands(c.moved - c.movedRecordChanged)],
@@ -230,29 +320,32 @@ public enum HTMLReport {
             ["clusters born", thousands(c.born.count)], ["clusters gone", thousands(c.gone.count)],
             ["clusters split", thousands(c.split.count)], ["clusters merged", thousands(c.merged.count)],
         ], numeric: [1])
+        s += "</div>"
         func ids(_ list: [Int32]) -> String { list.isEmpty ? "none" : list.map(String.init).joined(separator: ", ") }
         s += "<p>Born: \(ids(c.born)). Gone: \(ids(c.gone)).</p>\n"
         for (title, list, verb) in [("Split", c.split, "into"), ("Merged", c.merged, "from")] where !list.isEmpty {
             s += "<p>\(title): " + list.map { "\($0.0) \(verb) " + $0.1.map { "\($0.0) (\(thousands($0.1)))" }.joined(separator: ", ") }.joined(separator: "; ") + ".</p>\n"
         }
         if !c.flows.isEmpty {
-            s += "<h3>Largest moves between clusters</h3>\n"
+            s += "<div class=\"keep\"><h3>Largest moves between clusters</h3>\n"
             // A cluster by its id and its most frequent title (this run's; a gone cluster by id only).
-            let titleOf = Dictionary(uniqueKeysWithValues: d.clusters.map { ($0.id, $0.topTitles.first?.0 ?? "") })
+            let titleOf = Dictionary(d.clusters.map { ($0.id, $0.topTitles.first?.0 ?? "") }, uniquingKeysWith: { a, _ in a })
             func name(_ id: Int32?) -> String {
                 guard let id else { return "unassigned" }
                 guard let title = titleOf[id], !title.isEmpty else { return String(id) }
                 return "\(id) · \(title)"
             }
-            s += table(["from", "to", "people"], c.flows.map { [name($0.0), name($0.1), thousands($0.2)] }, numeric: [2])
+            s += table(["from", "to", "people"], c.flows.map { [name($0.0), name($0.1), thousands($0.2)] }, numeric: [2]) + "</div>"
         }
         s += "<p>Each person who moved is listed (pseudonymous id) in <code>moved.csv</code>; the counts are in <code>diff.json</code>.</p>\n"
         return s + "</section>\n"
     }
 
     static func clustersSection(_ d: ReportData) -> String {
-        var s = "<section id=\"clusters\"><h2>The clusters</h2>\n"
-        let byID = Dictionary(uniqueKeysWithValues: d.clusters.map { ($0.id, $0) })
+        var s = "<section id=\"clusters\"><div class=\"keep\"><h2>The clusters</h2>\n"
+        let byID = Dictionary(d.clusters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // The heading stays with the first card on its page.
+        var keepOpen = true
         for c in d.clusters.sorted(by: { $0.size != $1.size ? $0.size > $1.size : $0.id < $1.id }) {
             s += "<article class=\"card\" id=\"cluster-\(c.id)\"><h3>Cluster \(c.id)\(c.born ? " <span class=\"tag\">new</span>" : "") <span class=\"size\">\(thousands(c.size)) people (\(thousands(c.sampleSize)) in the sample)</span></h3>\n<div class=\"cols\">\n"
             s += "<div><h4>Top titles</h4><ol>" + c.topTitles.map { "<li>\(escape($0.0)) <span class=\"n\">\(thousands($0.1))</span></li>" }.joined() + "</ol></div>\n"
@@ -263,8 +356,12 @@ public enum HTMLReport {
                 return "<li><a href=\"#cluster-\(n.0)\">\(n.0)</a> \(escape(title)) <span class=\"n\">cos \(f(n.1, 2))</span></li>"
             }.joined() + "</ul></div>\n"
             s += "</div></article>\n"
+            if keepOpen {
+                s += "</div>\n"
+                keepOpen = false
+            }
         }
-        return s + "</section>\n"
+        return s + (keepOpen ? "<p>No clusters.</p></div>" : "") + "</section>\n"
     }
 
     static let css = """
@@ -293,8 +390,30 @@ public enum HTMLReport {
         .cols { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; }
         .cols ol, .cols ul { margin: 0; padding-left: 18px; } .ids li { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; }
         @media (max-width: 760px) { .cols { grid-template-columns: 1fr 1fr; } }
-        @page { size: A4; margin: 14mm; }
-        @media print { body { max-width: none; padding: 0; font-size: 11px; } nav { display: none; } section { break-inside: auto; } svg.chart { break-inside: avoid; } h2 { break-after: avoid; } }
+        .maplabel { font-size: 12px; fill: var(--ink); paint-order: stroke; stroke: #fafbfd; stroke-width: 3px; stroke-linejoin: round; }
+        ul.legend { columns: 3; font-size: 12px; margin: 4px 0; padding-left: 18px; } .legend-intro { margin: 6px 0 0; font-size: 12px; color: var(--muted); }
+        .run { font-size: 15px; }
+        .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin: 12px 0; }
+        .figure { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
+        .figure .value { font-size: 20px; font-weight: 600; } .figure .what { font-size: 12px; color: var(--muted); }
+        h1, h2, h3, td, li, .figure { overflow-wrap: anywhere; }
+        td { unicode-bidi: plaintext; } li { unicode-bidi: plaintext; }
+        @media print {
+          body { max-width: none; padding: 0; font-size: 10.5px; }
+          nav { display: none; } a { color: inherit; }
+          h1 { font-size: 22px; } h2 { font-size: 16px; margin-top: 18px; }
+          h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+          .keep, figure, svg.chart, tr, .figure { break-inside: avoid; page-break-inside: avoid; }
+          section { break-inside: auto; }
+          #cover { break-after: page; page-break-after: always; }
+          svg.map { max-height: 165mm; }
+          svg.chart:not(.map) { max-height: 90mm; }
+          .card { padding: 6px 10px; margin: 6px 0; }
+          .cols { gap: 8px; grid-template-columns: repeat(4, minmax(0, 1fr)); }
+          .ids li { font-size: 8.5px; }
+          figure.small { width: 48%; margin: 0 1% 8px 0; }
+          footer { margin-top: 16px; break-before: avoid; page-break-before: avoid; }
+        }
 
         """
 }

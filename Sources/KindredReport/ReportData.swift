@@ -68,6 +68,8 @@ public struct ReportData: Sendable {
     }
 
     public var runKey: String
+    /// The month the run's data is dated (`YYYY-MM`, the run's as-of month), for the cover; nil: not shown.
+    public var asOf: String?
     public var kindredVersion: String
     public var configHash: String
     public var inputSHA256: String
@@ -93,6 +95,17 @@ public struct ReportData: Sendable {
         self.configHash = configHash
         self.inputSHA256 = inputSHA256
     }
+}
+
+/// The paper a printed report is laid out for.
+public enum PageSize: String, Sendable, CaseIterable {
+    /// ISO A4, 210 × 297 mm (the default).
+    case a4
+    /// US Letter, 8.5 × 11 in.
+    case letter
+
+    /// The CSS `@page` size keyword.
+    public var cssName: String { self == .a4 ? "A4" : "letter" }
 }
 
 /// One person's response to one factor, for the report's sensitivity chart: the step values and

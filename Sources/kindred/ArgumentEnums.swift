@@ -4,6 +4,7 @@ import KindredCore
 import KindredPeople
 import KindredPipeline
 import KindredProjection
+import KindredReport
 import KindredSimilarity
 
 // Choices taken on the command line are the library's own enumerations: the parser lists the
@@ -15,6 +16,7 @@ extension ProjectionMethod: ExpressibleByArgument {}
 extension PeopleFormat: ExpressibleByArgument {}
 extension RunLog.Format: ExpressibleByArgument {}
 extension DateOrder: ExpressibleByArgument {}
+extension PageSize: ExpressibleByArgument {}
 
 /// What `kindred project` does with a bad record.
 enum BadRecordAction: String, CaseIterable, ExpressibleByArgument {

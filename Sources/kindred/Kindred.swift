@@ -30,11 +30,12 @@ struct Kindred: ParsableCommand {
 
             Exit codes: 0 ok, 1 failure (also stopped by SIGTERM or --max-runtime), 2 usage or config \
             error, 3 quarantined records under --strict, 4 the memory limit (--max-memory) would be or was \
-            passed (the message says what to change), 65 bad input data (retrying will not help), 75 another \
-            run holds the output folder's lock (retry later).
+            passed (the message says what to change), 65 bad input data (retrying will not help), 69 a program \
+            needed is not installed (Chromium, for `report --pdf`), 75 another run holds the output folder's \
+            lock (retry later).
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, SensitivityCommand.self, ProjectCommand.self, ServeCommand.self, IdsCommand.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, SensitivityCommand.self, ProjectCommand.self, ServeCommand.self, IdsCommand.self, ReportCommand.self]
     )
 }
 

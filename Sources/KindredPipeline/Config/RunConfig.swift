@@ -3,6 +3,7 @@ import KindredCommunity
 import KindredCore
 import KindredPeople
 import KindredProjection
+import KindredReport
 import KindredSimilarity
 import TOMLKit
 
@@ -63,6 +64,8 @@ import TOMLKit
 /// stability_left_out = 0.01     # share of the sample left out to measure each cluster's robustness (0: none)
 /// sensitivity_people = 8        # sample people whose tenure and switches are varied for the report's chart (0: none)
 /// typical_members = 5
+/// pdf = false                   # also print the report to report.pdf (needs Chromium; without it, a warning)
+/// page = "a4"                   # the printed report's paper: a4 | letter
 /// ```
 ///
 /// Top-level `run_key` names the run's folder, `previous` picks the run to refresh from (`auto`,
@@ -111,6 +114,10 @@ public struct RunConfig: Sendable {
     static let defaultSensitivityPeople = 8
     /// Report: most typical members listed per cluster (pseudonymous ids).
     public var typicalMembers = 5
+    /// Report: also print it to `report.pdf` with headless Chromium (`[report] pdf`).
+    public var reportPDF = false
+    /// Report: the paper the printed report is laid out for (`[report] page`, a4 or letter).
+    public var reportPage = PageSize.a4
     /// The month dates are checked against and open positions end at. Default: the run key's month when
     /// the key starts with a date (`2026-12-01`), else the current month (UTC).
     public var asOf: YearMonth?
@@ -161,6 +168,7 @@ public struct RunConfig: Sendable {
         ("project", "method", .string), ("project", "k", .integer), ("project", "probes", .integer),
         ("refresh", "min_jaccard", .number),
         ("report", "stability_seeds", .integer), ("report", "stability_left_out", .number), ("report", "sensitivity_people", .integer), ("report", "typical_members", .integer),
+        ("report", "pdf", .bool), ("report", "page", .string),
     ]
 
     /// The environment variable that overrides `section.key`.
@@ -428,6 +436,8 @@ public struct RunConfig: Sendable {
             sensitivityPeople = x
         }
         if let x = try v.integer("report", "typical_members", atLeast: 0) { typicalMembers = x }
+        if let x = try v.bool("report", "pdf") { reportPDF = x }
+        if let x = try v.choice("report", "page", PageSize.self, "expected a4 or letter") { reportPage = x }
     }
 
     /// 1–100 characters of `[A-Za-z0-9._-]`, not starting with `.`.
@@ -515,6 +525,9 @@ public struct RunConfig: Sendable {
         if stabilityLeftOut != RunConfig.defaultStabilityLeftOut { lines.append("stability_left_out = \(stabilityLeftOut)") }
         if sensitivityPeople != RunConfig.defaultSensitivityPeople { lines.append("sensitivity_people = \(sensitivityPeople)") }
         lines.append("typical_members = \(typicalMembers)")
+        // Only when not the default (earlier configs keep their hash).
+        if reportPDF { lines.append("pdf = true") }
+        if reportPage != .a4 { lines.append("page = \(q(reportPage.rawValue))") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

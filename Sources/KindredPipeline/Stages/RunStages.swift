@@ -373,6 +373,24 @@ final class RunStages {
         return curves
     }
 
+    /// `[report] pdf`: prints `report.html` to `report.pdf` with headless Chromium, its dates set to the
+    /// first of the as-of month (the same run prints the same bytes). Without Chromium, or when it
+    /// fails, the run goes on with the HTML alone and logs a `pdf_skipped` warning saying why.
+    /// - Returns: the number of pages, or nil when no PDF was written.
+    private func printPDF(asOf: YearMonth) -> Int? {
+        do {
+            let printer = try PDFPrinter.find()
+            let date = asOf.description.replacingOccurrences(of: "-", with: "") + "01000000"
+            return try printer.print(html: path("report.html"), to: path("report.pdf"), fixedDate: date)
+        } catch let error as KindredError {
+            log.warning("pdf_skipped", "report.pdf not written: \(error.message); report.html is complete")
+        } catch {
+            log.warning("pdf_skipped", "report.pdf not written: \(error); report.html is complete")
+        }
+        try? FileManager.default.removeItem(atPath: path("report.pdf"))
+        return nil
+    }
+
     /// The evaluation, the HTML report and `summary.json`; returns the run's summary.
     func report(
         clean: CleanedInput, graph: SampleGraph, clustering: SampleClustering, model: BuiltModel, projection: ProjectOutcome,
@@ -405,11 +423,15 @@ final class RunStages {
             model: model.model, typicalMembers: config.typicalMembers, ids: graph.graph.ids)
         var withCurves = reportData
         withCurves.sensitivity = sensitivityCurves(people: clean.people, model: model.model)
-        try AtomicFileWriter.write(HTMLReport.render(withCurves), to: path("report.html"))
+        let asOf = config.effectiveAsOf(runKey: runKey)
+        withCurves.asOf = asOf.description
+        try AtomicFileWriter.write(HTMLReport.render(withCurves, page: config.reportPage), to: path("report.html"))
         summary.files.append(("report", "report.html"))
+        let printed = config.reportPDF ? printPDF(asOf: asOf) : nil
+        if printed != nil { summary.files.append(("printed report", "report.pdf")) }
         summary.files.append(("summary", "summary.json"))
         try AtomicFileWriter.write(PipelineRun.summaryJSON(summary) + "\n", to: path("summary.json"))
-        done("report", "report.html written")
+        done("report", printed.map { "report.html and report.pdf (\($0) pages) written" } ?? "report.html written")
         summary.timings = timings
         summary.totalSeconds = Date().timeIntervalSince(started)
         log.finishProgress()
