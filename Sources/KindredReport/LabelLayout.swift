@@ -2,11 +2,11 @@
 /// inside the plot: a deterministic greedy layout, no I/O.
 ///
 /// Each point (a circle of some radius) gets its label at the first free one of eight candidate
-/// positions around it — above, below, right, left, then the four diagonals — first avoiding the other
-/// circles, then allowing a label over another circle (never over another label). A label that fits
-/// nowhere is shortened (a prefix and "…", down to `minimumCharacters`), and if that fits nowhere either it is
-/// replaced by its short form (the caller's number, e.g. the cluster id) and listed in the legend; a
-/// point whose short form does not fit either is left unlabelled (and listed in the legend too).
+/// positions around it — above, below, right, left, then the four diagonals — never over another label.
+/// The text is tried whole, then shortened (a prefix and "…", down to `minimumCharacters`), first clear of
+/// every other circle, then over another circle's edge (never its centre); if neither fits, the short form
+/// (the caller's number, e.g. the cluster id) is used and listed in the legend; a point whose short form
+/// does not fit either is left unlabelled (and listed in the legend too).
 /// Points are taken in the order given: put the most important first (the largest clusters).
 ///
 /// Widths are estimated from the characters (`estimatedWidth`), generously, so the rendered text stays
@@ -129,14 +129,19 @@ public enum LabelLayout {
                 continue
             }
             var found: Label?
-            variants: for (text, form) in variants(of: item, minimumCharacters: minimumCharacters) {
-                let width = estimatedWidth(text, fontSize: fontSize)
-                let boxes = candidates(item, width: width, height: height, gap: gap)
-                // First clear of every other circle; else over a circle's edge, never over its centre.
-                for obstacles in [markers, centres] {
-                    for box in boxes where bounds.contains(box) && !placed.anyIntersects(box) && !obstacles.anyIntersects(box, except: i) {
+            let all = variants(of: item, minimumCharacters: minimumCharacters)
+            let words = all.filter { $0.1 != .short }
+            let short = all.filter { $0.1 == .short }
+            // In order: the text (whole, then shortened) clear of every other circle; the text over a circle's
+            // edge, never its centre; the short form clear, then over an edge. A label over a circle reads as
+            // that circle's, so a shorter text clear of circles beats the whole text over one.
+            passes: for (texts, obstacles) in [(words, markers), (words, centres), (short, markers), (short, centres)] {
+                for (text, form) in texts {
+                    let width = estimatedWidth(text, fontSize: fontSize)
+                    for box in candidates(item, width: width, height: height, gap: gap)
+                    where bounds.contains(box) && !placed.anyIntersects(box) && !obstacles.anyIntersects(box, except: i) {
                         found = Label(text: text, box: box, form: form)
-                        break variants
+                        break passes
                     }
                 }
             }
