@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Request counts and latency histograms per route and status, and the model's state, in the
 /// Prometheus text exposition format (`GET /metrics`). Routes are templates (`/similar/{id}`), never
@@ -23,7 +22,7 @@ public final class ServeMetrics: Sendable {
         var reloadFailures = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -5,7 +5,6 @@ import KindredPeople
 import KindredPipeline
 import KindredProjection
 import KindredReport
-import Synchronization
 
 /// One run's model as `kindred serve` answers from it: the cluster model and its projector, the
 /// similarity index (when the run has one), the cluster profiles as JSON, and a pool of cleaners and
@@ -26,7 +25,7 @@ public final class ServeModel: Sendable {
     /// Copied, never mutated (a value type: each copy grows its own caches).
     nonisolated(unsafe) let template: PersonCleaner?
     /// Cleaners and scratch buffers not in use (a request takes one, or makes one when none is free).
-    private let idle: Mutex<[Worker]>
+    private let idle: Locked<[Worker]>
 
     /// A request's working set: a cleaner with its caches (raw records) and the projector's scratch.
     final class Worker: @unchecked Sendable {
@@ -75,7 +74,7 @@ public final class ServeModel: Sendable {
         self.template = template
         self.loadSeconds = loadSeconds
         clustersJSON = ServeModel.profilesJSON(model.profiles, runKey: runKey)
-        idle = Mutex([])
+        idle = Locked([])
     }
 
     /// The `run_key` of the run folder's manifest, else the folder's name.

@@ -4,7 +4,6 @@ import KindredCore
 import KindredPeople
 import KindredPipeline
 import KindredProjection
-import Synchronization
 
 /// One HTTP request as the router sees it (the server library's request, body read).
 public struct ServeRequest: Sendable {
@@ -70,11 +69,11 @@ public struct ServeSettings: Sendable {
 public final class ServeRouter: Sendable {
     public let settings: ServeSettings
     public let metrics = ServeMetrics()
-    private let current: Mutex<ServeModel>
+    private let current: Locked<ServeModel>
 
     public init(model: ServeModel, settings: ServeSettings) {
         self.settings = settings
-        current = Mutex(model)
+        current = Locked(model)
         metrics.modelLoaded(model)
     }
 

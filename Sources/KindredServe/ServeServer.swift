@@ -36,7 +36,7 @@ public final class ServeServer: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Requests being answered now (read, not yet written back).
     private let inFlight = RequestCounter()
-    private let serving = Mutex<Task<Void, any Error>?>(nil)
+    private let serving = Locked<Task<Void, any Error>?>(nil)
 
     /// - Parameters:
     ///   - location: what the analyst named (`kindred run`'s output folder, a run folder, or `latest`);
