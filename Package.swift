@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        // The HTTP server of `kindred serve`: BSD sockets and Swift concurrency, no other dependency (builds in seconds,
+        // where a SwiftNIO stack would add minutes to each of CI's five builds).
+        .package(url: "https://github.com/swhitty/FlyingFox.git", exact: "0.27.1"),
     ],
     targets: [
         // OpenBLAS, through pkg-config "openblas" (not "blas", which follows Debian's alternatives).
@@ -72,12 +75,22 @@ let package = Package(
             ],
             linkerSettings: mathLib
         ),
+        // `kindred serve`: the model loaded once, routes free of sockets (ServeRouter), HTTP framing of our own (HTTPWire)
+        // on FlyingSocks (FlyingFox's HTTP module imports FoundationNetworking, which needs libcurl in a static build).
+        .target(
+            name: "KindredServe",
+            dependencies: [
+                "KindredPipeline", "KindredCore", "KindredPeople", "KindredClean", "KindredProjection", "KindredReport",
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
+            linkerSettings: mathLib
+        ),
         // The CLI: parses arguments, calls the library, prints.
         .executableTarget(
             name: "kindred",
             dependencies: [
                 "KindredPipeline", "KindredCore", "KindredGraph", "KindredCommunity", "KindredPeople",
-                "KindredClean", "KindredSimilarity", "KindredProjection", "KindredReport",
+                "KindredClean", "KindredSimilarity", "KindredProjection", "KindredReport", "KindredServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -123,6 +136,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "KindredServeTests",
+            dependencies: [
+                "KindredServe", "KindredPipeline", "KindredCore", "KindredPeople", "KindredProjection", "KindredTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(
             name: "KindredCLITests",
             dependencies: ["kindred", "KindredCore", "KindredTestSupport"],

@@ -51,13 +51,13 @@ public enum MemoryBudget {
 
     /// Parses a size: bytes (`1073741824`), with a binary unit `K`, `M`, `G`, `T` (`512M`, `1.5G`,
     /// `8GiB`, `8GB`: all powers of 1024), or a share of `availableMemory()` (`50%`). Nil when malformed
-    /// or below 64 MiB (too small for any job).
-    public static func parseSize(_ text: String) -> Int? {
+    /// or below `minimum` bytes (default 64 MiB: too small for any job).
+    public static func parseSize(_ text: String, minimum: Int = 64 << 20) -> Int? {
         var t = text.trimmingSpaces().uppercased()
         if t.hasSuffix("%") {
             guard let share = Double(t.dropLast()), share.isFinite, share > 0, share <= 100 else { return nil }
             let bytes = Int(Double(availableMemory()) * share / 100)
-            return bytes >= 64 << 20 ? bytes : nil
+            return bytes >= minimum ? bytes : nil
         }
         for suffix in ["IB", "B"] where t.hasSuffix(suffix) {
             t.removeLast(suffix.count)
@@ -71,7 +71,7 @@ public enum MemoryBudget {
         }
         guard let value = Double(t), value.isFinite, value > 0, value * scale < 9.0e18 else { return nil }
         let bytes = Int(value * scale)
-        return bytes >= 64 << 20 ? bytes : nil
+        return bytes >= minimum ? bytes : nil
     }
 
     /// A size for people: `1.5 GiB`, `800 MiB`.

@@ -76,7 +76,7 @@ public enum PeopleJSON {
         return String(value)
     }
 
-    static func person(from record: JSONValue, dateOrder: DateOrder = .mdy) throws -> Person {
+    public static func person(from record: JSONValue, dateOrder: DateOrder = .mdy) throws -> Person {
         let id: String
         switch record["id"] {
         case .string(let text)?: id = text

@@ -35,7 +35,7 @@ struct Kindred: ParsableCommand {
             lock (retry later).
             """,
         version: KindredVersion.string,
-        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, SensitivityCommand.self, ProjectCommand.self, IdsCommand.self, ReportCommand.self]
+        subcommands: [Synth.self, Clean.self, GraphCommand.self, Cluster.self, Evaluate.self, Run.self, RunsCommand.self, Convert.self, KNNCommand.self, VectorsCommand.self, SimilarCommand.self, SensitivityCommand.self, ProjectCommand.self, ServeCommand.self, IdsCommand.self, ReportCommand.self]
     )
 }
 

@@ -9,7 +9,11 @@
 3. a local dry run of each recipe: its command, with /srv/kindred mapped to a temporary folder, run once per array
    index with the index variable that the platform sets (AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX), through the
    image's entry point, with the key in the environment as the secret puts it; then _SUCCESS, one part per index,
-   and the parts' rows together equal to a single `kindred project` over the whole input.
+   and the parts' rows together equal to a single `kindred project` over the whole input;
+4. the `kindred serve` Deployment and Service: kubernetes-validate --strict, the probes on /healthz at the
+   container port the Service targets, the key and the bearer token from Secrets, a listen address reachable in
+   the pod; then a dry run: its args through the entry point on a model in a read-only folder (--port 0 on the
+   loopback), /healthz without the token, /clusters refused without it and answered with it, SIGTERM → exit 0.
 
     python3 scripts/lib/deploy_check.py ROOT KINDRED_BIN [--k8s-version 1.30.0]
 """
@@ -21,6 +25,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 
 import botocore.session
 import botocore.validate
@@ -110,6 +117,80 @@ def dry_run(name, root, kindred, args, index_variable, count, env, workdir, key)
         check(not leaked, f"{name}: the key is in no file written ({len(leaked)} found)")
 
 
+def serve_dry_run(root, kindred, args, env, workdir, key):
+    """Starts the Deployment's `kindred serve` through the entry point on a model in a read-only folder."""
+    name = "Kubernetes serve Deployment"
+    token = "dry-run-token-" + os.urandom(8).hex()
+    with tempfile.TemporaryDirectory(prefix="kindred-dry-serve-") as tmp:
+        srv = os.path.join(tmp, "srv", "kindred")
+        os.makedirs(os.path.join(srv, "in"))
+        shutil.copy(os.path.join(root, "datasets", "people.jsonl"), os.path.join(srv, "in", "people.jsonl"))
+        bindir = os.path.join(tmp, "bin")
+        os.makedirs(bindir)
+        os.symlink(kindred, os.path.join(bindir, "kindred"))
+        base_env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": tmp, "KINDRED_KEY": key, "OPENBLAS_NUM_THREADS": "1"}
+        job = os.path.join(tmp, "job.toml")
+        with open(job, "w") as f:
+            f.write(f'input = "{srv}/in/people.jsonl"\noutput = "{srv}/out"\nseed = 1\n')
+        subprocess.run([kindred, "run", job, "--run-key", "dry-run"], env=base_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The pod mounts the data read-only: so does the dry run (for a non-root user; root ignores modes).
+        for folder, dirs, files in os.walk(srv):
+            for entry in dirs + files:
+                path = os.path.join(folder, entry)
+                os.chmod(path, os.stat(path).st_mode & ~0o222)
+        os.chmod(srv, os.stat(srv).st_mode & ~0o222)
+        mapped = [a.replace("/srv/kindred", srv) for a in args]
+        mapped[mapped.index("--port") + 1] = "0"
+        mapped[mapped.index("--host") + 1] = "127.0.0.1"
+        cwd = workdir.replace("/srv/kindred", srv)
+        run_env = dict(base_env, **env, KINDRED_SERVE_TOKEN=token)
+        entrypoint = os.path.join(root, "scripts", "deploy", "container-entrypoint")
+        server = subprocess.Popen([entrypoint] + mapped, env=run_env, cwd=cwd, stderr=subprocess.PIPE, text=True)
+        address, log = None, []
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = server.stderr.readline()
+            if not line:
+                break
+            log.append(line)
+            match = re.search(r"listening on (http://\S+)", line)
+            if match:
+                address = match.group(1)
+                break
+        if not check(address is not None, f"{name}: dry run, the server listens ({''.join(log[-3:]).strip()})"):
+            server.kill()
+            return
+
+        def status(path, bearer=None):
+            request = urllib.request.Request(address + path)
+            if bearer:
+                request.add_header("Authorization", f"Bearer {bearer}")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        check(status("/healthz") == 200, f"{name}: dry run, /healthz answers 200 without the token (probes)")
+        check(status("/clusters") == 401 and status("/clusters", token) == 200,
+              f"{name}: dry run, /clusters is 401 without the token and 200 with it")
+        server.terminate()
+        try:
+            code = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = None
+        rest = server.stderr.read()
+        check(code == 0, f"{name}: dry run, SIGTERM → exit {code}")
+        check(key not in "".join(log) + rest and token not in "".join(log) + rest,
+              f"{name}: dry run, neither the key nor the token is in the server's log")
+        for folder, dirs, _ in os.walk(srv):
+            for entry in dirs + [""]:
+                path = os.path.join(folder, entry)
+                os.chmod(path, os.stat(path).st_mode | 0o200)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("root")
@@ -143,11 +224,12 @@ def main():
     k8s_path = os.path.join(deploy, "kubernetes", "kindred-project-indexed-job.yaml")
     # The refresh CronJob (scripts/cron) is validated too: it is the other half of the Kubernetes recipe.
     cronjob_path = os.path.join(root, "scripts", "cron", "kindred-cronjob.yaml")
+    serve_path = os.path.join(deploy, "kubernetes", "kindred-serve.yaml")
     validate = subprocess.run([os.path.join(os.path.dirname(sys.executable), "kubernetes-validate"), "--strict",
-                               "--quiet", "-k", options.k8s_version, k8s_path, cronjob_path],
+                               "--quiet", "-k", options.k8s_version, k8s_path, cronjob_path, serve_path],
                               capture_output=True, text=True)
     check(validate.returncode == 0,
-          f"Kubernetes Indexed Job and refresh CronJob pass kubernetes-validate --strict for {options.k8s_version}"
+          f"Kubernetes Indexed Job, refresh CronJob and serve Deployment/Service pass kubernetes-validate --strict for {options.k8s_version}"
           + (f": {validate.stdout.strip()} {validate.stderr.strip()}" if validate.returncode else ""))
     with open(k8s_path) as f:
         job = yaml.safe_load(f)
@@ -163,6 +245,30 @@ def main():
     check(pod["securityContext"].get("runAsUser") == 10001 and pod["securityContext"].get("runAsNonRoot") is True,
           "Kubernetes: runs as non-root user 10001")
 
+    with open(serve_path) as f:
+        documents = {d["kind"]: d for d in yaml.safe_load_all(f)}
+    deployment, service = documents["Deployment"], documents["Service"]
+    serve_pod = deployment["spec"]["template"]["spec"]
+    serve = serve_pod["containers"][0]
+    serve_args = serve["args"]
+    port = int(serve_args[serve_args.index("--port") + 1])
+    named = {p["name"]: p["containerPort"] for p in serve.get("ports", [])}
+    check(serve_args[0] == "serve" and serve_args[serve_args.index("--host") + 1] == "0.0.0.0",
+          "Kubernetes serve: `kindred serve --host 0.0.0.0` (the default 127.0.0.1 is unreachable from the Service)")
+    check(named.get("http") == port and service["spec"]["ports"][0]["targetPort"] in ("http", port),
+          f"Kubernetes serve: container port http = --port {port}, the Service targets it")
+    probes = [serve.get("readinessProbe", {}), serve.get("livenessProbe", {})]
+    check(all(p.get("httpGet", {}).get("path") == "/healthz" and p["httpGet"].get("port") in ("http", port) for p in probes),
+          "Kubernetes serve: readiness and liveness probes on /healthz (no token needed)")
+    check(service["spec"]["selector"] == deployment["spec"]["template"]["metadata"]["labels"],
+          "Kubernetes serve: the Service selects the Deployment's pods")
+    secret_env = {e["name"] for e in serve.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+    check({"KINDRED_KEY", "KINDRED_SERVE_TOKEN"} <= secret_env,
+          "Kubernetes serve: KINDRED_KEY and KINDRED_SERVE_TOKEN come from Secrets (secretKeyRef)")
+    grace = int(serve_args[serve_args.index("--shutdown-grace") + 1])
+    check(serve_pod["securityContext"].get("runAsNonRoot") is True and serve_pod.get("terminationGracePeriodSeconds", 30) > grace,
+          f"Kubernetes serve: non-root, and terminationGracePeriodSeconds > --shutdown-grace {grace}")
+
     # ---- no key in any recipe or in the image
     for path in ["Dockerfile", "container-entrypoint", "container-setup", "ec2/user-data.sh"]:
         with open(os.path.join(deploy, path)) as f:
@@ -177,6 +283,9 @@ def main():
     dry_run("Kubernetes Indexed Job", root, kindred, k8s_container["args"], "JOB_COMPLETION_INDEX", spec["completions"],
             {e["name"]: e["value"] for e in k8s_container.get("env", []) if "value" in e},
             k8s_container.get("workingDir", "/data"), key)
+
+    serve_dry_run(root, kindred, serve_args, {e["name"]: e["value"] for e in serve.get("env", []) if "value" in e},
+                  serve.get("workingDir", "/data"), key)
 
     print(f"deploy-check: {PASSED} passed, {FAILED} failed")
     sys.exit(1 if FAILED else 0)

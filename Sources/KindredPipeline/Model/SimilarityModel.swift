@@ -171,7 +171,7 @@ public enum SimilarQuery {
     }
 }
 
-/// A similarity model loaded once and queried many times (`kindred similar`, a future server): the clean
+/// A similarity model loaded once and queried many times (`kindred similar`, `kindred serve`): the clean
 /// people, the fitted metric and their profiles, the text embedding (dense models) and the cluster labels
 /// of the run. Immutable after loading; safe to query from several threads.
 public final class SimilarityIndex: Sendable {
@@ -271,7 +271,7 @@ public final class SimilarityIndex: Sendable {
 }
 
 extension SimilarAnswer {
-    /// The answer as one JSON object (`kindred similar --json`):
+    /// The answer as one JSON object (`kindred similar --json`, `kindred serve`'s `GET /similar/ID`):
     /// `{"query":{…},"neighbors":[{"id","similarity","title","skills","cluster"[,"fields","shared_skills","shared_titles"]}]}`.
     public func json(explain: Bool) -> String {
         func person(_ a: SimilarPerson, withScore: Bool) -> String {

@@ -179,7 +179,7 @@ public enum ProjectStage {
     }
 
     /// A cleaner with the model's dictionaries, date rules, overrides and learned titles.
-    static func modelCleaner(model: ClusterModel, pseudonymizer: Pseudonymizer) throws -> PersonCleaner {
+    public static func modelCleaner(model: ClusterModel, pseudonymizer: Pseudonymizer) throws -> PersonCleaner {
         let overrides = try model.overridesCSV.map {
             try Overrides.parse(text: $0, source: "overrides.csv (in the model)", catalog: model.catalog)
         } ?? Overrides()
@@ -215,7 +215,7 @@ public enum ProjectStage {
     }
 
     /// `x` in [0, 1] with four decimals (no locale, no Foundation formatting in the hot path).
-    static func fixed4(_ x: Float) -> String {
+    public static func fixed4(_ x: Float) -> String {
         let scaled = Int((Double(min(max(x, 0), 1)) * 10_000).rounded())
         let whole = scaled / 10_000
         let fraction = scaled % 10_000
