@@ -152,6 +152,10 @@ public final class ServeServer: Sendable {
                 return
             }
             let total = head.length + head.bodyLength
+            if buffer.count < total, head.minorVersion >= 1, head.headers["expect"]?.lowercased() == "100-continue" {
+                // curl asks before sending a body over 1 KiB and would otherwise wait a second for this.
+                guard await Self.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), to: connection) else { return }
+            }
             while buffer.count < total {
                 guard let bytes = await Self.read(connection, until: deadline) else {
                     await refuse(HTTPWire.Refusal(status: 408, message: "the request body was not sent within \(options.requestTimeout) s"), on: connection)

@@ -155,6 +155,26 @@ struct ServeServerTests {
         #expect(await live.stop())
     }
 
+    @Test("Expect: 100-continue gets an interim 100 before the body is sent, then the answer")
+    func expectContinue() async throws {
+        let router = try router()
+        let live = try await LiveServer.start(router)
+        let person = String(try String(contentsOfFile: try SmallRun.shared.get().newPeople, encoding: .utf8).split(separator: "\n")[1])
+        let expected = router.handle(ServeRequest(method: "POST", path: "/assign", body: Array(person.utf8)))
+        let port = live.port
+        let (interim, answer) = try await blocking { () -> (Answer?, Answer?) in
+            let client = try Client(port: port)
+            client.send("POST /assign HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: \(person.utf8.count)\r\n\r\n")
+            let interim = client.response()
+            client.send(person)
+            return (interim, client.response())
+        }
+        #expect(interim?.status == 100)
+        #expect(answer?.status == 200)
+        #expect(answer?.body == expected.body)
+        #expect(await live.stop())
+    }
+
     @Test("unframeable requests get their status as JSON and the connection closed; a declared body over --max-body is refused before it is sent")
     func refusals() async throws {
         let live = try await LiveServer.start(try router(maxBody: 1_000))
