@@ -59,22 +59,28 @@ def shard_count(args):
     return int(args[args.index("--shards") + 1]) if "--shards" in args else None
 
 
+def make_model(tmp, root, kindred, key):
+    """A temporary /srv/kindred holding the bundled people (in/) and a refresh's output folder (out/) made from
+    them, with kindred on PATH; returns the folder and the environment the recipes run with."""
+    srv = os.path.join(tmp, "srv", "kindred")
+    os.makedirs(os.path.join(srv, "in"))
+    shutil.copy(os.path.join(root, "datasets", "people.jsonl"), os.path.join(srv, "in", "people.jsonl"))
+    bindir = os.path.join(tmp, "bin")
+    os.makedirs(bindir)
+    os.symlink(kindred, os.path.join(bindir, "kindred"))
+    base_env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": tmp, "KINDRED_KEY": key, "OPENBLAS_NUM_THREADS": "1"}
+    job = os.path.join(tmp, "job.toml")
+    with open(job, "w") as f:
+        f.write(f'input = "{srv}/in/people.jsonl"\noutput = "{srv}/out"\nseed = 1\n')
+    subprocess.run([kindred, "run", job, "--run-key", "dry-run"], env=base_env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return srv, base_env
+
+
 def dry_run(name, root, kindred, args, index_variable, count, env, workdir, key):
     """Runs ARGS once per index through the entry point, in a temporary /srv/kindred; compares with one process."""
     with tempfile.TemporaryDirectory(prefix=f"kindred-dry-{name}-") as tmp:
-        srv = os.path.join(tmp, "srv", "kindred")
-        os.makedirs(os.path.join(srv, "in"))
-        shutil.copy(os.path.join(root, "datasets", "people.jsonl"), os.path.join(srv, "in", "people.jsonl"))
-        bindir = os.path.join(tmp, "bin")
-        os.makedirs(bindir)
-        os.symlink(kindred, os.path.join(bindir, "kindred"))
-        base_env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": tmp, "KINDRED_KEY": key, "OPENBLAS_NUM_THREADS": "1"}
-        # The model the recipe reads: a refresh's output folder at /srv/kindred/out.
-        job = os.path.join(tmp, "job.toml")
-        with open(job, "w") as f:
-            f.write(f'input = "{srv}/in/people.jsonl"\noutput = "{srv}/out"\nseed = 1\n')
-        subprocess.run([kindred, "run", job, "--run-key", "dry-run"], env=base_env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv, base_env = make_model(tmp, root, kindred, key)
         mapped = [a.replace("/srv/kindred", srv) for a in args]
         cwd = workdir.replace("/srv/kindred", srv) if workdir.startswith("/srv/kindred") else os.path.join(tmp, workdir.lstrip("/"))
         os.makedirs(cwd, exist_ok=True)
@@ -122,18 +128,7 @@ def serve_dry_run(root, kindred, args, env, workdir, key):
     name = "Kubernetes serve Deployment"
     token = "dry-run-token-" + os.urandom(8).hex()
     with tempfile.TemporaryDirectory(prefix="kindred-dry-serve-") as tmp:
-        srv = os.path.join(tmp, "srv", "kindred")
-        os.makedirs(os.path.join(srv, "in"))
-        shutil.copy(os.path.join(root, "datasets", "people.jsonl"), os.path.join(srv, "in", "people.jsonl"))
-        bindir = os.path.join(tmp, "bin")
-        os.makedirs(bindir)
-        os.symlink(kindred, os.path.join(bindir, "kindred"))
-        base_env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": tmp, "KINDRED_KEY": key, "OPENBLAS_NUM_THREADS": "1"}
-        job = os.path.join(tmp, "job.toml")
-        with open(job, "w") as f:
-            f.write(f'input = "{srv}/in/people.jsonl"\noutput = "{srv}/out"\nseed = 1\n')
-        subprocess.run([kindred, "run", job, "--run-key", "dry-run"], env=base_env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv, base_env = make_model(tmp, root, kindred, key)
         # The pod mounts the data read-only: so does the dry run (for a non-root user; root ignores modes).
         for folder, dirs, files in os.walk(srv):
             for entry in dirs + files:
