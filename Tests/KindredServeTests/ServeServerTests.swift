@@ -66,7 +66,8 @@ private final class Client: @unchecked Sendable {
 
     init(port: UInt16) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        // Generous: the whole suite runs in parallel on 2 cores, and the server's tasks may wait their turn.
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -212,7 +213,7 @@ struct ServeServerTests {
         }
         #expect(slowStatus == 408)
         #expect(idleClosed)
-        #expect(idleSeconds < 4.5)
+        #expect(idleSeconds < 20)  // the idle timeout (0.5 s) closed it, not the 60 s default
         #expect(await live.stop())
     }
 
