@@ -51,7 +51,7 @@ struct PipelineCLITests {
         #expect(cluster["levels"] as? Int ?? 0 >= 1)
         // A people similarity graph is clustered at the people resolution by default; the same graph as
         // an edge list (no kind recorded) at γ = 1, with more modularity at γ = 1 and fewer communities.
-        #expect(cluster["resolution"] as? Double == 2.5)
+        #expect(cluster["resolution"] as? Double == 8.0)
         #expect((cluster["objective"] as? Double ?? 1) < (cluster["modularity"] as? Double ?? 0))
         r = try CLI.run(["cluster", p("g.tsv"), "--output", p("classic-gamma.csv"), "--seed", "3", "--json"])
         #expect(r.status == 0, "\(r.stderr)")

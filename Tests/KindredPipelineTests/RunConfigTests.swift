@@ -239,7 +239,7 @@ struct RunConfigTests {
         location = 0.0
         same_region = 0.5
         [cluster]
-        resolution = 2.5
+        resolution = 8.0
         [sample]
         size = 200000
         [project]
@@ -282,12 +282,12 @@ struct RunConfigTests {
         config.cluster.refinementRounds = 1
         config.cluster.polish = !ClusterSettings().polish
         let text = config.canonicalText(fingerprints: .init(), asOf: asOf)
-        let cluster = "[cluster]\nresolution = 2.5\nalgorithm = \"louvain\"\niterations = 2\ntolerance = 0.5\nrefinement_rounds = 1\npolish = \(config.cluster.polish)\n[sample]\n"
+        let cluster = "[cluster]\nresolution = 8.0\nalgorithm = \"louvain\"\niterations = 2\ntolerance = 0.5\nrefinement_rounds = 1\npolish = \(config.cluster.polish)\n[sample]\n"
         #expect(text.contains(cluster), "\(text)")
-        #expect(text.replacingOccurrences(of: cluster, with: "[cluster]\nresolution = 2.5\n[sample]\n") == RunConfigTests.defaultCanonicalText)
+        #expect(text.replacingOccurrences(of: cluster, with: "[cluster]\nresolution = 8.0\n[sample]\n") == RunConfigTests.defaultCanonicalText)
         var one = RunConfig()
         one.cluster.iterations = 4
         let oneText = one.canonicalText(fingerprints: .init(), asOf: asOf)
-        #expect(oneText.contains("resolution = 2.5\niterations = 4\n[sample]") && !oneText.contains("algorithm ="))
+        #expect(oneText.contains("resolution = 8.0\niterations = 4\n[sample]") && !oneText.contains("algorithm ="))
     }
 }

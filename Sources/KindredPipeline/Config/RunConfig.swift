@@ -42,7 +42,7 @@ import TOMLKit
 /// location = 0.0                # same city 1, same region only `same_region`
 /// same_region = 0.5
 /// [cluster]
-/// resolution = 2.5              # people graphs; higher gives more, smaller clusters (0: one per connected component)
+/// resolution = 8.0              # people graphs; higher gives more, smaller clusters (0: one per connected component)
 /// algorithm = "leiden"          # leiden (connected clusters) | louvain
 /// iterations = 1                # runs of the method, each from the previous partition
 /// tolerance = 0.01              # the first level's pass tolerance
