@@ -35,6 +35,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest request body, bytes or with K/M (1M).") var maxBody = "1M"
     @Option(help: "Most people in one /assign request.") var maxBatch = 1_000
     @Option(help: "Seconds a client has to send a whole request once it starts (else 408).") var requestTimeout = 10.0
+    @Option(help: "Seconds a keep-alive connection may stay idle before it is closed.") var idleTimeout = 60.0
     @Option(help: "Seconds between checks of whether the run's latest moved (0: only on SIGHUP).") var reloadInterval = 2.0
     @Option(help: "Seconds requests in flight get to finish after SIGTERM.") var shutdownGrace = 5.0
     @Option(help: "vote (k-NN among the labelled sample) or centroid (nearest cluster centroid).") var method = ProjectionSettings().method
@@ -49,7 +50,9 @@ struct ServeCommand: ParsableCommand {
         try guarded(resources) {
             guard (0...65535).contains(port) else { throw KindredError.usage("--port must be from 0 to 65535") }
             guard maxBatch >= 1 else { throw KindredError.usage("--max-batch must be at least 1") }
-            guard requestTimeout > 0, reloadInterval >= 0 else { throw KindredError.usage("--request-timeout must be > 0 and --reload-interval ≥ 0") }
+            guard requestTimeout > 0, idleTimeout > 0, reloadInterval >= 0 else {
+                throw KindredError.usage("--request-timeout and --idle-timeout must be > 0, --reload-interval ≥ 0")
+            }
             guard let bodyLimit = MemoryBudget.parseSize(maxBody, minimum: 1) else {
                 throw KindredError.usage("--max-body must be a size: bytes, or with K or M (64K, 1M)")
             }
@@ -79,6 +82,7 @@ struct ServeCommand: ParsableCommand {
             listen.host = host
             listen.port = UInt16(port)
             listen.requestTimeout = requestTimeout
+            listen.idleTimeout = idleTimeout
             listen.reloadInterval = reloadInterval
             guard shutdownGrace >= 0 else { throw KindredError.usage("--shutdown-grace must be ≥ 0") }
             listen.shutdownGrace = shutdownGrace
