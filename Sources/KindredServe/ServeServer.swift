@@ -173,9 +173,7 @@ public final class ServeServer: Sendable {
             } else {
                 response = .failure(ServeFailure(status: 400, message: "the request target has a malformed %-escape", field: nil))
             }
-            let written = await Self.write(
-                HTTPWire.response(status: response.status, contentType: response.contentType, body: Array(response.body.utf8), keepAlive: keepAlive),
-                to: connection)
+            let written = await Self.send(response, keepAlive: keepAlive, to: connection)
             inFlight.count.subtract(1, ordering: .relaxed)
             guard written, keepAlive else { return }
             buffer.removeFirst(total)
@@ -189,9 +187,13 @@ public final class ServeServer: Sendable {
     /// Answers a request that cannot be served (the router's JSON error shape) and counts it in the metrics.
     func refuse(_ refusal: HTTPWire.Refusal, on connection: AsyncSocket) async {
         router.metrics.record(route: "unframed", status: refusal.status, seconds: 0)
-        let response = ServeResponse.failure(ServeFailure(status: refusal.status, message: refusal.message, field: nil))
-        _ = await Self.write(
-            HTTPWire.response(status: response.status, contentType: response.contentType, body: Array(response.body.utf8), keepAlive: false),
+        _ = await Self.send(.failure(ServeFailure(status: refusal.status, message: refusal.message, field: nil)), keepAlive: false, to: connection)
+    }
+
+    /// Writes a router answer as one HTTP response; false when the connection failed.
+    static func send(_ response: ServeResponse, keepAlive: Bool, to connection: AsyncSocket) async -> Bool {
+        await write(
+            HTTPWire.response(status: response.status, contentType: response.contentType, body: Array(response.body.utf8), keepAlive: keepAlive),
             to: connection)
     }
 
