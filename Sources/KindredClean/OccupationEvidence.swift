@@ -11,8 +11,12 @@ import KindredPeople
 /// skills point clearly at other occupations and give the mapped one (almost) no support, the mapping
 /// is demoted (`contradicted`, confidence halved) and listed in the mapping report.
 public struct OccupationEvidence: Sendable {
-    /// Canonical skill text → (occupation ids listing it, the skill's weight).
-    private let bySkill: [String: (occupations: [String], weight: Double)]
+    /// Canonical skill text → (the occupations listing it, as indices into `occupationIDs`, ascending;
+    /// the skill's weight).
+    private let bySkill: [String: (occupations: [Int32], weight: Double)]
+    /// Occupation ids in ascending order (so a smaller index is a smaller id).
+    private let occupationIDs: [String]
+    private let occupationIndex: [String: Int32]
 
     /// Below this share of the person's skill weight a mapped occupation counts as unsupported.
     public static let unsupportedBelow = 0.1
@@ -23,15 +27,22 @@ public struct OccupationEvidence: Sendable {
     public static let minimumSkills = 3
 
     public init(catalog: OccupationCatalog) {
-        var lists: [String: [String]] = [:]
+        let ids = Array(Set(catalog.occupations.map(\.id))).sorted()
+        var index: [String: Int32] = [:]
+        for (i, id) in ids.enumerated() { index[id] = Int32(i) }
+        var lists: [String: [Int32]] = [:]
         for occupation in catalog.occupations {
-            for skill in Set(occupation.skills) { lists[skill, default: []].append(occupation.id) }
+            for skill in Set(occupation.skills) { lists[skill, default: []].append(index[occupation.id]!) }
         }
         let n = Double(max(catalog.occupations.count, 1))
-        var bySkill: [String: (occupations: [String], weight: Double)] = [:]
+        var bySkill: [String: (occupations: [Int32], weight: Double)] = [:]
         // idf over occupations: a skill every occupation lists weighs 0 and is no evidence.
-        for (skill, ids) in lists where ids.count < catalog.occupations.count { bySkill[skill] = (ids.sorted(), log(n / Double(ids.count))) }
+        for (skill, list) in lists where list.count < catalog.occupations.count {
+            bySkill[skill] = (Array(Set(list)).sorted(), log(n / Double(list.count)))
+        }
         self.bySkill = bySkill
+        occupationIDs = ids
+        occupationIndex = index
     }
 
     /// Whether the catalogue lists any skills at all.
@@ -43,32 +54,58 @@ public struct OccupationEvidence: Sendable {
         return evidence.isEmpty ? nil : evidence
     }
 
+    /// The skill weight supporting each occupation (indexed as `occupationIDs`), summed over the
+    /// person's distinct known skills in text order (a fixed order: the same sums on every run), and
+    /// the total; nil when fewer than `minimumSkills` of the skills are in the catalogue.
+    private func sums(_ skills: [String]) -> (sums: [Double], total: Double)? {
+        var known: [(skill: String, occupations: [Int32], weight: Double)] = []
+        known.reserveCapacity(skills.count)
+        for skill in skills {
+            if let entry = bySkill[skill] { known.append((skill, entry.occupations, entry.weight)) }
+        }
+        known.sort { $0.skill < $1.skill }
+        var sums = [Double](repeating: 0, count: occupationIDs.count)
+        var total = 0.0
+        var distinct = 0
+        for (i, entry) in known.enumerated() where i == 0 || known[i - 1].skill != entry.skill {
+            distinct += 1
+            total += entry.weight
+            for o in entry.occupations { sums[Int(o)] += entry.weight }
+        }
+        guard distinct >= OccupationEvidence.minimumSkills, total > 0 else { return nil }
+        return (sums, total)
+    }
+
+    /// The best-supported occupation's index and share (ties: the smaller id).
+    private static func best(_ sums: [Double], total: Double) -> (index: Int, share: Double) {
+        var best = 0
+        for o in sums.indices where sums[o] > sums[best] { best = o }
+        return (best, sums[best] / total)
+    }
+
     /// The share of the person's (known) skill weight that supports each occupation, and the best one.
     /// Nil when fewer than `minimumSkills` of the skills are in the catalogue.
     public func support(skills: [String]) -> (shares: [String: Double], best: (occupation: String, share: Double))? {
-        var total = 0.0
-        var known = 0
-        var sums: [String: Double] = [:]
-        for skill in Set(skills) {
-            guard let entry = bySkill[skill] else { continue }
-            known += 1
-            total += entry.weight
-            for occupation in entry.occupations { sums[occupation, default: 0] += entry.weight }
-        }
-        guard known >= OccupationEvidence.minimumSkills, total > 0 else { return nil }
+        guard let (sums, total) = sums(skills) else { return nil }
         var shares: [String: Double] = [:]
-        var best: (occupation: String, share: Double)?
-        for (occupation, sum) in sums {
-            let share = sum / total
-            shares[occupation] = share
-            if best == nil || share > best!.share || (share == best!.share && occupation < best!.occupation) { best = (occupation, share) }
-        }
-        guard let best else { return nil }
-        return (shares, best)
+        for (o, sum) in sums.enumerated() where sum > 0 { shares[occupationIDs[o]] = sum / total }
+        let best = OccupationEvidence.best(sums, total: total)
+        return (shares, (occupationIDs[best.index], best.share))
     }
 
     /// Whether the skills contradict mapping a title to `occupation`.
     public static func contradicts(_ support: (shares: [String: Double], best: (occupation: String, share: Double)), occupation: String) -> Bool {
         (support.shares[occupation] ?? 0) < unsupportedBelow && support.best.share >= contradictsFrom && support.best.occupation != occupation
+    }
+
+    /// Whether `skills` contradict mapping a title to `occupation`: the same answer as
+    /// `contradicts(support(skills:)!, occupation:)` (false without a vote), without building the
+    /// per-occupation table (what `PersonCleaner` calls for every nearest-match current title).
+    public func contradicts(skills: [String], occupation: String) -> Bool {
+        guard let (sums, total) = sums(skills) else { return false }
+        let best = OccupationEvidence.best(sums, total: total)
+        let mapped = occupationIndex[occupation].map { sums[Int($0)] / total } ?? 0
+        return mapped < OccupationEvidence.unsupportedBelow && best.share >= OccupationEvidence.contradictsFrom
+            && occupationIDs[best.index] != occupation
     }
 }

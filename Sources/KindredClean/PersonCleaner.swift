@@ -150,8 +150,7 @@ public struct PersonCleaner {
         }
         // Skills describe the current job (earlier ones may have been other occupations: careers change).
         if let evidence, let i = out.currentPositionIndex, out.positions[i].titleMatch == CanonicalMatch.Method.nearest.rawValue,
-            let occupation = out.positions[i].occupation, let support = evidence.support(skills: out.skills),
-            OccupationEvidence.contradicts(support, occupation: occupation)
+            let occupation = out.positions[i].occupation, evidence.contradicts(skills: out.skills, occupation: occupation)
         {
             out.positions[i].titleMatch = PersonCleaner.contradicted
             out.positions[i].confidence = (out.positions[i].confidence ?? 0) / 2

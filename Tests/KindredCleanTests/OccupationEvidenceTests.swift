@@ -1,5 +1,7 @@
 import Foundation
+import KindredCore
 import KindredPeople
+import PropertyBased
 import Testing
 @testable import KindredClean
 
@@ -28,6 +30,58 @@ struct OccupationEvidenceTests {
         #expect(OccupationEvidence.contradicts(vote, occupation: "clerk"))
         #expect(!OccupationEvidence.contradicts(vote, occupation: "nurse"))  // some support: not contradicted
         #expect(!OccupationEvidence.contradicts(vote, occupation: "medic"))
+    }
+
+    @Test("contradicts(skills:occupation:) and support(skills:) agree with the definition on random catalogues and people")
+    func fastPathAgrees() async {
+        let pool = (0..<12).map { "skill \($0)" }
+        await propertyCheck(count: 200, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var rng = SeededGenerator(seed: seed)
+            let occupations = (0..<Int.random(in: 2...8, using: &rng)).map { o in
+                Occupation(id: "occ-\(o)", title: "Title \(o)", family: "f", variants: [],
+                           skills: (0..<Int.random(in: 1...6, using: &rng)).map { _ in pool.randomElement(using: &rng)! }, related: [])
+            }
+            let catalog = OccupationCatalog(families: ["f"], occupations: occupations)
+            let evidence = OccupationEvidence(catalog: catalog)
+            // The definition, written out: idf over occupations, shares of the distinct known skills' weight.
+            var lists: [String: Set<String>] = [:]
+            for o in occupations { for skill in o.skills { lists[skill, default: []].insert(o.id) } }
+            let n = Double(occupations.count)
+            let skills = (0..<Int.random(in: 0...8, using: &rng)).map { _ in Bool.random(using: &rng) ? pool.randomElement(using: &rng)! : "unknown" }
+            var total = 0.0
+            var known = 0
+            var sums: [String: Double] = [:]
+            for skill in Set(skills) {
+                guard let ids = lists[skill], ids.count < occupations.count else { continue }
+                let weight = log(n / Double(ids.count))
+                known += 1
+                total += weight
+                for id in ids { sums[id, default: 0] += weight }
+            }
+            let support = evidence.support(skills: skills)
+            guard known >= OccupationEvidence.minimumSkills, total > 0 else {
+                #expect(support == nil)
+                for o in occupations { #expect(!evidence.contradicts(skills: skills, occupation: o.id)) }
+                return
+            }
+            // Sums equal but for rounding (log 4 against log 2 + log 2) may come out either way: the best is
+            // the smallest id among the tied, or another of them; shares within rounding of a threshold are not judged.
+            let top = sums.values.max()!
+            let tied = Set(sums.filter { abs($0.value - top) < 1e-9 }.keys)
+            guard let bestID = support?.best.occupation else {
+                Issue.record("no vote for \(skills)")
+                return
+            }
+            #expect(tied.contains(bestID) && (tied.count > 1 || bestID == tied.min()!) && abs(support!.best.share - top / total) < 1e-9)
+            func near(_ share: Double, _ threshold: Double) -> Bool { abs(share - threshold) < 1e-9 }
+            for id in occupations.map(\.id) + ["not in the catalogue"] {
+                let share = (sums[id] ?? 0) / total
+                #expect(abs((support?.shares[id] ?? 0) - share) < 1e-9)
+                if near(share, OccupationEvidence.unsupportedBelow) || near(top / total, OccupationEvidence.contradictsFrom) { continue }
+                let expected = share < OccupationEvidence.unsupportedBelow && top / total >= OccupationEvidence.contradictsFrom && bestID != id
+                #expect(evidence.contradicts(skills: skills, occupation: id) == expected, "\(skills) \(id)")
+            }
+        }
     }
 
     @Test("a nearest-match current title that the skills contradict is demoted; exact titles and earlier jobs are not")

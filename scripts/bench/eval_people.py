@@ -35,6 +35,11 @@ Methods (same people):
     graph → cluster, with defaults plus the --kindred-*-args. Timed as the three processes' wall time.
   - kindred-onet: the same with `clean --catalog DATA` (the O*NET files of --data), when `kindred clean
     --help` offers --catalog.
+  - supervised-ceiling: a reference, not a clustering: LinearSVC over word and character 2–4-gram TF-IDF of
+    the peer's documents, trained on the TRUE occupations, predicting each person from the folds that did
+    not contain them (5-fold stratified cross-validation); the predicted occupations are scored as clusters.
+    It bounds what an unsupervised method can be expected to reach on the same evidence, and the target
+    lines say whether peer NMI + 0.03 lies within it.
 Kindred's pseudonymous ids are mapped back to the raw ids by recomputing HMAC-SHA256 with the public demo key
 (checked against clean.jsonl); people quarantined or missing from clusters.csv are "unclustered" and
 scored as singleton clusters. `kindred evaluate --pseudonymize-truth` cross-checks NMI/ARI over the people it
@@ -66,7 +71,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATASETS = ["onet-variants", "onet-reported"]
 OCCUPATIONS_PER_DATASET = {"onet-variants": 60, "onet-reported": 40}
-METHODS = ["peer", "kindred-defaults", "kindred-onet"]
+METHODS = ["peer", "kindred-defaults", "kindred-onet", "supervised-ceiling"]
 # Kindred's public demo key (Sources/KindredClean/Pseudonymizer.swift, `demoKeyText`): HMAC-SHA256(key, id),
 # the first 12 bytes in hex, `k` prefix.
 DEMO_KEY = b"kindred-demo-key-not-secret-0000"
@@ -488,6 +493,28 @@ def run_peer(records, seed):
     return partition, seconds, dict(edges=G.number_of_edges())
 
 
+def run_supervised(records, truth, seed):
+    """A reference, not a clustering: a linear classifier (LinearSVC over word and character 2–4-gram
+    TF-IDF of the same documents as the peer) trained on the TRUE occupations and scored on the people it
+    did not see (5-fold stratified cross-validation); its predicted occupations are the "clusters". No
+    unsupervised method given the same evidence can be expected above it, so it shows how much room the
+    data leave above the peer."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.svm import LinearSVC
+    t0 = time.perf_counter()
+    docs = [" ".join([p["title"] for p in r["positions"] if p.get("title")] + list(r["skills"])) for r in records]
+    X = hstack([TfidfVectorizer(sublinear_tf=True).fit_transform(docs),
+                TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4)).fit_transform(docs)]).tocsr()
+    folds = min(5, min(collections.Counter(truth).values()))
+    if folds < 2:
+        return None, time.perf_counter() - t0
+    predicted = cross_val_predict(LinearSVC(C=1.0), X, truth, cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+    seconds = time.perf_counter() - t0
+    return {r["id"]: str(p) for r, p in zip(records, predicted)}, seconds
+
+
 # --------------------------------------------------------------------------------------------------
 # Kindred, installed as a user would.
 
@@ -639,7 +666,18 @@ def targets(results):
             f"{word[checks['eyeball'][1]]} · unclustered {k['unclustered']} (= 0) {word[checks['unclustered'][1]]}")
     out = {name: dict(value=v, target=TARGETS[name], passed=ok) for name, (v, ok) in checks.items()}
     out["passed"] = all(ok for _, ok in checks.values())
+    ceiling = results.get("supervised-ceiling")
+    if ceiling and ceiling["status"] == "ok":
+        out["nmi_target_vs_ceiling"] = dict(target_nmi=p["nmi"] + TARGETS["delta_nmi"], ceiling_nmi=ceiling["nmi"])
+        line += "\n" + ceiling_line(p["nmi"] + TARGETS["delta_nmi"], ceiling["nmi"])
     return out, line
+
+
+def ceiling_line(target_nmi, ceiling_nmi):
+    """Whether the NMI target (peer + 0.03) lies within what the supervised classifier reaches."""
+    where = "within" if target_nmi <= ceiling_nmi else "ABOVE"
+    return (f"NMI target peer + {TARGETS['delta_nmi']:.2f} = {target_nmi:.3f}; supervised ceiling {ceiling_nmi:.3f}: "
+            f"the target is {where} what a classifier trained on the true occupations reaches")
 
 
 def median_table(split, dataset, runs, seeds):
@@ -668,6 +706,9 @@ def median_table(split, dataset, runs, seeds):
             f"{word[d_ari >= TARGETS['delta_ari']]} · eyeball {k['eyeball']:.3f} (≥ {TARGETS['eyeball']:.2f}) "
             f"{word[k['eyeball'] >= TARGETS['eyeball']]} · unclustered {k['unclustered']} (= 0) "
             f"{word[k['unclustered'] <= TARGETS['unclustered']]}")
+    if "supervised-ceiling" in medians:
+        target_nmi = medians["peer"]["nmi"] + TARGETS["delta_nmi"]
+        line += "\n" + ceiling_line(target_nmi, medians["supervised-ceiling"]["nmi"])
     return "\n".join(lines + ["", line]), medians
 
 
@@ -795,6 +836,10 @@ def main():
                         if not r["evaluate_agrees"]:
                             log(f"  warning: kindred evaluate (NMI {ev['nmi']:.4f}, ARI {ev['ari']:.4f}) differs from "
                                 f"this driver's over the clustered people (NMI {mine_nmi:.4f}, ARI {mine_ari:.4f})")
+                ceiling, ceiling_seconds = run_supervised(records, truth, args.seed)
+                if ceiling is not None:
+                    results["supervised-ceiling"] = score(ceiling, ids, truth, onet, ceiling_seconds)
+                    log(f"  supervised-ceiling: NMI {results['supervised-ceiling']['nmi']:.3f}")
                 target, target_line = targets(results)
                 md = table(f"{split} split, seed {seed}", dataset, results, len(records), len(chosen)) + "\n\n" + target_line
                 markdown.append(md)
