@@ -95,7 +95,12 @@ public struct OccupationEvidence: Sendable {
 
     /// Whether the skills contradict mapping a title to `occupation`.
     public static func contradicts(_ support: (shares: [String: Double], best: (occupation: String, share: Double)), occupation: String) -> Bool {
-        (support.shares[occupation] ?? 0) < unsupportedBelow && support.best.share >= contradictsFrom && support.best.occupation != occupation
+        contradicts(mappedShare: support.shares[occupation] ?? 0, bestShare: support.best.share, bestIsMapped: support.best.occupation == occupation)
+    }
+
+    /// The rule: the mapped occupation gets (almost) no support while another gets a clear share.
+    private static func contradicts(mappedShare: Double, bestShare: Double, bestIsMapped: Bool) -> Bool {
+        mappedShare < unsupportedBelow && bestShare >= contradictsFrom && !bestIsMapped
     }
 
     /// Whether `skills` contradict mapping a title to `occupation`: the same answer as
@@ -105,7 +110,6 @@ public struct OccupationEvidence: Sendable {
         guard let (sums, total) = sums(skills) else { return false }
         let best = OccupationEvidence.best(sums, total: total)
         let mapped = occupationIndex[occupation].map { sums[Int($0)] / total } ?? 0
-        return mapped < OccupationEvidence.unsupportedBelow && best.share >= OccupationEvidence.contradictsFrom
-            && occupationIDs[best.index] != occupation
+        return OccupationEvidence.contradicts(mappedShare: mapped, bestShare: best.share, bestIsMapped: occupationIDs[best.index] == occupation)
     }
 }

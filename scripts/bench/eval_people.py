@@ -38,8 +38,8 @@ Methods (same people):
   - supervised-ceiling: a reference, not a clustering: LinearSVC over word and character 2–4-gram TF-IDF of
     the peer's documents, trained on the TRUE occupations, predicting each person from the folds that did
     not contain them (5-fold stratified cross-validation); the predicted occupations are scored as clusters.
-    It bounds what an unsupervised method can be expected to reach on the same evidence, and the target
-    lines say whether peer NMI + 0.03 lies within it.
+    It shows how much room the data leave above the peer (a reference, not a strict bound: a clustering
+    can beat it), and the target lines say whether peer NMI + 0.03 lies within it.
 Kindred's pseudonymous ids are mapped back to the raw ids by recomputing HMAC-SHA256 with the public demo key
 (checked against clean.jsonl); people quarantined or missing from clusters.csv are "unclustered" and
 scored as singleton clusters. `kindred evaluate --pseudonymize-truth` cross-checks NMI/ARI over the people it
@@ -467,12 +467,17 @@ def score(partition, ids, truth, onet, seconds, extra=None):
 # --------------------------------------------------------------------------------------------------
 # Peer: what a plain scikit-learn + networkx user writes.
 
+def documents(records):
+    """One text per person, as a plain user would write it: the titles and skills as given, joined by spaces."""
+    return [" ".join([p["title"] for p in r["positions"] if p.get("title")] + list(r["skills"])) for r in records]
+
+
 def run_peer(records, seed):
     import networkx as nx
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.neighbors import NearestNeighbors
     t0 = time.perf_counter()
-    docs = [" ".join([p["title"] for p in r["positions"] if p.get("title")] + list(r["skills"])) for r in records]
+    docs = documents(records)
     X = TfidfVectorizer(sublinear_tf=True).fit_transform(docs)
     k = min(16, len(records))
     distances, neighbours = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(X).kneighbors(X)
@@ -496,15 +501,14 @@ def run_peer(records, seed):
 def run_supervised(records, truth, seed):
     """A reference, not a clustering: a linear classifier (LinearSVC over word and character 2–4-gram
     TF-IDF of the same documents as the peer) trained on the TRUE occupations and scored on the people it
-    did not see (5-fold stratified cross-validation); its predicted occupations are the "clusters". No
-    unsupervised method given the same evidence can be expected above it, so it shows how much room the
-    data leave above the peer."""
+    did not see (5-fold stratified cross-validation); its predicted occupations are the "clusters". It shows
+    how much room the data leave above the peer; it is not a strict bound (a clustering can beat it)."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.svm import LinearSVC
     t0 = time.perf_counter()
-    docs = [" ".join([p["title"] for p in r["positions"] if p.get("title")] + list(r["skills"])) for r in records]
+    docs = documents(records)
     X = hstack([TfidfVectorizer(sublinear_tf=True).fit_transform(docs),
                 TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4)).fit_transform(docs)]).tocsr()
     folds = min(5, min(collections.Counter(truth).values()))
