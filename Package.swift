@@ -126,7 +126,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KindredProjectionTests",
-            dependencies: ["KindredProjection", "KindredSimilarity", "KindredPeople", "KindredCore"]
+            dependencies: [
+                "KindredProjection", "KindredSimilarity", "KindredPeople", "KindredCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "KindredPipelineTests",

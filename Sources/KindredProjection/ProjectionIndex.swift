@@ -3,7 +3,8 @@ import KindredSimilarity
 
 /// How an out-of-sample person is given a cluster.
 public enum ProjectionMethod: String, Codable, Sendable, CaseIterable {
-    /// The cluster of the nearest centroid (cosine in the embedding): fastest.
+    /// The cluster of the nearest centroid (cosine with the TF-IDF centroids; in the embedding for
+    /// models of format 2): fastest.
     case centroid
     /// A similarity-weighted vote of the k nearest labelled sample people, searched (sgemm tiles) among
     /// the members of the `probes` clusters whose centroids are nearest (all clusters with probes = 0).
@@ -56,12 +57,15 @@ public struct ProjectionIndex: Sendable, Equatable {
     /// `memberOffsets[c]..<memberOffsets[c+1]`), in sample order within a cluster.
     public let members: [Float]
     public let memberOffsets: [Int]
+    /// The same clusters and members in the TF-IDF space (exact), which projection uses when present;
+    /// nil in models written before it (format 2), which project in the embedding.
+    public let terms: TermSpace?
 
     public var clusterCount: Int { clusterIDs.count }
     public var memberCount: Int { memberOffsets.last ?? 0 }
 
     /// - Precondition: shapes agree (`centroids` C × d, `members` n × d, offsets C + 1 ascending from 0).
-    public init(dimensions: Int, clusterIDs: [Int32], centroids: [Float], members: [Float], memberOffsets: [Int]) {
+    public init(dimensions: Int, clusterIDs: [Int32], centroids: [Float], members: [Float], memberOffsets: [Int], terms: TermSpace? = nil) {
         precondition(centroids.count == clusterIDs.count * dimensions, "centroids must be C × d")
         precondition(memberOffsets.count == clusterIDs.count + 1 && memberOffsets.first == 0, "member offsets must be C + 1, from 0")
         precondition(members.count == (memberOffsets.last ?? 0) * dimensions, "members must be n × d")
@@ -70,6 +74,13 @@ public struct ProjectionIndex: Sendable, Equatable {
         self.centroids = centroids
         self.members = members
         self.memberOffsets = memberOffsets
+        precondition(terms.map { $0.members.rowCount == (memberOffsets.last ?? 0) } ?? true, "one term vector per member")
+        self.terms = terms
+    }
+
+    /// This index with `terms` as its TF-IDF space (the same clusters and members, in the same order).
+    public func with(terms: TermSpace?) -> ProjectionIndex {
+        ProjectionIndex(dimensions: dimensions, clusterIDs: clusterIDs, centroids: centroids, members: members, memberOffsets: memberOffsets, terms: terms)
     }
 
     /// Builds the index from the sample's unit embeddings (n × d) and their cluster labels. People

@@ -4,9 +4,9 @@ public struct ProjectionSettings: Codable, Sendable, Equatable {
     /// k-NN vote among the labelled sample, or nearest centroid.
     public var method = ProjectionMethod.vote
     /// Neighbours that vote.
-    public var k = 15
+    public var k = 10
     /// Nearest clusters whose members the vote searches (0: all).
-    public var probes = 2
+    public var probes = 4
 
     public init() {}
 

@@ -3,8 +3,9 @@ import KindredPeople
 import KindredSimilarity
 
 /// Projects clean people onto a clustered sample: TF-IDF vector with the model's vocabulary and idf,
-/// embedding with its LSA basis (unit length), then the nearest centroid or a k-NN vote among the
-/// labelled sample (OpenBLAS `sgemm` tiles). No I/O; one block of people per call, so callers run
+/// scores against every cluster's centroid (exact TF-IDF centroids when the model has them), then the
+/// nearest centroid or a k-NN vote among the labelled sample in the LSA embedding (unit length),
+/// searched in the best-scoring clusters (OpenBLAS `sgemm` tiles). No I/O; one block of people per call, so callers run
 /// blocks in parallel, each with its own `ProjectorScratch`.
 ///
 /// Every person's answer depends only on that person and the model, never on the block it came in,
@@ -29,6 +30,7 @@ public struct Projector: Sendable {
     ) {
         precondition(basis.dimensions == index.dimensions, "basis and index dimensions differ")
         precondition(basis.featureCount == vectorizer.vocabulary.count, "basis rows must match the vocabulary")
+        precondition(index.terms.map { $0.centroids.featureCount == vectorizer.vocabulary.count } ?? true, "the TF-IDF space must match the vocabulary")
         self.vectorizer = vectorizer
         self.basis = basis
         self.index = index
@@ -55,12 +57,13 @@ public struct Projector: Sendable {
         let e = scratch.embedding
         scratch.queryTempo.removeAll(keepingCapacity: true)
         if let tempo { for person in people { scratch.queryTempo.append(tempo.standardized(person)) } }
-        // 1. Embed: row · basis, scaled to unit length.
+        // 1. Embed: row · basis, scaled to unit length (models of format 2 only: with a TF-IDF space,
+        //    both methods work on the TF-IDF vectors themselves).
         var live = [Bool](repeating: false, count: b)
+        let terms = index.terms
+        let embeds = terms == nil
         basis.basis.withUnsafeBufferPointer { v in
             for (r, person) in people.enumerated() {
-                let row = e + r * d
-                row.update(repeating: 0, count: d)
                 let start = vectors.offsets[r]
                 let end = vectors.offsets[r + 1]
                 if start == end {
@@ -68,6 +71,12 @@ public struct Projector: Sendable {
                     out[r] = .unassigned(hasAny ? .unknownFeatures : .noFeatures)
                     continue
                 }
+                guard embeds else {
+                    live[r] = true
+                    continue
+                }
+                let row = e + r * d
+                row.update(repeating: 0, count: d)
                 for i in start..<end {
                     let w = vectors.values[i]
                     let base = Int(vectors.columns[i]) * d
@@ -88,18 +97,34 @@ public struct Projector: Sendable {
             for r in 0..<b where live[r] { out[r] = .unassigned(.noSimilarPeople) }
             return out
         }
-        // 2. Scores against every centroid, each an exact fixed-order dot product (so the nearest
-        //    clusters and the probe lists never depend on the block a person came in).
+        // 2. Scores against every centroid, each computed from the person alone in a fixed order (so the
+        //    nearest clusters and the probe lists never depend on the block a person came in): the
+        //    cosine with the TF-IDF centroids when the index has them, else with the embedded ones.
         let s = scratch.scores
-        index.centroids.withUnsafeBufferPointer { c in
-            for r in 0..<b where live[r] {
-                let row = e + r * d
-                for j in 0..<clusters { s[r * clusters + j] = Projector.dot(row, c.baseAddress! + j * d, d) }
-                // With tempo, a centroid's score is the combined one (the cluster's mean tempo).
-                if let tempo, !scratch.queryTempo[r].x.isNaN {
-                    let z = scratch.queryTempo[r]
-                    for j in 0..<clusters { s[r * clusters + j] = tempo.score(text: s[r * clusters + j], query: z, other: tempo.clusterMeans[j]) }
+        if let terms {
+            vectors.columns.withUnsafeBufferPointer { columns in
+                vectors.values.withUnsafeBufferPointer { values in
+                    for r in 0..<b where live[r] {
+                        let range = vectors.offsets[r]..<vectors.offsets[r + 1]
+                        terms.centroids.score(
+                            columns: UnsafeBufferPointer(rebasing: columns[range]), values: UnsafeBufferPointer(rebasing: values[range]),
+                            into: s + r * clusters, clusterCount: clusters)
+                    }
                 }
+            }
+        } else {
+            index.centroids.withUnsafeBufferPointer { c in
+                for r in 0..<b where live[r] {
+                    let row = e + r * d
+                    for j in 0..<clusters { s[r * clusters + j] = Projector.dot(row, c.baseAddress! + j * d, d) }
+                }
+            }
+        }
+        // With tempo, a centroid's score is the combined one (the cluster's mean tempo).
+        if let tempo {
+            for r in 0..<b where live[r] && !scratch.queryTempo[r].x.isNaN {
+                let z = scratch.queryTempo[r]
+                for j in 0..<clusters { s[r * clusters + j] = tempo.score(text: s[r * clusters + j], query: z, other: tempo.clusterMeans[j]) }
             }
         }
         if scratch.capturesDetail {
@@ -129,7 +154,11 @@ public struct Projector: Sendable {
                 }
             }
         case .vote:
-            vote(block: b, live: live, scratch: scratch, into: &out)
+            if let terms {
+                termVote(terms, vectors: vectors, block: b, live: live, scratch: scratch, into: &out)
+            } else {
+                vote(block: b, live: live, scratch: scratch, into: &out)
+            }
         }
         return out
     }
@@ -296,35 +325,137 @@ public struct Projector: Sendable {
                 }
                 exact.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
                 if scratch.capturesDetail { scratch.neighbors[r] = exact.prefix(k).filter { $0.0 > 0 }.map(\.1) }
-                var total: Float = 0
-                touched.removeAll(keepingCapacity: true)
-                for (score, member) in exact.prefix(k) where score > 0 {
-                    let c = clusterOfMember(Int(member))
-                    if weights[c] == 0 { touched.append(c) }
-                    weights[c] += score
-                    total += score
-                }
-                if total <= 0 {
-                    out[r] = .unassigned(.noSimilarPeople)
-                    continue
-                }
-                var best = -1
-                var second = -1
-                touched.sort()
-                for c in touched {
-                    if best < 0 || weights[c] > weights[best] {
-                        second = best
-                        best = c
-                    } else if second < 0 || weights[c] > weights[second] {
-                        second = c
-                    }
-                }
-                out[r] = Assignment(
-                    cluster: index.clusterIDs[best], confidence: min(weights[best] / total, 1),
-                    second: second >= 0 ? index.clusterIDs[second] : nil, reason: nil)
-                for c in touched { weights[c] = 0 }
+                out[r] = tally(exact.prefix(k), weights: weights, touched: &touched)
             }
         }
+    }
+
+    /// The vote of a row's k nearest (score, member), best first: each cluster's share of the positive
+    /// scores; ties to the smaller cluster position. `weights` (one per cluster, all 0) is left all 0.
+    private func tally(_ nearest: ArraySlice<(Float, UInt32)>, weights: UnsafeMutablePointer<Float>, touched: inout [Int]) -> Assignment {
+        var total: Float = 0
+        touched.removeAll(keepingCapacity: true)
+        for (score, member) in nearest where score > 0 {
+            let c = clusterOfMember(Int(member))
+            if weights[c] == 0 { touched.append(c) }
+            weights[c] += score
+            total += score
+        }
+        guard total > 0 else { return .unassigned(.noSimilarPeople) }
+        var best = -1
+        var second = -1
+        touched.sort()
+        for c in touched {
+            if best < 0 || weights[c] > weights[best] {
+                second = best
+                best = c
+            } else if second < 0 || weights[c] > weights[second] {
+                second = c
+            }
+        }
+        let answer = Assignment(
+            cluster: index.clusterIDs[best], confidence: min(weights[best] / total, 1), second: second >= 0 ? index.clusterIDs[second] : nil,
+            reason: nil)
+        for c in touched { weights[c] = 0 }
+        return answer
+    }
+
+    /// The k-NN vote in the TF-IDF space: each live row's k nearest members among its `probes` best
+    /// clusters by exact sparse dot products, combined with tempo as in `vote`. The dot products are
+    /// summed through the members' posting lists: for each of the row's features in column order, the
+    /// entries of the probed cluster's members (a binary search finds them in the feature's list), so a
+    /// member's sum runs over the shared features in column order and depends on nothing else.
+    private func termVote(
+        _ terms: TermSpace, vectors: SparseVectors, block b: Int, live: [Bool], scratch: ProjectorScratch, into out: inout [Assignment]
+    ) {
+        let clusters = index.clusterCount
+        let p = probes
+        let s = scratch.scores
+        let weights = scratch.clusterWeights
+        let acc = scratch.memberScores(members: index.memberCount)
+        var chosen = [Int](repeating: 0, count: p)
+        var nearest: [(Float, UInt32)] = []
+        nearest.reserveCapacity(k)
+        var touched: [Int] = []
+        let memberTempo = tempo?.members ?? []
+        let (textWeight, tempoWeight) = (tempo?.textWeight ?? 1, tempo?.tempoWeight ?? 0)
+        let invTotal = 1 / (textWeight + tempoWeight)
+        terms.postingOffsets.withUnsafeBufferPointer { po in
+        terms.postingMembers.withUnsafeBufferPointer { pm in
+        terms.postingValues.withUnsafeBufferPointer { pv in
+        index.memberOffsets.withUnsafeBufferPointer { offsets in
+        memberTempo.withUnsafeBufferPointer { mt in
+            for r in 0..<b where live[r] {
+                let range = vectors.offsets[r]..<vectors.offsets[r + 1]
+                var norm: Float = 0
+                for i in range { norm += vectors.values[i] * vectors.values[i] }
+                let inverse = 1 / norm.squareRoot()
+                // The p best clusters (score desc, position asc).
+                let row = s + r * clusters
+                var filled = 0
+                for c in 0..<clusters {
+                    let score = row[c]
+                    if filled == p && score <= row[chosen[p - 1]] { continue }
+                    var pos = min(filled, p - 1)
+                    if filled < p { filled += 1 }
+                    while pos > 0 && score > row[chosen[pos - 1]] {
+                        chosen[pos] = chosen[pos - 1]
+                        pos -= 1
+                    }
+                    chosen[pos] = c
+                }
+                let z = tempo == nil ? SIMD4<Float>(repeating: .nan) : scratch.queryTempo[r]
+                let withTempo = !z.x.isNaN
+                nearest.removeAll(keepingCapacity: true)
+                for j in 0..<filled {
+                    let c = chosen[j]
+                    let first = UInt32(offsets[c])
+                    let end = UInt32(offsets[c + 1])
+                    // Text scores of the cluster's members, feature by feature.
+                    for i in range {
+                        let f = Int(vectors.columns[i])
+                        let w = vectors.values[i] * inverse
+                        var lo = po[f]
+                        var hi = po[f + 1]
+                        while lo < hi {
+                            let mid = (lo + hi) / 2
+                            if pm[mid] < first { lo = mid + 1 } else { hi = mid }
+                        }
+                        while lo < po[f + 1] && pm[lo] < end {
+                            acc[Int(pm[lo])] += w * pv[lo]
+                            lo += 1
+                        }
+                    }
+                    // The k best (score desc, member asc); every member is offered (tempo may lift one
+                    // that shares no feature), and its score cleared.
+                    for member in Int(first)..<Int(end) {
+                        var score = acc[member]
+                        acc[member] = 0
+                        if withTempo {
+                            // Skipped before the exponential when even a perfect tempo match could not
+                            // enter a full list (the bound is above the combined score by 1e-6).
+                            if nearest.count == k && (textWeight * score + tempoWeight) * invTotal + 1e-6 < nearest[k - 1].0 { continue }
+                            score = ProjectionTempo.combine(text: score, query: z, other: mt[member], textWeight: textWeight, tempoWeight: tempoWeight)
+                        }
+                        let id = UInt32(member)
+                        if nearest.count == k {
+                            let last = nearest[k - 1]
+                            if score < last.0 || (score == last.0 && id > last.1) { continue }
+                            nearest.removeLast()
+                        }
+                        var pos = nearest.count
+                        nearest.append((score, id))
+                        while pos > 0 && (score > nearest[pos - 1].0 || (score == nearest[pos - 1].0 && id < nearest[pos - 1].1)) {
+                            nearest[pos] = nearest[pos - 1]
+                            pos -= 1
+                        }
+                        nearest[pos] = (score, id)
+                    }
+                }
+                if scratch.capturesDetail { scratch.neighbors[r] = nearest.filter { $0.0 > 0 }.map(\.1) }
+                out[r] = tally(nearest[...], weights: weights, touched: &touched)
+            }
+        } } } } }
     }
 
     /// Extra sgemm candidates kept per row for the exact re-scoring.
@@ -389,6 +520,20 @@ public final class ProjectorScratch: @unchecked Sendable {
     private(set) var gathered = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var tile = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var clusterWeights = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// A member-indexed array of zeros (the term vote sums members' scores into it and clears them).
+    private var memberScoreBuffer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var memberScoreCount = 0
+
+    func memberScores(members: Int) -> UnsafeMutablePointer<Float> {
+        if members > memberScoreCount {
+            memberScoreBuffer.deallocate()
+            memberScoreBuffer = .allocate(capacity: max(1, members))
+            memberScoreBuffer.initialize(repeating: 0, count: max(1, members))
+            memberScoreCount = members
+        }
+        return memberScoreBuffer
+    }
+
     /// Standardised tempo of the block's people (projectors with tempo).
     var queryTempo: [SIMD4<Float>] = []
     /// The feature columns of each distinct title and skill text this worker has vectorised (bounded: the
@@ -428,5 +573,8 @@ public final class ProjectorScratch: @unchecked Sendable {
         topRows.deallocate()
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        memberScoreBuffer.deallocate()
+    }
 }

@@ -24,10 +24,10 @@ private func shell(_ script: String) throws -> CLIResult {
         let f = try Fixture.shared.get()
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.p("run/latest/model/manifest.json")))) as! [String: Any]
         #expect(manifest["format"] as? String == "kindred-model")
-        #expect(manifest["format_version"] as? Int == 2)
+        #expect(manifest["format_version"] as? Int == 3)
         #expect(manifest["kindred_version"] is String)
         let files = manifest["files"] as! [String: String]
-        for name in ["vocabulary.json", "idf.npy", "basis.npy", "centroids.npy", "members.npy", "clusters.json", "catalog.json"] {
+        for name in ["vocabulary.json", "idf.npy", "basis.npy", "centroids.npy", "members.npy", "clusters.json", "catalog.json", "term_centroid_weights.npy"] {
             #expect(files[name]?.count == 64, "\(name) has no SHA-256 in the manifest")
         }
         let input = manifest["input"] as! [String: Any]
@@ -216,10 +216,10 @@ private func shell(_ script: String) throws -> CLIResult {
         // A newer format.
         let newer = try copy("m-newer")
         let manifest = try String(contentsOfFile: newer + "/manifest.json", encoding: .utf8)
-        #expect(manifest.contains("\"format_version\":2"))
-        try manifest.replacingOccurrences(of: "\"format_version\":2", with: "\"format_version\":3").write(toFile: newer + "/manifest.json", atomically: true, encoding: .utf8)
+        #expect(manifest.contains("\"format_version\":3"))
+        try manifest.replacingOccurrences(of: "\"format_version\":3", with: "\"format_version\":4").write(toFile: newer + "/manifest.json", atomically: true, encoding: .utf8)
         r = try project(newer)
-        #expect(r.status == 65 && r.stderr.contains("format version 3"), "\(r.stderr)")
+        #expect(r.status == 65 && r.stderr.contains("format version 4"), "\(r.stderr)")
         // Another pseudonymisation key than the model's.
         let key = f.p("other.key")
         try "another-key-that-is-long-enough-0123456789".write(toFile: key, atomically: true, encoding: .utf8)

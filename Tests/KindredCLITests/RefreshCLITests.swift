@@ -109,7 +109,7 @@ private func runs(_ output: String) throws -> [[String: Any]] {
         // The file alone and the environment over it: RunConfigTests (in process). Here the flag over both.
         var r = try CLI.run(["run", config, "--k", "14", "--run-key", "flag"], environment: ["KINDRED_GRAPH_K": "12", "KINDRED_SEED": "4"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try effective("flag") == "seed = 4 k = 14 k = 15")
+        #expect(try effective("flag") == "seed = 4 k = 14 k = 10")
         r = try CLI.run(["run", config, "--run-key", "bad"], environment: ["KINDRED_GRAPH_K": "twelve"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("KINDRED_GRAPH_K") && r.stderr.contains("integer"), "\(r.stderr)")

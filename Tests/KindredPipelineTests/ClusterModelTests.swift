@@ -60,6 +60,7 @@ private func expectSameModel(_ a: ClusterModel, _ b: ClusterModel, sourceLocatio
     #expect(a.basis.dimensions == b.basis.dimensions && a.basis.basis == b.basis.basis && a.basis.singularValues == b.basis.singularValues, sourceLocation: sourceLocation)
     #expect(a.index.clusterIDs == b.index.clusterIDs && a.index.centroids == b.index.centroids, sourceLocation: sourceLocation)
     #expect(a.index.members == b.index.members && a.index.memberOffsets == b.index.memberOffsets, sourceLocation: sourceLocation)
+    #expect(a.index.terms == b.index.terms, sourceLocation: sourceLocation)
     #expect(a.catalog.occupations.map(\.id) == b.catalog.occupations.map(\.id), sourceLocation: sourceLocation)
     #expect(a.overridesCSV == b.overridesCSV, sourceLocation: sourceLocation)
     // Tempo, bit for bit (a member with no dated position has NaN lanes, and NaN ≠ NaN).
@@ -112,7 +113,52 @@ struct ClusterModelTests {
         let manifest = try ClusterModel.readManifest(small.model)
         #expect(try ManifestCoding.text(manifest) + "\n" == text)
         #expect(manifest.format == ClusterModel.format && manifest.formatVersion == ClusterModel.formatVersion)
-        #expect(Set(manifest.files.values.keys).isSuperset(of: ClusterModel.requiredFiles))
+        #expect(Set(manifest.files.values.keys).isSuperset(of: ClusterModel.requiredFiles + ClusterModel.termSpaceFiles))
+    }
+
+    @Test("a model of format 2 (before the TF-IDF space) still loads and projects in its embedding; format 3 without it is refused")
+    func formatTwoStillLoads() throws {
+        let current = try ClusterModel.load(try SmallModel.shared.get().model)
+        #expect(current.index.terms != nil)
+        let (folder, model) = try modelWithManifest { manifest in
+            manifest["format_version"] = 2
+            var files = manifest["files"] as! [String: String]
+            for name in ClusterModel.termSpaceFiles { files[name] = nil }
+            manifest["files"] = files
+        }
+        defer { folder.cleanUp() }
+        let old = try ClusterModel.load(model)
+        #expect(old.index.terms == nil && old.index.centroids == current.index.centroids)
+        let projector = old.projector(ProjectionSettings(method: .centroid, k: 15, probes: 2))
+        #expect(projector.index.terms == nil)
+        let (broken, brokenModel) = try modelWithManifest { manifest in
+            var files = manifest["files"] as! [String: String]
+            files["term_centroid_weights.npy"] = nil
+            manifest["files"] = files
+        }
+        defer { broken.cleanUp() }
+        let error = #expect(throws: KindredError.self) { _ = try ClusterModel.load(brokenModel) }
+        #expect(error?.code == .badInput && error?.message.contains("term_centroid_weights.npy") == true, "\(error?.description ?? "")")
+    }
+
+    @Test("TF-IDF centroids that do not fit the model are refused, naming the file")
+    func damagedTermCentroids() throws {
+        let (folder, model) = try modelWithManifest { _ in }
+        defer { folder.cleanUp() }
+        let clusters = try NumpyFormat.readIntegers(model + "/term_centroid_clusters.npy")
+        // A cluster position beyond the model's clusters, with a checksum to match.
+        var values = clusters.values.map(Int64.init)
+        values[0] = 1_000_000
+        try NumpyFormat.write(values, shape: clusters.shape, to: model + "/term_centroid_clusters.npy")
+        let manifestPath = model + "/manifest.json"
+        var manifest = try jsonObject(try readText(manifestPath))
+        var files = manifest["files"] as! [String: String]
+        files["term_centroid_clusters.npy"] = try ClusterModel.sha256(of: model + "/term_centroid_clusters.npy")
+        manifest["files"] = files
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: URL(fileURLWithPath: manifestPath))
+        let error = #expect(throws: KindredError.self) { _ = try ClusterModel.load(model) }
+        #expect(error?.code == .badInput && error?.file == model + "/term_centroid_clusters.npy", "\(error?.description ?? "")")
+        #expect(error?.message.contains("clusters must ascend within a feature") == true)
     }
 
     @Test(

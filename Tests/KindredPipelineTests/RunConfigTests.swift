@@ -57,13 +57,13 @@ struct RunConfigTests {
         #expect(fromFile.input == joinPath(base, "people.jsonl") && fromFile.output == joinPath(base, "out"))
         #expect(fromFile.truth == joinPath(base, "../truth.csv") && fromFile.truth?.contains("..") == false)
         #expect(fromFile.seed == 1 && fromFile.graph.k == 10 && fromFile.demoKey && fromFile.stabilitySeeds == 0 && fromFile.threads == 3)
-        #expect(effective(fromFile) == "seed = 1 k = 10 k = 15")
+        #expect(effective(fromFile) == "seed = 1 k = 10 k = 10")
         let environment = ["KINDRED_GRAPH_K": "12", "KINDRED_SEED": "4", "KINDRED_RUN_KEY": "env", "KINDRED_THREADS": "2", "KINDRED_OUTPUT": "elsewhere"]
         let layered = try RunConfig.load(path: path, environment: environment)
         #expect(layered.graph.k == 12 && layered.seed == 4 && layered.runKey == "env" && layered.threads == 2)
         // Paths from the environment are relative to the working folder; the file's other keys stay.
         #expect(layered.output == "elsewhere" && layered.input == fromFile.input && layered.stabilitySeeds == 0)
-        #expect(effective(layered) == "seed = 4 k = 12 k = 15")
+        #expect(effective(layered) == "seed = 4 k = 12 k = 10")
         // The thread count never enters the config hash.
         var unthreaded = layered
         unthreaded.threads = nil
@@ -244,8 +244,8 @@ struct RunConfigTests {
         size = 200000
         [project]
         method = "vote"
-        k = 15
-        probes = 2
+        k = 10
+        probes = 4
         [refresh]
         min_jaccard = 0.5
         [report]

@@ -6,8 +6,9 @@ import Testing
 @testable import KindredProjection
 
 /// Three skill groups whose careers differ in tempo (group g stays 12·(g+1) months per job), a few
-/// people without dates, and a projector that weighs tempo.
-private func tempoModel(tempoWeight: Float = 1, k: Int = 5, probes: Int = 0) -> (people: [Person], projector: Projector) {
+/// people without dates, and a projector that weighs tempo (in the TF-IDF space, or the embedding as
+/// models of format 2).
+private func tempoModel(tempoWeight: Float = 1, k: Int = 5, probes: Int = 0, terms: Bool = true) -> (people: [Person], projector: Projector) {
     let groups: [[String]] = [
         ["fire suppression", "emt", "rescue", "hazmat"],
         ["litigation", "contracts", "legal research", "negotiation"],
@@ -37,7 +38,8 @@ private func tempoModel(tempoWeight: Float = 1, k: Int = 5, probes: Int = 0) -> 
     var vectorizer = PeopleVectorizer()
     let vectors = vectorizer.fitTransform(people)
     let lsa = LSAModel.fit(vectors, dimensions: 6, seed: 1)
-    let (index, rows) = ProjectionIndex.buildWithRows(embedding: lsa.embed(vectors), labels: labels)
+    let (embedded, rows) = ProjectionIndex.buildWithRows(embedding: lsa.embed(vectors), labels: labels)
+    let index = terms ? embedded.with(terms: TermSpace.build(vectors: vectors, rows: rows, memberOffsets: embedded.memberOffsets)) : embedded
     let scale = TempoScale.fit(people)
     let tempo = ProjectionTempo(
         scale: scale, textWeight: 3, tempoWeight: tempoWeight, members: rows.map { scale.standardized(people[$0]) ?? SIMD4(repeating: .nan) },
@@ -46,21 +48,30 @@ private func tempoModel(tempoWeight: Float = 1, k: Int = 5, probes: Int = 0) -> 
 }
 
 @Suite struct ProjectionTempoTests {
-    @Test("with tempo and every cluster searched, the vote is the brute-force k best by the combined score")
-    func voteMatchesBruteForce() {
-        let (people, projector) = tempoModel()
+    @Test("with tempo and every cluster searched, the vote is the brute-force k best by the combined score", arguments: [true, false])
+    func voteMatchesBruteForce(terms: Bool) {
+        let (people, projector) = tempoModel(terms: terms)
         let index = projector.index
         let tempo = projector.tempo!
         let d = index.dimensions
         let out = projector.assign(people[...], scratch: projector.makeScratch())
-        let e = projector.basis.embed(projector.vectorizer.transform(people))
+        let vectors = projector.vectorizer.transform(people)
+        let e = projector.basis.embed(vectors)
+        /// Cosine of person r and member j: in the TF-IDF space (unit rows), or in the embedding.
+        func text(_ r: Int, _ j: Int) -> Float {
+            guard let space = index.terms else { return (0..<d).reduce(Float(0)) { $0 + e.values[r * d + $1] * index.members[j * d + $1] } }
+            var query: [UInt32: Float] = [:]
+            for i in vectors.offsets[r]..<vectors.offsets[r + 1] { query[vectors.columns[i]] = vectors.values[i] }
+            let norm = query.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let m = space.members
+            return (m.offsets[j]..<m.offsets[j + 1]).reduce(Float(0)) { $0 + m.values[$1] * (query[m.columns[$1]] ?? 0) / norm }
+        }
         var differs = 0
         for (r, a) in out.enumerated() {
             let z = tempo.scale.standardized(people[r])
             var scored: [(Float, Int)] = []
             for j in 0..<index.memberCount {
-                var s: Float = 0
-                for c in 0..<d { s += e.values[r * d + c] * index.members[j * d + c] }
+                var s = text(r, j)
                 if let z { s = tempo.score(text: s, query: z, other: tempo.members[j]) }
                 scored.append((s, j))
             }
@@ -79,9 +90,9 @@ private func tempoModel(tempoWeight: Float = 1, k: Int = 5, probes: Int = 0) -> 
         #expect(differs > 0)
     }
 
-    @Test("with tempo, answers and details do not depend on the block a person came in")
-    func blockIndependent() {
-        let (people, projector) = tempoModel(k: 7, probes: 2)
+    @Test("with tempo, answers and details do not depend on the block a person came in", arguments: [true, false])
+    func blockIndependent(terms: Bool) {
+        let (people, projector) = tempoModel(k: 7, probes: 2, terms: terms)
         let scratch = projector.makeScratch()
         let whole = projector.detail(people[...], scratch: scratch)
         var pieces: [ProjectionDetail] = []

@@ -4,8 +4,9 @@ import KindredProjection
 import KindredSimilarity
 import Testing
 
-/// Toy people in three clear groups (skills only), a fitted vectorizer + LSA basis, and the index.
-private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32], vectorizer: PeopleVectorizer, lsa: LSAModel, index: ProjectionIndex) {
+/// Toy people in three clear groups (skills only), a fitted vectorizer + LSA basis, and the index
+/// (with TF-IDF centroids, as models of format 3 on; without, as those of format 2).
+private func toyModel(dimensions: Int = 8, terms: Bool = true) -> (people: [Person], labels: [Int32], vectorizer: PeopleVectorizer, lsa: LSAModel, index: ProjectionIndex) {
     let groups: [[String]] = [
         ["fire suppression", "emt", "rescue", "hazmat"],
         ["litigation", "contracts", "legal research", "negotiation"],
@@ -26,8 +27,19 @@ private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32]
     var vectorizer = PeopleVectorizer()
     let vectors = vectorizer.fitTransform(people)
     let lsa = LSAModel.fit(vectors, dimensions: dimensions, seed: 1)
-    let index = ProjectionIndex.build(embedding: lsa.embed(vectors), labels: labels)
+    let (embedded, rows) = ProjectionIndex.buildWithRows(embedding: lsa.embed(vectors), labels: labels)
+    let index = terms ? embedded.with(terms: TermSpace.build(vectors: vectors, rows: rows, memberOffsets: embedded.memberOffsets)) : embedded
     return (people, labels, vectorizer, lsa, index)
+}
+
+/// The vote's winner written out: the k best (score, member row), sorted best first, weigh their
+/// clusters by score; ties to the smaller cluster id.
+private func votedCluster(_ sorted: [(Float, Int)], k: Int, index: ProjectionIndex) -> Int32 {
+    var weight: [Int32: Float] = [:]
+    for (s, j) in sorted.prefix(k) where s > 0 {
+        weight[index.clusterIDs[index.memberOffsets.lastIndex { $0 <= j }!], default: 0] += s
+    }
+    return weight.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
 }
 
 @Suite struct ProjectorTests {
@@ -42,20 +54,24 @@ private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32]
         }
     }
 
-    @Test(arguments: ProjectionMethod.allCases)
-    func theSampleProjectsOntoItsOwnClusters(method: ProjectionMethod) {
-        let m = toyModel()
+    @Test(arguments: ProjectionMethod.allCases, [true, false])
+    func theSampleProjectsOntoItsOwnClusters(method: ProjectionMethod, terms: Bool) {
+        let m = toyModel(terms: terms)
         let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: method, k: 5, probes: 2)
         let out = projector.assign(m.people[...], scratch: projector.makeScratch())
         #expect(out.map(\.cluster) == m.labels.map { Optional($0) })
+        // A vote's confidence is a share of the neighbours; a centroid's, a cosine: high in an 8-d
+        // embedding, lower in the TF-IDF space, where one of a group's four skills gives about 0.5.
+        let least: Float = method == .centroid && terms ? 0.3 : 0.5
         for a in out {
-            #expect(a.confidence > 0.5 && a.confidence <= 1)
+            #expect(a.confidence > least && a.confidence <= 1)
             #expect(a.second != a.cluster)
         }
     }
 
-    @Test func newPeopleGoToTheirGroupAndNothingIsGuessed() {
-        let m = toyModel()
+    @Test(arguments: [true, false])
+    func newPeopleGoToTheirGroupAndNothingIsGuessed(terms: Bool) {
+        let m = toyModel(terms: terms)
         var lawyer = Person(id: "new-1")
         lawyer.skills = ["contracts", "negotiation"]
         var empty = Person(id: "new-2")
@@ -71,9 +87,10 @@ private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32]
         }
     }
 
-    @Test func answersDoNotDependOnTheBlockTheyCameIn() {
-        let m = toyModel()
-        let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: .vote, k: 7, probes: 2)
+    @Test(arguments: ProjectionMethod.allCases, [true, false])
+    func answersDoNotDependOnTheBlockTheyCameIn(method: ProjectionMethod, terms: Bool) {
+        let m = toyModel(terms: terms)
+        let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: method, k: 7, probes: 2)
         let scratch = projector.makeScratch()
         let whole = projector.assign(m.people[...], scratch: scratch)
         var pieces: [Assignment] = []
@@ -85,8 +102,61 @@ private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32]
         #expect(pieces == whole)
     }
 
-    @Test func voteWithAllProbesMatchesAnExactSearch() {
+    @Test func centroidScoresAreCosinesWithTheTermCentroids() {
         let m = toyModel()
+        let terms = m.index.terms!.centroids
+        let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: .centroid)
+        let details = projector.detail(m.people[...], scratch: projector.makeScratch())
+        let vectors = m.vectorizer.transform(m.people)
+        for (r, detail) in details.enumerated() {
+            var query = [Float](repeating: 0, count: terms.featureCount)
+            for i in vectors.offsets[r]..<vectors.offsets[r + 1] { query[Int(vectors.columns[i])] = vectors.values[i] }
+            let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            var expected = [Float](repeating: 0, count: m.index.clusterCount)
+            for f in 0..<terms.featureCount {
+                for e in terms.offsets[f]..<terms.offsets[f + 1] { expected[Int(terms.clusters[e])] += query[f] / norm * terms.weights[e] }
+            }
+            #expect(zip(detail.clusterScores, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+            let best = expected.indices.max { expected[$0] < expected[$1] || (expected[$0] == expected[$1] && $0 > $1) }!
+            #expect(detail.assignment.cluster == m.index.clusterIDs[best])
+            #expect(abs(detail.assignment.confidence - expected[best]) < 1e-5)
+        }
+    }
+
+    @Test func termVoteWithAllProbesMatchesAnExactSearch() {
+        let m = toyModel()
+        let k = 5
+        let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: .vote, k: k, probes: 0)
+        var people = m.people
+        var mixed = Person(id: "mixed")
+        mixed.skills = ["emt", "contracts", "sql", "rescue"]
+        people.append(mixed)
+        let details = projector.detail(people[...], scratch: projector.makeScratch())
+        // Brute force over the members' unit TF-IDF vectors, by cosine.
+        let vectors = m.vectorizer.transform(people)
+        let members = m.index.terms!.members
+        func dense(_ v: SparseVectors, _ r: Int) -> [Int: Float] {
+            var row: [Int: Float] = [:]
+            for i in v.offsets[r]..<v.offsets[r + 1] { row[Int(v.columns[i])] = v.values[i] }
+            let norm = row.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return row.mapValues { $0 / norm }
+        }
+        for (r, detail) in details.enumerated() {
+            let q = dense(vectors, r)
+            var scored: [(Float, Int)] = (0..<m.index.memberCount).map { j in
+                (dense(members, j).reduce(Float(0)) { $0 + $1.value * (q[$1.key] ?? 0) }, j)
+            }
+            scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+            #expect(detail.assignment.cluster == votedCluster(scored, k: k, index: m.index))
+            // The same neighbours, up to float rounding among exact ties.
+            let expected = scored.prefix(k).filter { $0.0 > 0 }
+            #expect(detail.neighbors.count == expected.count)
+            for (n, e) in zip(detail.neighbors, expected) { #expect(abs(scored.first { $0.1 == Int(n) }!.0 - e.0) < 1e-5) }
+        }
+    }
+
+    @Test func voteWithAllProbesMatchesAnExactSearch() {
+        let m = toyModel(terms: false)
         let k = 5
         let projector = Projector(vectorizer: m.vectorizer, basis: m.lsa, index: m.index, method: .vote, k: k, probes: 0)
         let out = projector.assign(m.people[...], scratch: projector.makeScratch())
@@ -101,13 +171,7 @@ private func toyModel(dimensions: Int = 8) -> (people: [Person], labels: [Int32]
                 scored.append((s, j))
             }
             scored.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-            var weight: [Int32: Float] = [:]
-            for (s, j) in scored.prefix(k) where s > 0 {
-                let c = m.index.clusterIDs[m.index.memberOffsets.lastIndex { $0 <= j }!]
-                weight[c, default: 0] += s
-            }
-            let best = weight.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
-            #expect(a.cluster == best)
+            #expect(a.cluster == votedCluster(scored, k: k, index: m.index))
         }
     }
 }

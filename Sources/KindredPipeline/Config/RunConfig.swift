@@ -55,8 +55,8 @@ import TOMLKit
 /// size = 200000                 # people clustered (seeded reservoir sample); the rest are projected
 /// [project]
 /// method = "vote"               # vote (k-NN among the labelled sample) | centroid
-/// k = 15
-/// probes = 2                    # nearest clusters searched by the vote (0: all)
+/// k = 10
+/// probes = 4                    # nearest clusters searched by the vote (0: all)
 /// [refresh]
 /// min_jaccard = 0.5             # a new cluster keeps an old id when their Jaccard index is at least this
 /// [report]

@@ -82,9 +82,10 @@ extension ClusterModel {
             }
             formatVersion = try c.decode(Int.self, forKey: .formatVersion)
             kindredVersion = (try? c.decode(String.self, forKey: .kindredVersion)) ?? "?"
-            guard formatVersion == ClusterModel.formatVersion else {
+            guard ClusterModel.readableFormatVersions.contains(formatVersion) else {
+                let readable = ClusterModel.readableFormatVersions
                 throw KindredError.badInput(
-                    "model format version \(formatVersion) (written by Kindred \(kindredVersion)); this Kindred \(KindredVersion.string) reads version \(ClusterModel.formatVersion): rebuild the model with `kindred run`",
+                    "model format version \(formatVersion) (written by Kindred \(kindredVersion)); this Kindred \(KindredVersion.string) reads versions \(readable.lowerBound)–\(readable.upperBound): rebuild the model with `kindred run`",
                     file: nil, line: nil, field: "format_version")
             }
             files = try c.decode(SortedStringMap.self, forKey: .files)
@@ -96,11 +97,19 @@ extension ClusterModel {
         }
     }
 
-    /// The files every model has (`overrides.csv` is optional).
+    /// The files every model has (`overrides.csv` is optional; the tempo files come with a tempo weight).
     static let requiredFiles = [
         "vocabulary.json", "spelling_fixes.json", "idf.npy", "basis.npy", "singular_values.npy", "cluster_ids.npy", "centroids.npy",
         "members.npy", "member_offsets.npy", "clusters.json", "catalog.json", "learned_titles.json",
     ]
+    /// The files a model of format 3 on has besides (the TF-IDF space: centroids and members).
+    static let termSpaceFiles = [
+        "term_centroid_offsets.npy", "term_centroid_clusters.npy", "term_centroid_weights.npy", "member_term_offsets.npy", "member_term_columns.npy",
+        "member_term_values.npy",
+    ]
+
+    /// The files a model of this format version must list.
+    static func requiredFiles(formatVersion: Int) -> [String] { formatVersion >= 3 ? requiredFiles + termSpaceFiles : requiredFiles }
 
     /// This model's manifest, given the checksums of the files written.
     func manifest(files: [String: String]) -> Manifest {
@@ -122,7 +131,8 @@ extension ClusterModel {
         let manifest = try readManifest(folder)
         try verifyChecksums(manifest, folder: folder)
         let weights = manifest.parameters.graph.weights
-        let (vectorizer, lsa, index) = try readArrays(folder, weights: weights)
+        var (vectorizer, lsa, index) = try readArrays(folder, weights: weights)
+        if manifest.formatVersion >= 3 { index = index.with(terms: try readTermSpace(folder, featureCount: vectorizer.vocabulary.count, index: index)) }
         let tempo = manifest.files.values["member_tempo.npy"] != nil ? try readTempo(folder, weights: weights, index: index) : nil
         let catalog = try OccupationCatalog.loadJSON(path: path("catalog.json"))
         let learned = try readLearnedTitles(path("learned_titles.json"))
@@ -173,7 +183,7 @@ extension ClusterModel {
     static func verifyChecksums(_ manifest: Manifest, folder: String) throws {
         let manifestPath = joinPath(folder, "manifest.json")
         let files = manifest.files.values
-        for name in requiredFiles where files[name] == nil {
+        for name in requiredFiles(formatVersion: manifest.formatVersion) where files[name] == nil {
             throw KindredError.badInput("the manifest lists no checksum for \(name)", file: manifestPath, line: nil, field: "files")
         }
         for (name, expected) in files.sorted(by: { $0.key < $1.key }) {
@@ -237,6 +247,40 @@ extension ClusterModel {
             dimensions: d, clusterIDs: ids.values.map { Int32(truncatingIfNeeded: $0) }, centroids: centroids.values, members: members.values,
             memberOffsets: offsets.values)
         return (vectorizer, lsa, index)
+    }
+
+    /// The TF-IDF space (format 3 on): centroids and members, checked against the vocabulary and the index.
+    static func readTermSpace(_ folder: String, featureCount: Int, index: ProjectionIndex) throws -> TermSpace {
+        func path(_ name: String) -> String { joinPath(folder, name) }
+        func damaged(_ name: String, _ why: String) -> KindredError {
+            KindredError.badInput("model file inconsistent with the rest of the model: \(why)", file: path(name), line: nil)
+        }
+        /// Offsets, entries and values of compressed rows (`PREFIX_offsets.npy`, `PREFIX_ENTRIES.npy`, `PREFIX_VALUES.npy`).
+        func rows(_ prefix: String, _ entriesName: String, _ valuesName: String) throws -> (offsets: [Int], entries: [Int], values: [Float]) {
+            let offsets = try NumpyFormat.readIntegers(path(prefix + "_offsets.npy"))
+            let entries = try NumpyFormat.readIntegers(path(prefix + "_" + entriesName + ".npy"))
+            let values = try NumpyFormat.readFloat32(path(prefix + "_" + valuesName + ".npy"))
+            for (name, shape) in [("offsets", offsets.shape), (entriesName, entries.shape), (valuesName, values.shape)] where shape.count != 1 {
+                throw damaged(prefix + "_" + name + ".npy", "expected a one-dimensional array")
+            }
+            return (offsets.values, entries.values, values.values)
+        }
+        let (offsets, clusters, weights) = try rows("term_centroid", "clusters", "weights")
+        if let fault = TermCentroids.inconsistency(
+            offsets: offsets, clusters: clusters, weights: weights, featureCount: featureCount, clusterCount: index.clusterCount)
+        {
+            throw damaged("term_centroid_\(fault.array).npy", fault.why)
+        }
+        let (memberOffsets, columns, values) = try rows("member_term", "columns", "values")
+        if let fault = TermSpace.memberInconsistency(
+            offsets: memberOffsets, columns: columns, values: values, featureCount: featureCount, memberCount: index.memberCount)
+        {
+            throw damaged("member_term_\(fault.array).npy", fault.why)
+        }
+        return TermSpace(
+            centroids: TermCentroids(
+                featureCount: featureCount, offsets: offsets, clusters: clusters.map { Int32(truncatingIfNeeded: $0) }, weights: weights),
+            members: SparseVectors(offsets: memberOffsets, columns: columns.map { UInt32(truncatingIfNeeded: $0) }, values: values, columnCount: featureCount))
     }
 
     /// `learned_titles.json`: `[raw, canonical, seniority]` rows.

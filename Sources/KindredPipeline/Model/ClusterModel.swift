@@ -18,6 +18,8 @@ import KindredSimilarity
 /// | `basis.npy`, `singular_values.npy` | the LSA embedding basis (F × d) |
 /// | `cluster_ids.npy`, `centroids.npy` | cluster ids and unit centroids (C × d) |
 /// | `members.npy`, `member_offsets.npy` | the labelled sample vectors grouped by cluster (n × d) |
+/// | `term_centroid_offsets.npy`, `term_centroid_clusters.npy`, `term_centroid_weights.npy` | format 3 on: the unit centroids in the TF-IDF space, feature by feature (feature f's entries are offsets[f]..<offsets[f+1]: cluster position, weight) |
+/// | `member_term_offsets.npy`, `member_term_columns.npy`, `member_term_values.npy` | format 3 on: each member's unit TF-IDF vector, in member order (member m's entries are offsets[m]..<offsets[m+1]: column, value) |
 /// | `tempo_scale.npy`, `member_tempo.npy` | with a tempo weight: the tempo standardisation (mean, 1/sd, reference month) and each member's standardised tempo (n × 4, NaN when none) |
 /// | `clusters.json` | per-cluster summaries: sample size, top titles and skills |
 /// | `catalog.json`, `learned_titles.json`, `overrides.csv` | the cleaning dictionaries |
@@ -26,7 +28,9 @@ import KindredSimilarity
 /// with a message naming the file.
 public struct ClusterModel: Sendable {
     public static let format = "kindred-model"
-    public static let formatVersion = 2
+    public static let formatVersion = 3
+    /// Versions this Kindred reads: 2 (no TF-IDF space: people are projected in the embedding) and 3.
+    public static let readableFormatVersions = 2...3
 
     /// The settings the model was built with: the graph's (its seed is the run's), the sample size,
     /// the resolution and the cleaning's date rules. Written flat into the manifest's `parameters`.
@@ -175,6 +179,18 @@ public struct ClusterModel: Sendable {
         try record("members.npy")
         try NumpyFormat.write(index.memberOffsets.map(Int64.init), shape: [index.memberOffsets.count], to: path("member_offsets.npy"))
         try record("member_offsets.npy")
+        if let terms = index.terms {
+            func vector<T: NumpyFormat.Element>(_ values: [T], _ name: String) throws {
+                try NumpyFormat.write(values, shape: [values.count], to: path(name))
+                try record(name)
+            }
+            try vector(terms.centroids.offsets.map(Int64.init), "term_centroid_offsets.npy")
+            try vector(terms.centroids.clusters, "term_centroid_clusters.npy")
+            try vector(terms.centroids.weights, "term_centroid_weights.npy")
+            try vector(terms.members.offsets.map(Int64.init), "member_term_offsets.npy")
+            try vector(terms.members.columns, "member_term_columns.npy")
+            try vector(terms.members.values, "member_term_values.npy")
+        }
         if let tempo {
             let s = tempo.scale
             let scale: [Float] = [s.mean.x, s.mean.y, s.mean.z, s.mean.w, s.scale.x, s.scale.y, s.scale.z, s.scale.w, Float(s.reference), 0, 0, 0]

@@ -7,7 +7,8 @@ import KindredReport
 import KindredSimilarity
 
 /// Builds the cluster model from the clustered sample: the metric's vocabulary and idf, an LSA basis
-/// fitted on the sample, the labelled sample embeddings and their centroids.
+/// fitted on the sample, the labelled sample embeddings and their centroids, and the centroids in the
+/// TF-IDF space.
 public enum ModelStage {
     /// The model of a clustered sample, and the sample's embedding (row i: `people[i]`).
     /// - Parameters:
@@ -31,7 +32,8 @@ public enum ModelStage {
             lsa = LSAModel.fit(vectors, dimensions: parameters.graph.dimensions, seed: parameters.seed, threads: threads)
             embedding = lsa.embed(vectors, threads: threads)
         }
-        let (index, rows) = ProjectionIndex.buildWithRows(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
+        let (embedded, rows) = ProjectionIndex.buildWithRows(embedding: embedding, labels: membership.map { Int32(truncatingIfNeeded: $0) })
+        let index = embedded.with(terms: TermSpace.build(vectors: vectors, rows: rows, memberOffsets: embedded.memberOffsets))
         let weights = parameters.graph.weights
         var tempo: ProjectionTempo?
         if weights.tempo > 0 && weights.skills + weights.titles > 0 {

@@ -25,7 +25,7 @@ final class ProjectionJob {
     private var chunk: [[UInt8]] = []
     private var chunkLines: [Int] = []
     /// The line each id was first seen on (a repeated id is quarantined, as `kindred clean` does).
-    private var seen = SeenIDs()
+    private let seen = SeenIDs()
 
     init(request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, blockSize: Int) throws {
         self.request = request
@@ -177,7 +177,7 @@ final class ProjectionJob {
         var result = result
         // A repeated id is quarantined, as `kindred clean` does (within a shard under --shard).
         if case .row(_, _, _, let id) = result {
-            if let first = seen.firstLine(of: id, line: line) {
+            if let first = try seen.firstLine(of: id, line: line) {
                 result = .quarantined(
                     QuarantinedRecord(file: request.input, line: line, field: "id", reason: "duplicate id (first seen on line \(first))", raw: raw))
             }
