@@ -3,9 +3,9 @@ import KindredPeople
 import KindredSimilarity
 
 /// Projects clean people onto a clustered sample: TF-IDF vector with the model's vocabulary and idf,
-/// scores against every cluster's centroid (exact TF-IDF centroids when the model has them), then the
-/// nearest centroid or a k-NN vote among the labelled sample in the LSA embedding (unit length),
-/// searched in the best-scoring clusters (OpenBLAS `sgemm` tiles). No I/O; one block of people per call, so callers run
+/// scores against every cluster's centroid, then the nearest centroid or a k-NN vote among the labelled
+/// sample people of the best-scoring clusters: in the TF-IDF space when the model has one (format 3),
+/// else in its LSA embedding (unit length, OpenBLAS `sgemm` tiles). No I/O; one block of people per call, so callers run
 /// blocks in parallel, each with its own `ProjectorScratch`.
 ///
 /// Every person's answer depends only on that person and the model, never on the block it came in,
@@ -199,20 +199,8 @@ public struct Projector: Sendable {
         let probeList = scratch.probeList
         var counts = [Int](repeating: 0, count: clusters + 1)
         for r in 0..<b where live[r] {
-            let row = s + r * clusters
             let chosen = probeList + r * p
-            var filled = 0
-            for c in 0..<clusters {
-                let score = row[c]
-                if filled == p && score <= row[Int(chosen[p - 1])] { continue }
-                var pos = min(filled, p - 1)
-                if filled < p { filled += 1 }
-                while pos > 0 && score > row[Int(chosen[pos - 1])] {
-                    chosen[pos] = chosen[pos - 1]
-                    pos -= 1
-                }
-                chosen[pos] = Int32(c)
-            }
+            Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
             for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
         }
         for c in 0..<clusters { counts[c + 1] += counts[c] }
@@ -373,7 +361,6 @@ public struct Projector: Sendable {
         let s = scratch.scores
         let weights = scratch.clusterWeights
         let acc = scratch.memberScores(members: index.memberCount)
-        var chosen = [Int](repeating: 0, count: p)
         var nearest: [(Float, UInt32)] = []
         nearest.reserveCapacity(k)
         var touched: [Int] = []
@@ -390,25 +377,13 @@ public struct Projector: Sendable {
                 var norm: Float = 0
                 for i in range { norm += vectors.values[i] * vectors.values[i] }
                 let inverse = 1 / norm.squareRoot()
-                // The p best clusters (score desc, position asc).
-                let row = s + r * clusters
-                var filled = 0
-                for c in 0..<clusters {
-                    let score = row[c]
-                    if filled == p && score <= row[chosen[p - 1]] { continue }
-                    var pos = min(filled, p - 1)
-                    if filled < p { filled += 1 }
-                    while pos > 0 && score > row[chosen[pos - 1]] {
-                        chosen[pos] = chosen[pos - 1]
-                        pos -= 1
-                    }
-                    chosen[pos] = c
-                }
+                let chosen = scratch.probeList + r * p
+                Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
                 let z = tempo == nil ? SIMD4<Float>(repeating: .nan) : scratch.queryTempo[r]
                 let withTempo = !z.x.isNaN
                 nearest.removeAll(keepingCapacity: true)
-                for j in 0..<filled {
-                    let c = chosen[j]
+                for j in 0..<p {
+                    let c = Int(chosen[j])
                     let first = UInt32(offsets[c])
                     let end = UInt32(offsets[c + 1])
                     // Text scores of the cluster's members, feature by feature.
@@ -456,6 +431,23 @@ public struct Projector: Sendable {
                 out[r] = tally(nearest[...], weights: weights, touched: &touched)
             }
         } } } } }
+    }
+
+    /// The positions of the p best of `clusters` scores (score desc, position asc; p ≤ clusters).
+    @inline(__always)
+    static func bestClusters(_ row: UnsafePointer<Float>, clusters: Int, p: Int, into chosen: UnsafeMutablePointer<Int32>) {
+        var filled = 0
+        for c in 0..<clusters {
+            let score = row[c]
+            if filled == p && score <= row[Int(chosen[p - 1])] { continue }
+            var pos = min(filled, p - 1)
+            if filled < p { filled += 1 }
+            while pos > 0 && score > row[Int(chosen[pos - 1])] {
+                chosen[pos] = chosen[pos - 1]
+                pos -= 1
+            }
+            chosen[pos] = Int32(c)
+        }
     }
 
     /// Extra sgemm candidates kept per row for the exact re-scoring.
