@@ -85,8 +85,31 @@ public struct PersonCleaner {
     /// The masked form of every free-text value of a person, in the order `clean` looks them up:
     /// position titles (as given), then skills.
     public static func maskedValues(of person: Person) -> (titles: [String], skills: [String]) {
+        let values = masked(person)
+        return (values.titles.map(\.text), values.skills.map(\.text))
+    }
+
+    /// A person's position titles (as given) and skills, masked, each with whether anything was
+    /// masked: computed once, then handed to `clean(_:masked:…)` so it does not mask them again.
+    public struct MaskedValues: Sendable {
+        public var titles: [(text: String, masked: Bool)]
+        public var skills: [(text: String, masked: Bool)]
+        public init(titles: [(text: String, masked: Bool)] = [], skills: [(text: String, masked: Bool)] = []) {
+            self.titles = titles
+            self.skills = skills
+        }
+    }
+
+    /// The masked titles and skills of a person (`PrivacyMask` with the person's own identifiers).
+    public static func masked(_ person: Person) -> MaskedValues {
         let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
-        return (person.positions.map { mask.mask($0.title).text }, person.skills.map { mask.mask($0).text })
+        return MaskedValues(titles: person.positions.map { mask.mask($0.title) }, skills: person.skills.map { mask.mask($0) })
+    }
+
+    /// The masked titles alone (`maskedValues(of:)`'s titles).
+    public static func maskedTitles(of person: Person) -> [String] {
+        let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
+        return person.positions.map { mask.mask($0.title).text }
     }
 
     /// Cleans a person with the given value mappings (called with the masked raw values).
@@ -96,7 +119,7 @@ public struct PersonCleaner {
     /// demoted (`title_match` = `contradicted`, confidence halved). Earlier titles are not checked: the
     /// skills describe the current job.
     public static func clean(
-        _ person: Person, pseudonymizer: Pseudonymizer, dates: DateAudit,
+        _ person: Person, masked premasked: MaskedValues? = nil, pseudonymizer: Pseudonymizer, dates: DateAudit,
         title: (String) -> CanonicalMatch, skill: (String) -> CanonicalMatch, evidence: OccupationEvidence? = nil,
         statistics: inout CleanStatistics
     ) -> Person {
@@ -111,8 +134,14 @@ public struct PersonCleaner {
         var canonicalSkills: [String] = []
         var rawSkills: [String] = []
         var seenSkills = Set<String>()
-        for raw in person.skills {
-            let value = masked(raw)
+        for (k, raw) in person.skills.enumerated() {
+            let value: String
+            if let premasked {
+                value = premasked.skills[k].text
+                if premasked.skills[k].masked { statistics.valuesMasked += 1 }
+            } else {
+                value = masked(raw)
+            }
             rawSkills.append(value)
             let match = skill(value)
             statistics.skills += 1
@@ -131,9 +160,15 @@ public struct PersonCleaner {
             case (.none, .some): return false
             case (.none, .none): return a.offset < b.offset
             }
-        }.map(\.element)
-        for position in ordered {
-            let value = masked(position.title)
+        }
+        for (offset, position) in ordered {
+            let value: String
+            if let premasked {
+                value = premasked.titles[offset].text
+                if premasked.titles[offset].masked { statistics.valuesMasked += 1 }
+            } else {
+                value = masked(position.title)
+            }
             let match = title(value)
             statistics.titles += 1
             statistics.count(match, isTitle: true)

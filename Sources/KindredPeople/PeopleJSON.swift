@@ -149,34 +149,59 @@ public enum PeopleJSON {
 
     /// One JSON line (no newline) for a person; keys in a fixed order, absent values left out.
     public static func line(for person: Person) -> String {
-        var json = JSONText()
-        json.add("id", person.id)
-        if let name = person.name { json.add("name", name) }
-        if let email = person.email { json.add("email", email) }
-        if let phone = person.phone { json.add("phone", phone) }
-        if let location = person.location { json.add("location", location) }
-        json.add("skills", raw: JSONText.array(person.skills))
-        if let raw = person.rawSkills { json.add("skills_raw", raw: JSONText.array(raw)) }
-        let positions = person.positions.map { position -> String in
-            var item = JSONText()
-            item.add("title", position.title)
-            if let raw = position.rawTitle { item.add("title_raw", raw) }
-            if let occupation = position.occupation { item.add("occupation", occupation) }
-            if let seniority = position.seniority { item.add("seniority", seniority) }
-            if let confidence = position.confidence { item.add("confidence", confidence, digits: 3) }
-            if let company = position.company { item.add("company", company) }
-            if let start = position.start { item.add("start", start.description) } else { item.addNull("start") }
-            if let end = position.end { item.add("end", end.description) } else { item.addNull("end") }
-            if position.endInferred { item.add("end_inferred", true) }
-            if position.startImputed { item.add("start_imputed", true) }
-            if position.endImputed { item.add("end_imputed", true) }
-            if position.endIsPresent { item.add("end_present", true) }
-            if let method = position.titleMatch { item.add("title_match", method) }
-            if !position.dateIssues.isEmpty { item.add("date_issues", raw: JSONText.array(position.dateIssues)) }
-            return item.text
+        String(decoding: lineBytes(for: person), as: UTF8.self)
+    }
+
+    /// `line(for:)` as UTF-8 bytes, written without intermediate strings.
+    public static func lineBytes(for person: Person) -> [UInt8] {
+        var json = JSONBytes(capacity: 1024)
+        write(person, to: &json)
+        return json.bytes
+    }
+
+    /// Writes the person's JSON object (`line(for:)`) into `json`.
+    public static func write(_ person: Person, to json: inout JSONBytes) {
+        json.openObject()
+        json.key("id"); json.string(person.id)
+        if let name = person.name { json.key("name"); json.string(name) }
+        if let email = person.email { json.key("email"); json.string(email) }
+        if let phone = person.phone { json.key("phone"); json.string(phone) }
+        if let location = person.location { json.key("location"); json.string(location) }
+        json.key("skills"); json.strings(person.skills)
+        if let raw = person.rawSkills { json.key("skills_raw"); json.strings(raw) }
+        json.key("positions")
+        json.openArray()
+        for position in person.positions {
+            json.openObject()
+            json.key("title"); json.string(position.title)
+            if let raw = position.rawTitle { json.key("title_raw"); json.string(raw) }
+            if let occupation = position.occupation { json.key("occupation"); json.string(occupation) }
+            if let seniority = position.seniority { json.key("seniority"); json.string(seniority) }
+            if let confidence = position.confidence { json.key("confidence"); json.raw(JSONText.number(confidence, digits: 3)) }
+            if let company = position.company { json.key("company"); json.string(company) }
+            json.key("start"); date(position.start, to: &json)
+            json.key("end"); date(position.end, to: &json)
+            if position.endInferred { json.key("end_inferred"); json.raw("true") }
+            if position.startImputed { json.key("start_imputed"); json.raw("true") }
+            if position.endImputed { json.key("end_imputed"); json.raw("true") }
+            if position.endIsPresent { json.key("end_present"); json.raw("true") }
+            if let method = position.titleMatch { json.key("title_match"); json.string(method) }
+            if !position.dateIssues.isEmpty { json.key("date_issues"); json.strings(position.dateIssues) }
+            json.closeObject()
         }
-        json.add("positions", raw: "[" + positions.joined(separator: ",") + "]")
-        if !person.dateIssues.isEmpty { json.add("date_issues", raw: JSONText.array(person.dateIssues)) }
-        return json.text
+        json.closeArray()
+        if !person.dateIssues.isEmpty { json.key("date_issues"); json.strings(person.dateIssues) }
+        json.closeObject()
+    }
+
+    /// A month as `"YYYY-MM"` (`YearMonth.description`), or null.
+    private static func date(_ month: YearMonth?, to json: inout JSONBytes) {
+        guard let month else { return json.raw("null") }
+        guard (1000...9999).contains(month.year), (1...12).contains(month.month) else { return json.string(month.description) }
+        let (y, m) = (month.year, month.month)
+        let text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0x22, UInt8(48 + y / 1000), UInt8(48 + y / 100 % 10), UInt8(48 + y / 10 % 10), UInt8(48 + y % 10),
+            0x2D, UInt8(48 + m / 10), UInt8(48 + m % 10), 0x22)
+        withUnsafeBytes(of: text) { json.raw(bytes: $0) }
     }
 }

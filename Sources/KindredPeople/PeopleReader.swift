@@ -215,7 +215,9 @@ public final class PeopleReader {
         }
         var out: [PeopleReadItem] = []
         out.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
+        for i in items.indices {
+            // Moved out of its slot, not copied (a copy would retain every string of the person).
+            let item = items[i].take()
             if case .person(let person, let line)? = item, case .bytes(let bytes, _) = slots[i] {
                 if let first = seen[person.id] {
                     out.append(

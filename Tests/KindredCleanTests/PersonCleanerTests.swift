@@ -115,4 +115,37 @@ struct PersonCleanerTests {
         var another = try PersonCleanerTests.cleaner()
         #expect(another.clean(person) == out)
     }
+
+    @Test("values masked once beforehand clean to the same person and the same counts as masking inside clean")
+    func premaskedValues() throws {
+        let catalog = try Fixtures.catalog()
+        let titles = CanonicalDictionary.titles(from: catalog)
+        let skills = CanonicalDictionary.skills(from: catalog)
+        let dates = DateAudit(asOf: YearMonth(year: 2030, month: 1))
+        var people = [PersonCleanerTests.raw]
+        // Personal data in titles and skills (own e-mail, a phone, an address), undated positions, reordering.
+        var leaky = Person(id: "p-2", name: "Bo Ek", email: "bo@ek.se", phone: "070 123 45 67", location: "12 Main St")
+        leaky.skills = ["CPR", "mail bo@ek.se", "call 070 123 45 67", "Bo Ek's triage", "firefighting"]
+        leaky.positions = [
+            Position(title: "Paramedic (bo@ek.se)", start: PersonCleanerTests.ym(2020, 2)),
+            Position(title: "Nurse www.ek.se", company: "Bo Ek AB"),
+            Position(title: "EMT 555-010-2000", start: PersonCleanerTests.ym(2011, 5), end: PersonCleanerTests.ym(2019, 1)),
+        ]
+        people.append(leaky)
+        for person in people {
+            var inside = CleanStatistics()
+            var before = CleanStatistics()
+            let title = { (value: String) in titles.match(value) }
+            let skill = { (value: String) in skills.match(value) }
+            let expected = PersonCleaner.clean(
+                person, pseudonymizer: .demo(), dates: dates, title: title, skill: skill, statistics: &inside)
+            let masked = PersonCleaner.masked(person)
+            let got = PersonCleaner.clean(
+                person, masked: masked, pseudonymizer: .demo(), dates: dates, title: title, skill: skill, statistics: &before)
+            #expect(got == expected)
+            #expect(before == inside)
+            #expect(PersonCleaner.maskedValues(of: person).titles == masked.titles.map(\.text))
+        }
+        #expect(PersonCleaner.masked(leaky).skills.filter(\.masked).count == 3)
+    }
 }

@@ -147,6 +147,33 @@ struct JSONQuoteTests {
         #expect(JSONText.quote(value) == JSONText.quoteScalarByScalar(value))
     }
 
+    @Test("the byte writer quotes as JSONText does", arguments: [
+        "", "Registered Nurse", "Gérant — café ☕️ 👩🏽‍⚕️", "say \"hi\"", "back\\slash", "tab\there", "line\nbreak", "bell\u{07}", "\u{1F}x", "é\"",
+        "\r\u{0}\u{0B}\u{7F}\u{2028}",
+    ])
+    func quoteBytes(_ value: String) {
+        var bytes: [UInt8] = [0x41]
+        JSONBytes.appendQuoted(value, to: &bytes)
+        #expect(bytes == [0x41] + Array(JSONText.quote(value).utf8))
+    }
+
+    @Test("the byte writer places commas as JSONText joins members and items")
+    func writerCommas() {
+        var json = JSONBytes()
+        json.openObject()
+        json.key("a"); json.strings(["x", "y\""])
+        json.key("b"); json.openArray(); json.openObject(); json.closeObject(); json.openObject(); json.key("c"); json.raw("null"); json.closeObject(); json.closeArray()
+        json.key("d"); json.raw("true")
+        json.closeObject()
+        json.newline()
+        json.openArray(); json.closeArray()
+        var reference = JSONText()
+        reference.add("a", raw: JSONText.array(["x", "y\""]))
+        reference.add("b", raw: "[{},{\"c\":null}]")
+        reference.add("d", true)
+        #expect(json.bytes == Array((reference.text + "\n[]").utf8))
+    }
+
     @Test("escapes as JSON wants them")
     func escapes() {
         #expect(JSONText.quote("Gérant ☕️") == "\"Gérant ☕️\"")

@@ -75,4 +75,75 @@ struct PeopleJSONTests {
         #expect(person.id == "42")
         #expect(person.skills == ["CPR", "Triage"])
     }
+
+    /// The line as `PeopleJSON.line` wrote it through `JSONText` before it wrote bytes (the reference).
+    static func referenceLine(for person: Person) -> String {
+        var json = JSONText()
+        json.add("id", person.id)
+        if let name = person.name { json.add("name", name) }
+        if let email = person.email { json.add("email", email) }
+        if let phone = person.phone { json.add("phone", phone) }
+        if let location = person.location { json.add("location", location) }
+        json.add("skills", raw: JSONText.array(person.skills))
+        if let raw = person.rawSkills { json.add("skills_raw", raw: JSONText.array(raw)) }
+        let positions = person.positions.map { position -> String in
+            var item = JSONText()
+            item.add("title", position.title)
+            if let raw = position.rawTitle { item.add("title_raw", raw) }
+            if let occupation = position.occupation { item.add("occupation", occupation) }
+            if let seniority = position.seniority { item.add("seniority", seniority) }
+            if let confidence = position.confidence { item.add("confidence", confidence, digits: 3) }
+            if let company = position.company { item.add("company", company) }
+            if let start = position.start { item.add("start", start.description) } else { item.addNull("start") }
+            if let end = position.end { item.add("end", end.description) } else { item.addNull("end") }
+            if position.endInferred { item.add("end_inferred", true) }
+            if position.startImputed { item.add("start_imputed", true) }
+            if position.endImputed { item.add("end_imputed", true) }
+            if position.endIsPresent { item.add("end_present", true) }
+            if let method = position.titleMatch { item.add("title_match", method) }
+            if !position.dateIssues.isEmpty { item.add("date_issues", raw: JSONText.array(position.dateIssues)) }
+            return item.text
+        }
+        json.add("positions", raw: "[" + positions.joined(separator: ",") + "]")
+        if !person.dateIssues.isEmpty { json.add("date_issues", raw: JSONText.array(person.dateIssues)) }
+        return json.text
+    }
+
+    @Test("the byte writer gives the same line as the JSONText reference, every optional field and year included (property)")
+    func bytesMatchReference() async throws {
+        await propertyCheck(
+            count: 200,
+            input: PeopleJSONTests.nonBlank, PeopleJSONTests.text.array(of: 0...4), PeopleJSONTests.nonBlank.array(of: 0...4),
+            Gen.int(in: 0...(12_000 * 12)).array(of: 4), PeopleJSONTests.text.optional, Gen.uint64()
+        ) { id, skills, titles, ordinals, optionalText, bits in
+            var person = Person(id: id, name: optionalText, email: optionalText.map { $0 + "@x" }, location: optionalText)
+            person.phone = bits & 1 == 0 ? nil : optionalText
+            person.skills = skills
+            person.rawSkills = bits & 2 == 0 ? nil : skills.reversed()
+            person.dateIssues = bits & 4 == 0 ? [] : skills
+            for (index, title) in titles.enumerated() {
+                let flags = bits >> (8 * UInt64(index + 1))
+                var position = Position(title: title, company: flags & 1 == 0 ? nil : optionalText)
+                // Years from 0 to 12,000: four-digit years are written digit by digit, the others by `description`.
+                position.start = flags & 2 == 0 ? nil : YearMonth(ordinal: ordinals[index])
+                position.end = flags & 4 == 0 ? nil : YearMonth(ordinal: ordinals[(index + 1) % 4])
+                position.rawTitle = flags & 8 == 0 ? nil : title + "\\"
+                position.occupation = flags & 16 == 0 ? nil : "occ\"\(index)"
+                position.seniority = flags & 32 == 0 ? nil : optionalText ?? "senior"
+                position.confidence = flags & 64 == 0 ? nil : Double(ordinals[index] % 1001) / 997
+                position.endInferred = flags & 128 != 0
+                position.startImputed = flags & 3 == 3
+                position.endImputed = flags & 5 == 5
+                position.endIsPresent = flags & 9 == 9
+                position.titleMatch = flags & 17 == 17 ? "nearest" : nil
+                position.dateIssues = flags & 33 == 33 ? skills : []
+                person.positions.append(position)
+            }
+            let bytes = PeopleJSON.lineBytes(for: person)
+            let reference = PeopleJSONTests.referenceLine(for: person)
+            #expect(bytes == Array(reference.utf8), "\(reference)")
+            #expect(PeopleJSON.line(for: person) == reference)
+        }
+    }
+
 }

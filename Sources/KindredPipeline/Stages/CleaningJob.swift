@@ -37,7 +37,8 @@ final class CleaningJob {
 
     /// One chunk's people as cleaned (filled in parallel, one slot per person).
     private struct Cleaned {
-        var line = ""
+        /// The clean JSON line, newline included.
+        var line: [UInt8] = []
         var person: Person?
         /// Each title value looked up and its mapping (contradicted ones marked).
         var titles: [(String, CanonicalMatch)] = []
@@ -70,7 +71,7 @@ final class CleaningJob {
         while true {
             let batch = try reader.nextBatch(request.chunkSize - chunk.count, threads: runner.workers)
             if batch.isEmpty { break }
-            chunk.append(contentsOf: batch)
+            if chunk.isEmpty { chunk = batch } else { chunk.append(contentsOf: batch) }
             if chunk.count >= request.chunkSize {
                 try flush()
                 request.progress?.set(done: reader.recordsRead)
@@ -132,7 +133,7 @@ final class CleaningJob {
             items += batch.count
             request.progress?.set(done: items)
             let people = batch.compactMap { item -> Person? in if case .person(let p, _) = item { return p } else { return nil } }
-            for titles in maskedValues(of: people).titles {
+            for titles in maskedTitles(of: people) {
                 for value in titles where overrides.match(value) == nil {
                     if counts[value] != nil {
                         counts[value]! += 1
@@ -161,26 +162,26 @@ final class CleaningJob {
     private func flush() throws {
         try StopControl.check()
         let people: [Person] = chunk.compactMap { if case .person(let p, _) = $0 { return p } else { return nil } }
-        let (chunkTitles, chunkSkills) = mapNewValues(of: people)
-        let cleaned = clean(people, titles: chunkTitles, skills: chunkSkills)
+        let masked = maskedValues(of: people, skippingTitles: titleCache, skippingSkills: skillCache)
+        let (chunkTitles, chunkSkills) = mapNewValues(masked)
+        let cleaned = clean(people, masked: masked.all, titles: chunkTitles, skills: chunkSkills)
         try write(cleaned)
-        // Cache this chunk's mappings while there is room.
-        for (value, match) in chunkTitles where titleCache.count < request.cacheLimit && match.method != .override { titleCache[value] = match }
-        for (value, match) in chunkSkills where skillCache.count < request.cacheLimit { skillCache[value] = match }
         chunk.removeAll(keepingCapacity: true)
     }
 
     /// The chunk's distinct values not seen before (overrides first), mapped in parallel, each worker
-    /// with its own matcher.
-    private func mapNewValues(of people: [Person]) -> (titles: [String: CanonicalMatch], skills: [String: CanonicalMatch]) {
+    /// with its own matcher, and cached while the cache has room. Returns the overrides and the new
+    /// mappings the cache had no room for.
+    private func mapNewValues(
+        _ masked: (all: [PersonCleaner.MaskedValues], titles: [[String]], skills: [[String]])
+    ) -> (titles: [String: CanonicalMatch], skills: [String: CanonicalMatch]) {
         var newTitles: [String] = []
         var newSkills: [String] = []
         var pendingTitles = Set<String>()
         var pendingSkills = Set<String>()
         var titles: [String: CanonicalMatch] = [:]
         var skills: [String: CanonicalMatch] = [:]
-        // Masked in parallel, values already cached left out there (the caches are only read).
-        let masked = maskedValues(of: people, skippingTitles: titleCache, skippingSkills: skillCache)
+        // The values come masked, those already cached left out (`maskedValues`, in parallel).
         for (personTitles, personSkills) in zip(masked.titles, masked.skills) {
             let values = (titles: personTitles, skills: personSkills)
             for value in values.titles where titles[value] == nil {
@@ -197,37 +198,64 @@ final class CleaningJob {
         matchSeconds += Date().timeIntervalSince(t0)
         distinctTitles += newTitles.count
         let skillMatches = matchers.matchSkills(newSkills, runner: runner)
-        for (value, match) in zip(newTitles, titleMatches) { titles[value] = match }
-        for (value, match) in zip(newSkills, skillMatches) { skills[value] = match }
-        return (titles, skills)
-    }
-
-    /// The masked titles and skills of each person (`PersonCleaner.maskedValues`), in parallel chunks,
-    /// in their order, without those that are keys of `skippingTitles` / `skippingSkills`.
-    private func maskedValues(
-        of people: [Person], skippingTitles: [String: CanonicalMatch] = [:], skippingSkills: [String: CanonicalMatch] = [:]
-    ) -> (titles: [[String]], skills: [[String]]) {
-        var titles = [[String]](repeating: [], count: people.count)
-        var skills = [[String]](repeating: [], count: people.count)
-        let chunk = 512
-        titles.withUnsafeMutableBufferPointer { t in
-            skills.withUnsafeMutableBufferPointer { s in
-                let shared = UncheckedSendable((t, s))
-                runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
-                    for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
-                        let values = PersonCleaner.maskedValues(of: people[i])
-                        shared.value.0[i] = skippingTitles.isEmpty ? values.titles : values.titles.filter { skippingTitles[$0] == nil }
-                        shared.value.1[i] = skippingSkills.isEmpty ? values.skills : values.skills.filter { skippingSkills[$0] == nil }
-                    }
-                }
-            }
+        // Cached while there is room (overrides never are), else kept for this chunk only.
+        for (value, match) in zip(newTitles, titleMatches) {
+            if titleCache.count < request.cacheLimit { titleCache[value] = match } else { titles[value] = match }
+        }
+        for (value, match) in zip(newSkills, skillMatches) {
+            if skillCache.count < request.cacheLimit { skillCache[value] = match } else { skills[value] = match }
         }
         return (titles, skills)
     }
 
+    /// The masked titles and skills of each person (`PersonCleaner.masked`), in parallel chunks, in
+    /// their order: all of them, and those that are not keys of `skippingTitles` / `skippingSkills`.
+    private func maskedValues(
+        of people: [Person], skippingTitles: [String: CanonicalMatch], skippingSkills: [String: CanonicalMatch]
+    ) -> (all: [PersonCleaner.MaskedValues], titles: [[String]], skills: [[String]]) {
+        var all = [PersonCleaner.MaskedValues](repeating: PersonCleaner.MaskedValues(), count: people.count)
+        var titles = [[String]](repeating: [], count: people.count)
+        var skills = [[String]](repeating: [], count: people.count)
+        let chunk = 512
+        all.withUnsafeMutableBufferPointer { a in
+            titles.withUnsafeMutableBufferPointer { t in
+                skills.withUnsafeMutableBufferPointer { s in
+                    let shared = UncheckedSendable((a, t, s))
+                    runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
+                        for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
+                            let values = PersonCleaner.masked(people[i])
+                            shared.value.1[i] = values.titles.lazy.map(\.text).filter { skippingTitles[$0] == nil }
+                            shared.value.2[i] = values.skills.lazy.map(\.text).filter { skippingSkills[$0] == nil }
+                            shared.value.0[i] = values
+                        }
+                    }
+                }
+            }
+        }
+        return (all, titles, skills)
+    }
+
+    /// The masked titles of each person (`PersonCleaner.maskedValues`'s titles, skills not masked), in
+    /// parallel chunks, in their order.
+    private func maskedTitles(of people: [Person]) -> [[String]] {
+        var titles = [[String]](repeating: [], count: people.count)
+        let chunk = 512
+        titles.withUnsafeMutableBufferPointer { t in
+            let shared = UncheckedSendable(t)
+            runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
+                for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
+                    shared.value[i] = PersonCleaner.maskedTitles(of: people[i])
+                }
+            }
+        }
+        return titles
+    }
+
     /// Cleans and serialises people in parallel. The workers read copies of the caches taken here
     /// (released before the caches grow: no copy-on-write) and each counts into its own statistics.
-    private func clean(_ people: [Person], titles: [String: CanonicalMatch], skills: [String: CanonicalMatch]) -> [Cleaned] {
+    private func clean(
+        _ people: [Person], masked: [PersonCleaner.MaskedValues], titles: [String: CanonicalMatch], skills: [String: CanonicalMatch]
+    ) -> [Cleaned] {
         var cleaned = [Cleaned](repeating: Cleaned(), count: people.count)
         var perWorker = [CleanStatistics](repeating: CleanStatistics(), count: runner.workers)
         let (titleCacheNow, skillCacheNow) = (titleCache, skillCache)
@@ -240,7 +268,7 @@ final class CleaningJob {
                     let (cleaned, stats) = shared.value
                     var seen: [(String, CanonicalMatch)] = []
                     let person = PersonCleaner.clean(
-                        people[i], pseudonymizer: pseudonymizer, dates: dates,
+                        people[i], masked: masked[i], pseudonymizer: pseudonymizer, dates: dates,
                         title: { value in
                             let match = titles[value] ?? titleCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none)
                             seen.append((value, match))
@@ -248,15 +276,17 @@ final class CleaningJob {
                         },
                         skill: { value in skills[value] ?? skillCacheNow[value] ?? CanonicalMatch(canonical: value, occupation: nil, seniority: nil, confidence: 0, method: .none) },
                         evidence: evidence, statistics: &stats[worker])
-                    let line = PeopleJSON.line(for: person)
+                    var json = JSONBytes(capacity: 1024)
+                    PeopleJSON.write(person, to: &json)
+                    let hash = keepHash ? (person.id, PreviousRun.recordHash(json.bytes)) : nil
+                    json.newline()
                     for position in person.positions where position.titleMatch == PersonCleaner.contradicted {
                         if let at = seen.firstIndex(where: { $0.1.canonical == position.title && $0.1.occupation == position.occupation }) {
                             seen[at].1.method = .contradicted
                         }
                     }
                     cleaned[i] = Cleaned(
-                        line: line, person: keepPerson ? person : nil, titles: seen,
-                        hash: keepHash ? (person.id, PreviousRun.recordHash(line.utf8)) : nil)
+                        line: json.bytes, person: keepPerson ? person : nil, titles: seen, hash: hash)
                 }
             }
         }
@@ -271,7 +301,7 @@ final class CleaningJob {
             switch item {
             case .person:
                 let person = cleaned[p]
-                try output.write(person.line + "\n")
+                try output.write(bytes: person.line)
                 if let kept = person.person { reservoir.offer(kept) }
                 if let hash = person.hash { recordHashes[hash.id] = hash.value }
                 for (value, match) in person.titles {
