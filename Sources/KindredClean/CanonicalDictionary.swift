@@ -161,7 +161,12 @@ public struct CanonicalDictionary: Sendable {
 
     /// The normalised words of a value, its level words, and other readings of abbreviated words.
     static func analyse(_ text: String, splitsSeniority: Bool) -> (title: [String], level: String?, alternatives: [[String]]) {
-        let raw = TextNormalizer.words(TextNormalizer.key(text)).map(String.init)
+        analyse(key: TextNormalizer.key(text), splitsSeniority: splitsSeniority)
+    }
+
+    /// `analyse(_:splitsSeniority:)` of a text whose normalised key (`TextNormalizer.key`) is `key`.
+    static func analyse(key: String, splitsSeniority: Bool) -> (title: [String], level: String?, alternatives: [[String]]) {
+        let raw = TextNormalizer.words(key).map(String.init)
         guard splitsSeniority else { return (raw, nil, []) }
         let parts = Seniority.splitWordsKeepingAlternatives(raw, expand: true)
         return (parts.title, parts.level.isEmpty ? nil : parts.level.joined(separator: " "), parts.alternatives)
@@ -183,6 +188,11 @@ public struct CanonicalDictionary: Sendable {
         private var touched: [Int32]
         private var gramCounts: [UInt16]
         private var wordCache: [String: [WordVocabulary.Reading]] = [:]
+        /// Matches by normalised key: a match depends on the text only through its key (when the key has
+        /// words), so "BaR CaPTAIN" and "Bar Captain" are matched once. Emptied when full.
+        private var keyCache: [String: CanonicalMatch] = [:]
+        /// Keys `keyCache` holds at most (then it starts again: memory stays bounded, answers are the same).
+        static let keyCacheLimit = 20_000
         /// Candidates re-ranked by character similarity.
         static let reranked = 8
         /// Candidates that vote for an occupation when the best is not close.
@@ -210,8 +220,20 @@ public struct CanonicalDictionary: Sendable {
 
         /// Maps one value.
         public mutating func match(_ text: String) -> CanonicalMatch {
-            let (words, level, alternatives) = CanonicalDictionary.analyse(
-                PrivacyMask.withoutPlaceholders(text), splitsSeniority: dictionary.splitsSeniority)
+            let key = TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))
+            if let known = keyCache[key] { return known }
+            let match = match(text, key: key)
+            // An empty key (no words) keeps the text itself as its answer: not a function of the key.
+            if !key.isEmpty {
+                if keyCache.count >= Matcher.keyCacheLimit { keyCache.removeAll(keepingCapacity: true) }
+                keyCache[key] = match
+            }
+            return match
+        }
+
+        /// Maps one value whose normalised key (after mask labels are taken out) is `key`.
+        private mutating func match(_ text: String, key: String) -> CanonicalMatch {
+            let (words, level, alternatives) = CanonicalDictionary.analyse(key: key, splitsSeniority: dictionary.splitsSeniority)
             let asTyped = words.joined(separator: " ")
             func result(_ entry: Int32, _ confidence: Double, _ method: CanonicalMatch.Method) -> CanonicalMatch {
                 let e = dictionary.entries[Int(entry)]

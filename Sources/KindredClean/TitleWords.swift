@@ -97,18 +97,8 @@ public enum Seniority {
                 others.append([])
             }
         }
-        var isLevel = [Bool](repeating: false, count: words.count)
-        for (index, word) in words.enumerated() where levelWords.contains(word) { isLevel[index] = true }
-        var first = 0
-        while first < words.count, isLevel[first] || leadingLevelWords.contains(words[first]) {
-            isLevel[first] = true
-            first += 1
-        }
-        var last = words.count - 1
-        while last >= first, isLevel[last] || trailingLevelWords.contains(words[last]) {
-            isLevel[last] = true
-            last -= 1
-        }
+        var isLevel: [Bool] = []
+        markLevels(words.map(role), into: &isLevel)
         var title: [String] = []
         var level: [String] = []
         var alternatives: [[String]] = []
@@ -120,8 +110,43 @@ public enum Seniority {
                 alternatives.append(others[index])
             }
         }
-        if title.isEmpty { return (words, [], others) }
         return (title, level, alternatives)
+    }
+
+    /// Where a word may stand as a level word.
+    public struct Role: Sendable, Equatable {
+        /// A level wherever it stands ("senior").
+        public var anywhere: Bool
+        /// A level when it opens the title.
+        public var opening: Bool
+        /// A level when it closes the title ("Engineer I").
+        public var closing: Bool
+    }
+
+    /// The role of one (expanded) word.
+    public static func role(of word: String) -> Role {
+        Role(anywhere: levelWords.contains(word), opening: leadingLevelWords.contains(word), closing: trailingLevelWords.contains(word))
+    }
+
+    /// Which of the words (given by their roles, in order) are level words: those that are levels
+    /// anywhere, the run that opens the title and the run that closes it; none when no title word would
+    /// remain. `marks` is overwritten (one per word).
+    public static func markLevels(_ roles: [Role], into marks: inout [Bool]) {
+        marks.removeAll(keepingCapacity: true)
+        for r in roles { marks.append(r.anywhere) }
+        var first = 0
+        while first < roles.count, marks[first] || roles[first].opening {
+            marks[first] = true
+            first += 1
+        }
+        var last = roles.count - 1
+        while last >= first, marks[last] || roles[last].closing {
+            marks[last] = true
+            last -= 1
+        }
+        if !marks.contains(false) {
+            for i in marks.indices { marks[i] = false }
+        }
     }
 }
 
@@ -166,7 +191,7 @@ public enum WordStem {
 /// Example: `title("Sr. Software Eng II")` → `["software", "engineer"]`.
 public enum EvidenceWords {
     /// Function words that carry no evidence of an occupation.
-    static let functionWords: Set<String> = ["and", "of", "the", "for", "in", "to", "a", "an", "with", "or", "at", "on", "by"]
+    public static let functionWords: Set<String> = ["and", "of", "the", "for", "in", "to", "a", "an", "with", "or", "at", "on", "by"]
 
     /// Folded words of a job title (levels split off, abbreviations expanded).
     public static func title(_ text: String) -> [String] {

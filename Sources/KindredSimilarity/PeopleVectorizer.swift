@@ -428,6 +428,15 @@ public struct FeatureColumnCache {
     private var typedSkills: [String: Term?] = [:]
     private var titlePhrases: [String: Term] = [:]
     private var titleWords: [String: [Term]] = [:]
+    /// `tw:` features by the title's normalised key (texts that differ only in case or punctuation).
+    private var titleKeys: [String: [Term]] = [:]
+    /// Each word of a title key as `EvidenceWords.title` reads it: its expansion, each part with its
+    /// level role and feature (nil for a function word).
+    private var keyWords: [String: [(role: Seniority.Role, term: Term?)]] = [:]
+    /// Scratch of `titleWords(ofKey:)`.
+    private var parts: [(role: Seniority.Role, term: Term?)] = []
+    private var roles: [Seniority.Role] = []
+    private var levelMarks: [Bool] = []
     private var words = WordCache()
     /// Distinct texts of each kind kept.
     public let limit: Int
@@ -460,6 +469,8 @@ public struct FeatureColumnCache {
         typedSkills.removeAll(keepingCapacity: true)
         titlePhrases.removeAll(keepingCapacity: true)
         titleWords.removeAll(keepingCapacity: true)
+        titleKeys.removeAll(keepingCapacity: true)
+        keyWords.removeAll(keepingCapacity: true)
     }
 
     /// `skill:<canonical skill, lower-cased>`.
@@ -490,8 +501,46 @@ public struct FeatureColumnCache {
     /// `tw:<word>` of each folded word of a title as typed.
     mutating func titleWords(_ text: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> [Term] {
         if let t = titleWords[text] { return t }
-        let found = words.titleWords(text).map { term($0, vectorizer: vectorizer, columns: columns) }
+        let key = TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))
+        let found: [Term]
+        if let t = titleKeys[key] {
+            found = t
+        } else {
+            found = titleWords(ofKey: key, vectorizer: vectorizer, columns: columns)
+            if titleKeys.count < limit { titleKeys[key] = found }
+        }
         if titleWords.count < limit { titleWords[text] = found }
+        return found
+    }
+
+    /// The features of `EvidenceWords.title` for a text whose key is `key`, found word by word (each
+    /// distinct word expanded, given its level role and folded once): words expanded, level words
+    /// split off (`Seniority.markLevels`), function words dropped, each folded word once.
+    private mutating func titleWords(ofKey key: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> [Term] {
+        parts.removeAll(keepingCapacity: true)
+        for word in TextNormalizer.words(key) {
+            let word = String(word)
+            if let known = keyWords[word] {
+                parts.append(contentsOf: known)
+                continue
+            }
+            let expanded = Abbreviations.titles[word].map { $0.split(separator: " ").map(String.init) } ?? [word]
+            var described: [(role: Seniority.Role, term: Term?)] = []
+            for part in expanded {
+                let feature = EvidenceWords.functionWords.contains(part) ? nil : term("tw:" + WordStem.of(part), vectorizer: vectorizer, columns: columns)
+                described.append((Seniority.role(of: part), feature))
+            }
+            if keyWords.count < limit { keyWords[word] = described }
+            parts.append(contentsOf: described)
+        }
+        roles.removeAll(keepingCapacity: true)
+        for part in parts { roles.append(part.role) }
+        Seniority.markLevels(roles, into: &levelMarks)
+        var found: [Term] = []
+        for (i, part) in parts.enumerated() where !levelMarks[i] {
+            guard let t = part.term, !found.contains(where: { $0.term == t.term }) else { continue }
+            found.append(t)
+        }
         return found
     }
 }

@@ -10,7 +10,14 @@ struct FeatureColumnCacheTests {
     static func people(seed: UInt64, count: Int) -> [Person] {
         var rng = SeededGenerator(seed: seed)
         let skills = ["Java", "Go", "CPR", "Basic Life Support", "Microsoft Excel", "Forklift Operation", "Patient Care", "SQL"]
-        let titles = ["Software Engineer", "Registered Nurse", "Forklift Operator", "Senior Software Engineer", "Data Scientist", "Head Nurse"]
+        // Abbreviations, level words (alone too), function words, case and punctuation variants, accents and mask labels:
+        // every rule of `EvidenceWords.title` that the cache's word-by-word path must follow.
+        let titles = [
+            "Software Engineer", "Registered Nurse", "Forklift Operator", "Senior Software Engineer", "Data Scientist", "Head Nurse",
+            "Sr. Software Eng II", "SOFTWARE engineer", "software-engineer!", "Head of Nursing", "VP & Director of the Sales", "Lead",
+            "Intern II", "Nurse RN I", "Engineer I", "Level 2 Analyst 2", "Café Managers", "Of The And", "[email] Accountants",
+            "Supv Ops", "Trainee Lead Engineer Level",
+        ]
         return (0..<count).map { i in
             var person = Person(id: "p\(i)")
             for _ in 0..<Int.random(in: 0...5, using: &rng) { person.skills.append(skills.randomElement(using: &rng)!) }
