@@ -191,12 +191,26 @@ public enum WordStem {
 /// Example: `title("Sr. Software Eng II")` → `["software", "engineer"]`.
 public enum EvidenceWords {
     /// Function words that carry no evidence of an occupation.
-    public static let functionWords: Set<String> = ["and", "of", "the", "for", "in", "to", "a", "an", "with", "or", "at", "on", "by"]
+    static let functionWords: Set<String> = ["and", "of", "the", "for", "in", "to", "a", "an", "with", "or", "at", "on", "by"]
 
     /// Folded words of a job title (levels split off, abbreviations expanded).
     public static func title(_ text: String) -> [String] {
-        let raw = TextNormalizer.words(TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))).map(String.init)
-        return fold(Seniority.splitWords(raw, expand: true).title)
+        let parts = TextNormalizer.words(TextNormalizer.key(PrivacyMask.withoutPlaceholders(text))).flatMap { titleParts(ofWord: String($0)) }
+        var levels: [Bool] = []
+        Seniority.markLevels(parts.map(\.role), into: &levels)
+        var out: [String] = []
+        for (i, part) in parts.enumerated() where !levels[i] {
+            if let folded = part.folded, !out.contains(folded) { out.append(folded) }
+        }
+        return out
+    }
+
+    /// One word of a title's key as `title(_:)` reads it: each word of its expansion ("sr" → "senior"),
+    /// with its level role and its folded form (nil for a function word). `title(_:)` marks the level
+    /// words among all the parts (`Seniority.markLevels`) and keeps each folded form of the others once.
+    public static func titleParts(ofWord word: String) -> [(role: Seniority.Role, folded: String?)] {
+        let expanded = Abbreviations.titles[word].map { $0.split(separator: " ").map(String.init) } ?? [word]
+        return expanded.map { part in (Seniority.role(of: part), functionWords.contains(part) ? nil : WordStem.of(part)) }
     }
 
     /// Folded words of a skill (mask labels of personal data left out; no expansion: "IT" or "HR" in a skill stay as written).

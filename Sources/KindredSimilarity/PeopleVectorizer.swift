@@ -513,9 +513,9 @@ public struct FeatureColumnCache {
         return found
     }
 
-    /// The features of `EvidenceWords.title` for a text whose key is `key`, found word by word (each
-    /// distinct word expanded, given its level role and folded once): words expanded, level words
-    /// split off (`Seniority.markLevels`), function words dropped, each folded word once.
+    /// The features of `EvidenceWords.title` for a text whose key is `key`, found word by word: each
+    /// distinct word's parts (`EvidenceWords.titleParts`) taken once, then the same rule as `title`:
+    /// level words split off (`Seniority.markLevels`), function words dropped, each folded word once.
     private mutating func titleWords(ofKey key: String, vectorizer: PeopleVectorizer, columns: [String: UInt32]) -> [Term] {
         parts.removeAll(keepingCapacity: true)
         for word in TextNormalizer.words(key) {
@@ -524,11 +524,9 @@ public struct FeatureColumnCache {
                 parts.append(contentsOf: known)
                 continue
             }
-            let expanded = Abbreviations.titles[word].map { $0.split(separator: " ").map(String.init) } ?? [word]
             var described: [(role: Seniority.Role, term: Term?)] = []
-            for part in expanded {
-                let feature = EvidenceWords.functionWords.contains(part) ? nil : term("tw:" + WordStem.of(part), vectorizer: vectorizer, columns: columns)
-                described.append((Seniority.role(of: part), feature))
+            for part in EvidenceWords.titleParts(ofWord: word) {
+                described.append((part.role, part.folded.map { term("tw:" + $0, vectorizer: vectorizer, columns: columns) }))
             }
             if keyWords.count < limit { keyWords[word] = described }
             parts.append(contentsOf: described)
