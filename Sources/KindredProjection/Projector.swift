@@ -23,6 +23,8 @@ public struct Projector: Sendable {
     /// Career tempo beside the text (nil: text alone), as the model's metric weighs it.
     public let tempo: ProjectionTempo?
     let columns: [String: UInt32]
+    /// The members' TF-IDF entries by feature and cluster (the term vote's; nil for other projectors).
+    let postings: ClusterPostings?
 
     public init(
         vectorizer: PeopleVectorizer, basis: LSAModel, index: ProjectionIndex, method: ProjectionMethod, k: Int = ProjectionSettings().k,
@@ -40,6 +42,7 @@ public struct Projector: Sendable {
         precondition(tempo.map { $0.members.count == index.memberCount } ?? true, "one tempo per index member")
         self.tempo = tempo
         columns = vectorizer.columnIndex
+        postings = method == .vote ? index.terms.map { ClusterPostings(members: $0.members, memberOffsets: index.memberOffsets) } : nil
     }
 
     /// A scratch area for one worker (buffers grow to the largest block seen, then stay).
@@ -154,8 +157,8 @@ public struct Projector: Sendable {
                 }
             }
         case .vote:
-            if let terms {
-                termVote(terms, vectors: vectors, block: b, live: live, scratch: scratch, into: &out)
+            if let postings {
+                termVote(postings, vectors: vectors, block: b, live: live, scratch: scratch, into: &out)
             } else {
                 vote(block: b, live: live, scratch: scratch, into: &out)
             }
@@ -349,88 +352,142 @@ public struct Projector: Sendable {
     }
 
     /// The k-NN vote in the TF-IDF space: each live row's k nearest members among its `probes` best
-    /// clusters by exact sparse dot products, combined with tempo as in `vote`. The dot products are
-    /// summed through the members' posting lists: for each of the row's features in column order, the
-    /// entries of the probed cluster's members (a binary search finds them in the feature's list), so a
-    /// member's sum runs over the shared features in column order and depends on nothing else.
+    /// clusters by exact sparse dot products, combined with tempo as in `vote`. The block is worked
+    /// through cluster by cluster (the rows that probe a cluster one after another, while its entries
+    /// are in cache), each row keeping its k best (score desc, member asc) across its clusters: the
+    /// same k whatever the order. A row's dot products with a cluster's members are summed feature by
+    /// feature in the row's column order, through the feature's slot in the cluster (`ClusterPostings`:
+    /// a dense row added to every member, or the members that have it), so a member's sum runs over
+    /// the shared features in column order and depends on nothing else.
     private func termVote(
-        _ terms: TermSpace, vectors: SparseVectors, block b: Int, live: [Bool], scratch: ProjectorScratch, into out: inout [Assignment]
+        _ postings: ClusterPostings, vectors: SparseVectors, block b: Int, live: [Bool], scratch: ProjectorScratch, into out: inout [Assignment]
     ) {
         let clusters = index.clusterCount
         let p = probes
         let s = scratch.scores
         let weights = scratch.clusterWeights
         let acc = scratch.memberScores(members: index.memberCount)
-        var nearest: [(Float, UInt32)] = []
-        nearest.reserveCapacity(k)
-        var touched: [Int] = []
+        // Probe lists (the p best clusters of each row), bucketed by cluster.
+        let probeList = scratch.probeList
+        var counts = [Int](repeating: 0, count: clusters + 1)
+        var inverse = [Float](repeating: 0, count: b)
+        for r in 0..<b where live[r] {
+            let chosen = probeList + r * p
+            Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
+            for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
+            var norm: Float = 0
+            for i in vectors.offsets[r]..<vectors.offsets[r + 1] { norm += vectors.values[i] * vectors.values[i] }
+            inverse[r] = 1 / norm.squareRoot()
+        }
+        for c in 0..<clusters { counts[c + 1] += counts[c] }
+        let rowsOf = scratch.rowsOfCluster
+        var cursor = counts
+        for r in 0..<b where live[r] {
+            for j in 0..<p {
+                let c = Int(probeList[r * p + j])
+                rowsOf[cursor[c]] = Int32(r)
+                cursor[c] += 1
+            }
+        }
+        // Each row's k best so far, sorted, best first; empty places hold (-inf, max).
+        let topScore = scratch.topScores
+        let topRow = scratch.topRows
+        topScore.update(repeating: -.infinity, count: b * k)
+        topRow.update(repeating: .max, count: b * k)
         let memberTempo = tempo?.members ?? []
         let (textWeight, tempoWeight) = (tempo?.textWeight ?? 1, tempo?.tempoWeight ?? 0)
         let invTotal = 1 / (textWeight + tempoWeight)
-        terms.postingOffsets.withUnsafeBufferPointer { po in
-        terms.postingMembers.withUnsafeBufferPointer { pm in
-        terms.postingValues.withUnsafeBufferPointer { pv in
-        index.memberOffsets.withUnsafeBufferPointer { offsets in
+        let featureCount = postings.featureCount
+        postings.slotOffsets.withUnsafeBufferPointer { so in
+        postings.slots.withUnsafeBufferPointer { slots in
+        postings.denseValues.withUnsafeBufferPointer { dv in
+        postings.sparseMembers.withUnsafeBufferPointer { sm in
+        postings.sparseValues.withUnsafeBufferPointer { sv in
+        vectors.columns.withUnsafeBufferPointer { columns in
+        vectors.values.withUnsafeBufferPointer { values in
+        scratch.queryTempo.withUnsafeBufferPointer { zs in
         memberTempo.withUnsafeBufferPointer { mt in
-            for r in 0..<b where live[r] {
-                let range = vectors.offsets[r]..<vectors.offsets[r + 1]
-                var norm: Float = 0
-                for i in range { norm += vectors.values[i] * vectors.values[i] }
-                let inverse = 1 / norm.squareRoot()
-                let chosen = scratch.probeList + r * p
-                Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
-                let z = tempo == nil ? SIMD4<Float>(repeating: .nan) : scratch.queryTempo[r]
-                let withTempo = !z.x.isNaN
-                nearest.removeAll(keepingCapacity: true)
-                for j in 0..<p {
-                    let c = Int(chosen[j])
-                    let first = UInt32(offsets[c])
-                    let end = UInt32(offsets[c + 1])
+            for c in 0..<clusters where counts[c + 1] > counts[c] {
+                let cluster = UInt32(c)
+                let first = index.memberOffsets[c]
+                let end = index.memberOffsets[c + 1]
+                let size = end - first
+                let memberScores = acc + first
+                for q in counts[c]..<counts[c + 1] {
+                    let r = Int(rowsOf[q])
+                    let rowInverse = inverse[r]
                     // Text scores of the cluster's members, feature by feature.
-                    for i in range {
-                        let f = Int(vectors.columns[i])
-                        let w = vectors.values[i] * inverse
-                        var lo = po[f]
-                        var hi = po[f + 1]
+                    for i in vectors.offsets[r]..<vectors.offsets[r + 1] {
+                        let f = Int(columns[i])
+                        guard f < featureCount else { continue }
+                        var lo = so[f]
+                        var hi = so[f + 1]
                         while lo < hi {
                             let mid = (lo + hi) / 2
-                            if pm[mid] < first { lo = mid + 1 } else { hi = mid }
+                            if slots[mid].cluster < cluster { lo = mid + 1 } else { hi = mid }
                         }
-                        while lo < po[f + 1] && pm[lo] < end {
-                            acc[Int(pm[lo])] += w * pv[lo]
-                            lo += 1
+                        guard lo < so[f + 1], slots[lo].cluster == cluster else { continue }
+                        let slot = slots[lo]
+                        let w = values[i] * rowInverse
+                        if slot.dense {
+                            let row = dv.baseAddress! + slot.start
+                            for m in 0..<size { memberScores[m] += w * row[m] }
+                        } else {
+                            for e in slot.start..<(slot.start + slot.count) { acc[Int(sm[e])] += w * sv[e] }
                         }
                     }
-                    // The k best (score desc, member asc); every member is offered (tempo may lift one
-                    // that shares no feature), and its score cleared.
-                    for member in Int(first)..<Int(end) {
+                    // Every member is offered (tempo may lift one that shares no feature), and its score
+                    // cleared. Eight at a time are passed over when none of them could enter the row's
+                    // list (the same test as one by one); until the list is full its last score is -inf.
+                    let z = zs.isEmpty ? SIMD4<Float>(repeating: .nan) : zs[r]
+                    let withTempo = !z.x.isNaN
+                    let scores = topScore + r * k
+                    let rows = topRow + r * k
+                    let last = k - 1
+                    var member = first
+                    while member < end {
+                        if member + 8 <= end {
+                            let kth = SIMD8<Float>(repeating: scores[last])
+                            let text = UnsafeRawPointer(acc + member).loadUnaligned(as: SIMD8<Float>.self)
+                            let bound = withTempo ? (textWeight * text + tempoWeight) * invTotal + 1e-6 : text
+                            if all(bound .< kth) {
+                                (acc + member).update(repeating: 0, count: 8)
+                                member += 8
+                                continue
+                            }
+                        }
                         var score = acc[member]
                         acc[member] = 0
+                        let id = UInt32(member)
+                        member += 1
                         if withTempo {
                             // Skipped before the exponential when even a perfect tempo match could not
-                            // enter a full list (the bound is above the combined score by 1e-6).
-                            if nearest.count == k && (textWeight * score + tempoWeight) * invTotal + 1e-6 < nearest[k - 1].0 { continue }
-                            score = ProjectionTempo.combine(text: score, query: z, other: mt[member], textWeight: textWeight, tempoWeight: tempoWeight)
+                            // enter the list (the bound is above the combined score by 1e-6).
+                            if (textWeight * score + tempoWeight) * invTotal + 1e-6 < scores[last] { continue }
+                            score = ProjectionTempo.combine(text: score, query: z, other: mt[Int(id)], textWeight: textWeight, tempoWeight: tempoWeight)
                         }
-                        let id = UInt32(member)
-                        if nearest.count == k {
-                            let last = nearest[k - 1]
-                            if score < last.0 || (score == last.0 && id > last.1) { continue }
-                            nearest.removeLast()
-                        }
-                        var pos = nearest.count
-                        nearest.append((score, id))
-                        while pos > 0 && (score > nearest[pos - 1].0 || (score == nearest[pos - 1].0 && id < nearest[pos - 1].1)) {
-                            nearest[pos] = nearest[pos - 1]
+                        if score < scores[last] || (score == scores[last] && id > rows[last]) { continue }
+                        var pos = last
+                        while pos > 0 && (score > scores[pos - 1] || (score == scores[pos - 1] && id < rows[pos - 1])) {
+                            scores[pos] = scores[pos - 1]
+                            rows[pos] = rows[pos - 1]
                             pos -= 1
                         }
-                        nearest[pos] = (score, id)
+                        scores[pos] = score
+                        rows[pos] = id
                     }
                 }
-                if scratch.capturesDetail { scratch.neighbors[r] = nearest.filter { $0.0 > 0 }.map(\.1) }
-                out[r] = tally(nearest[...], weights: weights, touched: &touched)
             }
-        } } } } }
+        } } } } } } } } }
+        var nearest: [(Float, UInt32)] = []
+        nearest.reserveCapacity(k)
+        var touched: [Int] = []
+        for r in 0..<b where live[r] {
+            nearest.removeAll(keepingCapacity: true)
+            for j in 0..<k where topRow[r * k + j] != .max { nearest.append((topScore[r * k + j], topRow[r * k + j])) }
+            if scratch.capturesDetail { scratch.neighbors[r] = nearest.filter { $0.0 > 0 }.map(\.1) }
+            out[r] = tally(nearest[...], weights: weights, touched: &touched)
+        }
     }
 
     /// The positions of the p best of `clusters` scores (score desc, position asc; p ≤ clusters).

@@ -124,35 +124,12 @@ public struct TermSpace: Sendable, Equatable {
     public let centroids: TermCentroids
     /// Row m is index member m's unit TF-IDF vector (member order of `ProjectionIndex.members`).
     public let members: SparseVectors
-    /// The members by feature (derived from `members`, not stored): feature f's entries are
-    /// `postingOffsets[f]..<postingOffsets[f+1]` of `postingMembers` (ascending) and `postingValues`.
-    public let postingOffsets: [Int]
-    public let postingMembers: [UInt32]
-    public let postingValues: [Float]
 
     /// - Precondition: the same features in both.
     public init(centroids: TermCentroids, members: SparseVectors) {
         precondition(centroids.featureCount == members.columnCount, "centroids and members must share the features")
         self.centroids = centroids
         self.members = members
-        let features = members.columnCount
-        var offsets = [Int](repeating: 0, count: features + 1)
-        for c in members.columns { offsets[Int(c) + 1] += 1 }
-        for f in 0..<features { offsets[f + 1] += offsets[f] }
-        var postingMembers = [UInt32](repeating: 0, count: members.columns.count)
-        var postingValues = [Float](repeating: 0, count: members.columns.count)
-        var cursor = offsets
-        for m in 0..<members.rowCount {
-            for e in members.offsets[m]..<members.offsets[m + 1] {
-                let f = Int(members.columns[e])
-                postingMembers[cursor[f]] = UInt32(m)
-                postingValues[cursor[f]] = members.values[e]
-                cursor[f] += 1
-            }
-        }
-        postingOffsets = offsets
-        self.postingMembers = postingMembers
-        self.postingValues = postingValues
     }
 
     /// The term space of the index's clusters from the sample's TF-IDF vectors: cluster c's members
