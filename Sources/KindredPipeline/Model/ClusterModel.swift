@@ -162,8 +162,7 @@ public struct ClusterModel: Sendable {
         let d = basis.dimensions
         try AtomicFileWriter.write(bytes: Array(try JSONSerialization.data(withJSONObject: vectorizer.vocabulary)), to: path("vocabulary.json"))
         try record("vocabulary.json")
-        try AtomicFileWriter.write(
-            bytes: Array(try JSONSerialization.data(withJSONObject: vectorizer.spellingFixes, options: [.sortedKeys])), to: path("spelling_fixes.json"))
+        try AtomicFileWriter.write(bytes: try SortedKeysJSON.data(vectorizer.spellingFixes), to: path("spelling_fixes.json"))
         try record("spelling_fixes.json")
         try NumpyFormat.write(vectorizer.idf, shape: [vectorizer.idf.count], to: path("idf.npy"))
         try record("idf.npy")

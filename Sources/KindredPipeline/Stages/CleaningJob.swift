@@ -6,7 +6,8 @@ import KindredPeople
 /// One cleaning in progress (`CleanStage.run`): an optional first pass that maps every distinct title
 /// and learns title variants, then the input in chunks: each chunk's new titles and skills mapped in
 /// parallel (then cached), its people cleaned and serialised in parallel, and the lines written in
-/// input order.
+/// input order. A chunk is written (and its records let go) on a writer thread while the next one is
+/// read and cleaned; only the writer touches what writing counts, and one chunk at a time.
 final class CleaningJob {
     private let request: CleanRequest
     private let started = Date()
@@ -34,6 +35,11 @@ final class CleaningJob {
     private var reservoir: Reservoir<Person>
     private var recordHashes: [String: UInt64] = [:]
     private var learned = TitleVariantLearning.Learned()
+    /// Writes chunks in order, one at a time, beside the cleaning of the next.
+    private let writer = DispatchQueue(label: "kindred.clean.writer")
+    private let writing = DispatchGroup()
+    /// The first error a chunk's writing met (read once the writer is idle).
+    private var writeError: (any Error)?
 
     /// One chunk's people as cleaned (filled in parallel, one slot per person).
     private struct Cleaned {
@@ -65,6 +71,22 @@ final class CleaningJob {
 
     /// Cleans everything, then publishes the files.
     func run() throws -> CleanOutcome {
+        do {
+            return try cleanAll()
+        } catch {
+            // The writer may still hold a chunk: let it finish before the files are given up.
+            writing.wait()
+            throw error
+        }
+    }
+
+    /// Waits for the chunk being written; rethrows what writing it met.
+    private func finishWriting() throws {
+        writing.wait()
+        if let error = writeError { throw error }
+    }
+
+    private func cleanAll() throws -> CleanOutcome {
         let recordsInFile = try learnVariants()
         request.progress?.start(phase: "cleaning", total: recordsInFile)
         // Records are parsed in parallel, a chunk at a time (the same items, in file order, as one by one).
@@ -78,6 +100,7 @@ final class CleaningJob {
             }
         }
         if !chunk.isEmpty { try flush() }
+        try finishWriting()
         request.progress?.set(done: reader.recordsRead)
         if reader.recordsRead == 0 {
             output.abandon()
@@ -158,15 +181,23 @@ final class CleaningJob {
         return first.recordsRead
     }
 
-    /// Cleans the chunk: maps its new values, cleans its people in parallel, writes them in order.
+    /// Cleans the chunk: maps its new values and cleans its people in parallel, then hands them to the
+    /// writer (once it has written the chunk before).
     private func flush() throws {
         try StopControl.check()
-        let people: [Person] = chunk.compactMap { if case .person(let p, _) = $0 { return p } else { return nil } }
+        let items = chunk
+        chunk = []
+        chunk.reserveCapacity(request.chunkSize)
+        let people: [Person] = items.compactMap { if case .person(let p, _) = $0 { return p } else { return nil } }
         let masked = maskedValues(of: people, skippingTitles: titleCache, skippingSkills: skillCache)
         let (chunkTitles, chunkSkills) = mapNewValues(masked)
         let cleaned = clean(people, masked: masked.all, titles: chunkTitles, skills: chunkSkills)
-        try write(cleaned)
-        chunk.removeAll(keepingCapacity: true)
+        try finishWriting()
+        let job = UncheckedSendable((self, items, cleaned))
+        writer.async(group: writing) {
+            let (me, items, cleaned) = job.value
+            do { try me.write(cleaned, items: items) } catch { me.writeError = error }
+        }
     }
 
     /// The chunk's distinct values not seen before (overrides first), mapped in parallel, each worker
@@ -294,10 +325,11 @@ final class CleaningJob {
         return cleaned
     }
 
-    /// Writes the chunk in input order, quarantined records in their place, and counts it.
-    private func write(_ cleaned: [Cleaned]) throws {
+    /// Writes the chunk in input order, quarantined records in their place, and counts it (on the
+    /// writer thread: nothing else reads or changes what this changes until `finishWriting`).
+    private func write(_ cleaned: [Cleaned], items: [PeopleReadItem]) throws {
         var p = 0
-        for item in chunk {
+        for item in items {
             switch item {
             case .person:
                 let person = cleaned[p]

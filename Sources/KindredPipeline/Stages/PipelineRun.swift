@@ -124,10 +124,12 @@ public enum PipelineRun {
             config: config, folder: folder, runKey: runKey, log: log, input: input, previous: previous,
             pseudonymizer: try Pseudonymizer.resolve(keyFile: config.keyFile, environment: environment, allowDemoKey: config.demoKey),
             catalog: try DictionaryLocation.load(explicit: config.catalog, environment: environment))
-        let clean = try run.clean()
+        var clean = try run.clean()
         let graph = try run.graph(clean)
         let clustering = try run.cluster(graph, people: clean.people)
         let model = try run.model(clean: clean, graph: graph, clustering: clustering, inputSHA256: inputSHA256)
+        // Nothing after the model needs the sample's people but the sensitivity chart's few.
+        clean.letSampleGo(keepingForSensitivity: config.sensitivityPeople)
         let projection = try run.project(clean: clean, graph: graph, clustering: clustering, model: model.model)
         let comparison = try run.compare(clean: clean, graph: graph, clustering: clustering, rows: projection.rows)
         return try run.report(

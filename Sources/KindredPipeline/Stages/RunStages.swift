@@ -27,8 +27,25 @@ struct SampleClustering {
 struct CleanedInput {
     var outcome: CleanOutcome
     var dates: DateAudit
-    /// The clustered sample (everyone when the input is no larger), in input order.
+    /// The clustered sample (everyone when the input is no larger), in input order; empty once let go.
     var people: [Person] { outcome.sample }
+    /// People in the sample (also once it is let go).
+    let sampled: Int
+    /// The sample people the report's sensitivity chart varies, kept when the sample is let go.
+    private(set) var sensitivityPeople: [Person] = []
+
+    init(outcome: CleanOutcome, dates: DateAudit) {
+        self.outcome = outcome
+        self.dates = dates
+        sampled = outcome.sample.count
+    }
+
+    /// Lets the sample go (the largest thing a run holds: every sample person's values), keeping only
+    /// `count` people evenly spaced through it for the sensitivity chart.
+    mutating func letSampleGo(keepingForSensitivity count: Int) {
+        sensitivityPeople = RunStages.evenlySpaced(outcome.sample, count: count)
+        outcome.sample = []
+    }
 }
 
 /// The graph of the sample and its statistics.
@@ -346,18 +363,23 @@ final class RunStages {
         return scored
     }
 
+    /// `count` of `people` (all when fewer), evenly spaced: positions i · n / count.
+    static func evenlySpaced(_ people: [Person], count: Int) -> [Person] {
+        let count = min(count, people.count)
+        return (0..<max(count, 0)).map { people[$0 * people.count / count] }
+    }
+
     /// The report's sensitivity chart: `[report] sensitivity_people` sample people, evenly spaced through
-    /// the sample, varied in tenure (−24…24 months by 6) and job switches (0…4) as `kindred sensitivity` does.
+    /// the sample (`CleanedInput.sensitivityPeople`), varied in tenure (−24…24 months by 6) and job
+    /// switches (0…4) as `kindred sensitivity` does.
     func sensitivityCurves(people: [Person], model: ClusterModel) -> [SensitivityCurve] {
-        let count = min(config.sensitivityPeople, people.count)
-        guard count > 0 else { return [] }
+        guard !people.isEmpty else { return [] }
         let factors = SensitivityStage.defaultVary.compactMap { try? SensitivityStage.parseVary($0) { Position(title: $0) } }
         let projector = model.projector(config.projection)
         let scratch = projector.makeScratch()
         var curves: [SensitivityCurve] = []
         var shown = 0
-        for i in 0..<count {
-            let person = people[i * people.count / count]
+        for person in people {
             let reference = model.tempo?.scale.reference ?? SensitivityStage.latestMonth(of: person)
             let (steps, _) = Sensitivity.analyse(person, factors: factors, projector: projector, scratch: scratch, reference: reference)
             guard let own = steps.first?.ownCluster else { continue }
@@ -409,7 +431,7 @@ final class RunStages {
         var summary = RunSummary(
             output: folder, clean: clean.outcome, graph: graph.outcome, modularity: result.modularity, communities: result.communityCount,
             levels: result.levels.count, clusterSeconds: clustering.seconds, profiles: clustering.profiles, evaluation: evaluation,
-            sampled: clean.people.count, selfAgreement: model.selfAgreement, projection: projection, totalSeconds: 0, files: files)
+            sampled: clean.sampled, selfAgreement: model.selfAgreement, projection: projection, totalSeconds: 0, files: files)
         summary.clusterSizes = comparison.clusterSizes
         summary.nextClusterID = clustering.nextClusterID
         summary.diff = comparison.diff
@@ -422,7 +444,7 @@ final class RunStages {
             summary: summary, runKey: runKey, configHash: configHash, membership: clustering.membership, embedding: model.embedding,
             model: model.model, typicalMembers: config.typicalMembers, ids: graph.graph.ids)
         var withCurves = reportData
-        withCurves.sensitivity = sensitivityCurves(people: clean.people, model: model.model)
+        withCurves.sensitivity = sensitivityCurves(people: clean.sensitivityPeople, model: model.model)
         let asOf = config.effectiveAsOf(runKey: runKey)
         withCurves.asOf = asOf.description
         try AtomicFileWriter.write(HTMLReport.render(withCurves, page: config.reportPage), to: path("report.html"))
