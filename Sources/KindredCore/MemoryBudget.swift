@@ -35,6 +35,19 @@ public enum MemoryBudget {
     /// The current advice text.
     public static var currentAdvice: String { advice.withLock { $0 } }
 
+    /// Hands the heap memory freed so far back to the system (glibc otherwise keeps freed pages, and
+    /// worker threads allocate from arenas of their own), so that a stage after a large release does
+    /// not stack its peak on the memory the release freed.
+    public static func returnFreedMemory() {
+        #if canImport(Glibc)
+        // glibc's `malloc_trim`, looked up at run time (Swift's Glibc module does not import malloc.h).
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
+    }
+
     /// The machine's memory (`MemTotal`) or the cgroup's limit, whichever is smaller, in bytes.
     public static func availableMemory() -> Int {
         var total = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))

@@ -130,6 +130,7 @@ public enum PipelineRun {
         let model = try run.model(clean: clean, graph: graph, clustering: clustering, inputSHA256: inputSHA256)
         // Nothing after the model needs the sample's people but the sensitivity chart's few.
         clean.letSampleGo(keepingForSensitivity: config.sensitivityPeople)
+        MemoryBudget.returnFreedMemory()
         let projection = try run.project(clean: clean, graph: graph, clustering: clustering, model: model.model)
         let comparison = try run.compare(clean: clean, graph: graph, clustering: clustering, rows: projection.rows)
         return try run.report(
