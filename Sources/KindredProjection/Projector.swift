@@ -197,25 +197,9 @@ public struct Projector: Sendable {
         let d = index.dimensions
         let clusters = index.clusterCount
         let p = probes
-        let s = scratch.scores
-        // Probe lists: the p best clusters of each row (score desc, id asc), bucketed by cluster.
         let probeList = scratch.probeList
-        var counts = [Int](repeating: 0, count: clusters + 1)
-        for r in 0..<b where live[r] {
-            let chosen = probeList + r * p
-            Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
-            for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
-        }
-        for c in 0..<clusters { counts[c + 1] += counts[c] }
+        let counts = probeBuckets(block: b, live: live, scratch: scratch)
         let rowsOf = scratch.rowsOfCluster
-        var cursor = counts
-        for r in 0..<b where live[r] {
-            for j in 0..<p {
-                let c = Int(probeList[r * p + j])
-                rowsOf[cursor[c]] = Int32(r)
-                cursor[c] += 1
-            }
-        }
         // Top-k' per row by sgemm score (k' = k + slack), kept sorted, best first; re-scored exactly below.
         let kk = k + slack
         let topScore = scratch.topScores
@@ -363,31 +347,15 @@ public struct Projector: Sendable {
         _ postings: ClusterPostings, vectors: SparseVectors, block b: Int, live: [Bool], scratch: ProjectorScratch, into out: inout [Assignment]
     ) {
         let clusters = index.clusterCount
-        let p = probes
-        let s = scratch.scores
         let weights = scratch.clusterWeights
         let acc = scratch.memberScores(members: index.memberCount)
-        // Probe lists (the p best clusters of each row), bucketed by cluster.
-        let probeList = scratch.probeList
-        var counts = [Int](repeating: 0, count: clusters + 1)
+        let counts = probeBuckets(block: b, live: live, scratch: scratch)
+        let rowsOf = scratch.rowsOfCluster
         var inverse = [Float](repeating: 0, count: b)
         for r in 0..<b where live[r] {
-            let chosen = probeList + r * p
-            Projector.bestClusters(s + r * clusters, clusters: clusters, p: p, into: chosen)
-            for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
             var norm: Float = 0
             for i in vectors.offsets[r]..<vectors.offsets[r + 1] { norm += vectors.values[i] * vectors.values[i] }
             inverse[r] = 1 / norm.squareRoot()
-        }
-        for c in 0..<clusters { counts[c + 1] += counts[c] }
-        let rowsOf = scratch.rowsOfCluster
-        var cursor = counts
-        for r in 0..<b where live[r] {
-            for j in 0..<p {
-                let c = Int(probeList[r * p + j])
-                rowsOf[cursor[c]] = Int32(r)
-                cursor[c] += 1
-            }
         }
         // Each row's k best so far, sorted, best first; empty places hold (-inf, max).
         let topScore = scratch.topScores
@@ -488,6 +456,31 @@ public struct Projector: Sendable {
             if scratch.capturesDetail { scratch.neighbors[r] = nearest.filter { $0.0 > 0 }.map(\.1) }
             out[r] = tally(nearest[...], weights: weights, touched: &touched)
         }
+    }
+
+    /// The vote's probe lists: each live row's p best clusters (score desc, position asc) into
+    /// `scratch.probeList` (row-major), and the rows bucketed by cluster into `scratch.rowsOfCluster`
+    /// (cluster c's rows, ascending, at `counts[c]..<counts[c+1]`). Returns `counts`.
+    private func probeBuckets(block b: Int, live: [Bool], scratch: ProjectorScratch) -> [Int] {
+        let clusters = index.clusterCount
+        let p = probes
+        let probeList = scratch.probeList
+        var counts = [Int](repeating: 0, count: clusters + 1)
+        for r in 0..<b where live[r] {
+            let chosen = probeList + r * p
+            Projector.bestClusters(scratch.scores + r * clusters, clusters: clusters, p: p, into: chosen)
+            for j in 0..<p { counts[Int(chosen[j]) + 1] += 1 }
+        }
+        for c in 0..<clusters { counts[c + 1] += counts[c] }
+        var cursor = counts
+        for r in 0..<b where live[r] {
+            for j in 0..<p {
+                let c = Int(probeList[r * p + j])
+                scratch.rowsOfCluster[cursor[c]] = Int32(r)
+                cursor[c] += 1
+            }
+        }
+        return counts
     }
 
     /// The positions of the p best of `clusters` scores (score desc, position asc; p ≤ clusters).

@@ -36,15 +36,20 @@ private func randomOffsets(members: Int, using rng: inout SeededGenerator) -> [I
     return offsets
 }
 
+/// Random members (some features far more common than others) in random clusters, and their postings.
+private func randomCase(using rng: inout SeededGenerator) -> (features: Int, members: SparseVectors, offsets: [Int], postings: ClusterPostings) {
+    let features = Int.random(in: 1...60, using: &rng)
+    let members = skewedUnitRows(rows: Int.random(in: 1...200, using: &rng), features: features, using: &rng)
+    let offsets = randomOffsets(members: members.rowCount, using: &rng)
+    return (features, members, offsets, ClusterPostings(members: members, memberOffsets: offsets))
+}
+
 @Suite struct ClusterPostingsTests {
     @Test("every member entry is in its cluster's slot for the feature once (dense exactly when common enough), and nothing else is")
     func holdsEveryEntryOnce() async {
         await propertyCheck(count: 100, input: Gen.uint64(in: 0...UInt64.max)) { seed in
             var rng = SeededGenerator(seed: seed)
-            let features = Int.random(in: 1...60, using: &rng)
-            let members = skewedUnitRows(rows: Int.random(in: 1...200, using: &rng), features: features, using: &rng)
-            let offsets = randomOffsets(members: members.rowCount, using: &rng)
-            let postings = ClusterPostings(members: members, memberOffsets: offsets)
+            let (features, members, offsets, postings) = randomCase(using: &rng)
             #expect(postings.featureCount == features)
             // What the slots hold, rebuilt as (member, feature) → value.
             var held: [Int: Float] = [:]
@@ -89,10 +94,7 @@ private func randomOffsets(members: Int, using rng: inout SeededGenerator) -> [I
     func sumsHaveTheSparseBits() async {
         await propertyCheck(count: 100, input: Gen.uint64(in: 0...UInt64.max)) { seed in
             var rng = SeededGenerator(seed: seed)
-            let features = Int.random(in: 1...60, using: &rng)
-            let members = skewedUnitRows(rows: Int.random(in: 1...200, using: &rng), features: features, using: &rng)
-            let offsets = randomOffsets(members: members.rowCount, using: &rng)
-            let postings = ClusterPostings(members: members, memberOffsets: offsets)
+            let (features, members, offsets, postings) = randomCase(using: &rng)
             let queries = skewedUnitRows(rows: 4, features: features, using: &rng)
             for q in 0..<queries.rowCount {
                 let range = queries.offsets[q]..<queries.offsets[q + 1]
