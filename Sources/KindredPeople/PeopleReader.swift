@@ -233,6 +233,48 @@ public final class PeopleReader {
         return out
     }
 
+    /// What `transform` makes of the people of the next `maximum` records (none read: the end of the
+    /// file), in file order: `nextBatch`'s people (quarantined records and repeated ids left out, the
+    /// same ids remembered), each transformed by the worker that parsed it, where the person is let go
+    /// (for a pass that needs a little of each person: no person is copied or freed on the caller's thread).
+    /// Returns the records read and the values.
+    public func nextBatchValues<T>(
+        _ maximum: Int, threads: Int? = nil, _ transform: @escaping @Sendable (Person) -> T
+    ) throws -> (records: Int, values: [T]) {
+        var slots: [(bytes: ArraySlice<UInt8>, line: Int)?] = []
+        while slots.count < maximum, let record = try records.next() {
+            recordsRead += 1
+            switch record {
+            case .skipped: slots.append(nil)
+            // The record reader reuses its buffer: keep a copy of the record.
+            case .record(let bytes, let line): slots.append((ArraySlice(Array(bytes)), line))
+            }
+        }
+        var parsed = [(id: String, line: Int, value: T)?](repeating: nil, count: slots.count)
+        let (file, schema, dateOrder) = (path, records.schema, dateOrder)
+        let chunk = 256
+        parsed.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
+                for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) {
+                    guard let (bytes, line) = slots[i] else { continue }
+                    if case .person(let person, _) = PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder) {
+                        shared.value[i] = (person.id, line, transform(person))
+                    }
+                }
+            }
+        }
+        var values: [T] = []
+        values.reserveCapacity(parsed.count)
+        for i in parsed.indices {
+            guard let one = parsed[i].take() else { continue }
+            if seen[one.id] != nil { continue }
+            seen[one.id] = one.line
+            values.append(one.value)
+        }
+        return (slots.count, values)
+    }
+
     /// The quarantine entry for a line the line reader skipped as too long (its content is not kept).
     public static func tooLong(_ error: KindredError, file: String) -> QuarantinedRecord {
         QuarantinedRecord(file: file, line: error.line ?? 0, field: nil, reason: error.message, raw: [])

@@ -175,6 +175,30 @@ struct PeopleReaderTests {
         #expect(quarantined.contains { $0.field == "id" && $0.reason.contains("duplicate") })
     }
 
+    @Test("nextBatchValues gives what the transform makes of next()'s people, in order, at any batch size and thread count",
+          arguments: [(1, 1), (7, 3), (1000, 2)])
+    func batchValues(size: Int, threads: Int) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        var bytes: [UInt8] = []
+        for line in PeopleReaderTests.mixedLines() { bytes += line + [10] }
+        let path = try folder.write(bytes, to: "mixed.jsonl")
+        let expected = try readAll(path)
+        let reader = try PeopleReader(path: path)
+        var values: [String] = []
+        var records = 0
+        while true {
+            let (read, batch) = try reader.nextBatchValues(size, threads: threads) { "\($0.id)|\($0.positions.count)|\($0.skills.joined(separator: ","))" }
+            if read == 0 { break }
+            #expect(read <= size && batch.count <= read)
+            records += read
+            values += batch
+        }
+        #expect(values == expected.people.map { "\($0.person.id)|\($0.person.positions.count)|\($0.person.skills.joined(separator: ","))" })
+        #expect(records == expected.recordsRead && reader.recordsRead == expected.recordsRead)
+        #expect(expected.quarantined.contains { $0.field == "id" && $0.reason.contains("duplicate") })
+    }
+
     /// 300 lines: good records, blank lines, malformed JSON, invalid UTF-8, repeated ids, bad dates.
     static func mixedLines() -> [[UInt8]] {
         var lines: [[UInt8]] = []

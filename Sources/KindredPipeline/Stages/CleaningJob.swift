@@ -151,12 +151,12 @@ final class CleaningJob {
         var items = 0
         request.progress?.start(phase: "reading titles")
         while true {
-            let batch = try first.nextBatch(request.chunkSize, threads: runner.workers)
-            if batch.isEmpty { break }
-            items += batch.count
+            // Each person's masked titles, made by the worker that parsed the person (and let it go).
+            let (read, batch) = try first.nextBatchValues(request.chunkSize, threads: runner.workers) { PersonCleaner.maskedTitles(of: $0) }
+            if read == 0 { break }
+            items += read
             request.progress?.set(done: items)
-            let people = batch.compactMap { item -> Person? in if case .person(let p, _) = item { return p } else { return nil } }
-            for titles in maskedTitles(of: people) {
+            for titles in batch {
                 for value in titles where overrides.match(value) == nil {
                     if counts[value] != nil {
                         counts[value]! += 1
@@ -264,22 +264,6 @@ final class CleaningJob {
             }
         }
         return (all, titles, skills)
-    }
-
-    /// The masked titles of each person (`PersonCleaner.maskedValues`'s titles, skills not masked), in
-    /// parallel chunks, in their order.
-    private func maskedTitles(of people: [Person]) -> [[String]] {
-        var titles = [[String]](repeating: [], count: people.count)
-        let chunk = 512
-        titles.withUnsafeMutableBufferPointer { t in
-            let shared = UncheckedSendable(t)
-            runner.forEach(items: (people.count + chunk - 1) / chunk) { c, _ in
-                for i in (c * chunk)..<min(people.count, (c + 1) * chunk) {
-                    shared.value[i] = PersonCleaner.maskedTitles(of: people[i])
-                }
-            }
-        }
-        return titles
     }
 
     /// Cleans and serialises people in parallel. The workers read copies of the caches taken here
