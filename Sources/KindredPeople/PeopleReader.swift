@@ -184,33 +184,46 @@ public final class PeopleReader {
         }
     }
 
-    /// Up to `maximum` next records (empty at the end of the file), the same items in the same order as
-    /// that many calls of `next()`, parsed in parallel on `threads` workers (the duplicate-id check stays
-    /// in file order).
-    public func nextBatch(_ maximum: Int, threads: Int? = nil) throws -> [PeopleReadItem] {
-        enum Slot { case bytes(ArraySlice<UInt8>, line: Int), done(PeopleReadItem) }
-        var slots: [Slot] = []
+    /// One record read for a batch: its bytes (a copy) and line, or the line the record reader skipped.
+    private enum BatchRecord { case bytes(ArraySlice<UInt8>, line: Int), skipped(QuarantinedRecord) }
+
+    /// `make` of each record, in their order, worked out on `threads` workers in chunks of 256.
+    private static func inParallel<T>(_ slots: [BatchRecord], threads: Int?, _ make: @escaping @Sendable (BatchRecord) -> T?) -> [T?] {
+        var out = [T?](repeating: nil, count: slots.count)
+        let chunk = 256
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
+                for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) { shared.value[i] = make(slots[i]) }
+            }
+        }
+        return out
+    }
+
+    /// Up to `maximum` next records, counted in `recordsRead`.
+    private func nextRecords(_ maximum: Int) throws -> [BatchRecord] {
+        var slots: [BatchRecord] = []
         while slots.count < maximum, let record = try records.next() {
             recordsRead += 1
             switch record {
-            case .skipped(let quarantined): slots.append(.done(.quarantined(quarantined)))
+            case .skipped(let quarantined): slots.append(.skipped(quarantined))
             // The record reader reuses its buffer: keep a copy of the record.
             case .record(let bytes, let line): slots.append(.bytes(ArraySlice(Array(bytes)), line: line))
             }
         }
-        var items = [PeopleReadItem?](repeating: nil, count: slots.count)
+        return slots
+    }
+
+    /// Up to `maximum` next records (empty at the end of the file), the same items in the same order as
+    /// that many calls of `next()`, parsed in parallel on `threads` workers (the duplicate-id check stays
+    /// in file order).
+    public func nextBatch(_ maximum: Int, threads: Int? = nil) throws -> [PeopleReadItem] {
+        let slots = try nextRecords(maximum)
         let (file, schema, dateOrder) = (path, records.schema, dateOrder)
-        let chunk = 256
-        items.withUnsafeMutableBufferPointer { buffer in
-            let shared = UncheckedSendable(buffer)
-            ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
-                for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) {
-                    switch slots[i] {
-                    case .bytes(let bytes, let line):
-                        shared.value[i] = PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder)
-                    case .done(let item): shared.value[i] = item
-                    }
-                }
+        var items: [PeopleReadItem?] = PeopleReader.inParallel(slots, threads: threads) { slot in
+            switch slot {
+            case .bytes(let bytes, let line): PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder)
+            case .skipped(let record): .quarantined(record)
             }
         }
         var out: [PeopleReadItem] = []
@@ -241,28 +254,13 @@ public final class PeopleReader {
     public func nextBatchValues<T>(
         _ maximum: Int, threads: Int? = nil, _ transform: @escaping @Sendable (Person) -> T
     ) throws -> (records: Int, values: [T]) {
-        var slots: [(bytes: ArraySlice<UInt8>, line: Int)?] = []
-        while slots.count < maximum, let record = try records.next() {
-            recordsRead += 1
-            switch record {
-            case .skipped: slots.append(nil)
-            // The record reader reuses its buffer: keep a copy of the record.
-            case .record(let bytes, let line): slots.append((ArraySlice(Array(bytes)), line))
-            }
-        }
-        var parsed = [(id: String, line: Int, value: T)?](repeating: nil, count: slots.count)
+        let slots = try nextRecords(maximum)
         let (file, schema, dateOrder) = (path, records.schema, dateOrder)
-        let chunk = 256
-        parsed.withUnsafeMutableBufferPointer { buffer in
-            let shared = UncheckedSendable(buffer)
-            ParallelRunner(threads: threads).forEach(items: (slots.count + chunk - 1) / chunk) { c, _ in
-                for i in (c * chunk)..<min(slots.count, (c + 1) * chunk) {
-                    guard let (bytes, line) = slots[i] else { continue }
-                    if case .person(let person, _) = PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder) {
-                        shared.value[i] = (person.id, line, transform(person))
-                    }
-                }
-            }
+        var parsed: [(id: String, line: Int, value: T)?] = PeopleReader.inParallel(slots, threads: threads) { slot in
+            guard case .bytes(let bytes, let line) = slot,
+                case .person(let person, _) = PeopleReader.parse(bytes, line: line, file: file, schema: schema, dateOrder: dateOrder)
+            else { return nil }
+            return (person.id, line, transform(person))
         }
         var values: [T] = []
         values.reserveCapacity(parsed.count)

@@ -129,9 +129,7 @@ struct PeopleReaderTests {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let lines = PeopleReaderTests.mixedLines()
-        var bytes: [UInt8] = []
-        for line in lines { bytes += line + [10] }
-        let path = try folder.write(bytes, to: "mixed.jsonl")
+        let path = try PeopleReaderTests.mixedFile(in: folder)
         let result = try readAll(path)
         let nonBlank = lines.enumerated().filter { !$0.element.allSatisfy { $0 == 32 } }.map { $0.offset + 1 }
         #expect(result.recordsRead == nonBlank.count)
@@ -150,9 +148,7 @@ struct PeopleReaderTests {
     func batches(size: Int, threads: Int) throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        var bytes: [UInt8] = []
-        for line in PeopleReaderTests.mixedLines() { bytes += line + [10] }
-        let path = try folder.write(bytes, to: "mixed.jsonl")
+        let path = try PeopleReaderTests.mixedFile(in: folder)
         let expected = try readAll(path)
         let reader = try PeopleReader(path: path)
         var people: [(Person, Int)] = []
@@ -180,9 +176,7 @@ struct PeopleReaderTests {
     func batchValues(size: Int, threads: Int) throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        var bytes: [UInt8] = []
-        for line in PeopleReaderTests.mixedLines() { bytes += line + [10] }
-        let path = try folder.write(bytes, to: "mixed.jsonl")
+        let path = try PeopleReaderTests.mixedFile(in: folder)
         let expected = try readAll(path)
         let reader = try PeopleReader(path: path)
         var values: [String] = []
@@ -197,6 +191,13 @@ struct PeopleReaderTests {
         #expect(values == expected.people.map { "\($0.person.id)|\($0.person.positions.count)|\($0.person.skills.joined(separator: ","))" })
         #expect(records == expected.recordsRead && reader.recordsRead == expected.recordsRead)
         #expect(expected.quarantined.contains { $0.field == "id" && $0.reason.contains("duplicate") })
+    }
+
+    /// `mixedLines()` written as `mixed.jsonl` in `folder`; returns its path.
+    static func mixedFile(in folder: TemporaryFolder) throws -> String {
+        var bytes: [UInt8] = []
+        for line in mixedLines() { bytes += line + [10] }
+        return try folder.write(bytes, to: "mixed.jsonl")
     }
 
     /// 300 lines: good records, blank lines, malformed JSON, invalid UTF-8, repeated ids, bad dates.
