@@ -49,13 +49,21 @@ public struct LSAModel: Sendable, Equatable {
         var omega = DenseMatrix(rows: features, columns: l)
         gaussian(&omega.values, &generator)
         let xt = x.transposed()
-        var q = orthonormalize(SparseDense.multiply(x, omega, threads: threads))
+        // Each product is orthonormalised in place, and the Q it replaces is let go first: one n × l
+        // matrix alive at a time (n × l is the size that matters: 110 MB at 200,000 people).
+        var q = SparseDense.multiply(x, omega, threads: threads)
+        omega = DenseMatrix(rows: 0, columns: l)
+        orthonormalize(&q)
         for _ in 0..<powerIterations {
-            let z = orthonormalize(SparseDense.multiply(xt, q, threads: threads))
-            q = orthonormalize(SparseDense.multiply(x, z, threads: threads))
+            var z = SparseDense.multiply(xt, q, threads: threads)
+            orthonormalize(&z)
+            q = DenseMatrix(rows: 0, columns: l)
+            q = SparseDense.multiply(x, z, threads: threads)
+            orthonormalize(&q)
         }
         // Z = Xᵀ Q = Bᵀ (F × l). B Bᵀ = Zᵀ Z = W Λ Wᵀ; right singular vectors V = Z W Σ⁻¹.
         let z = SparseDense.multiply(xt, q, threads: threads)
+        q = DenseMatrix(rows: 0, columns: l)
         let (lambda, w) = symmetricEigen(gram(z), size: l)
         var basis = [Float](repeating: 0, count: features * d)
         var sigma = [Float](repeating: 0, count: d)
@@ -147,29 +155,36 @@ public struct LSAModel: Sendable, Equatable {
     /// Orthonormal columns spanning Y's (twice: eigen-orthonormalisation of the Gram matrix, which
     /// loses accuracy like Cholesky-QR, restored by the second round). Directions with negligible
     /// weight become zero columns.
-    static func orthonormalize(_ y: DenseMatrix) -> DenseMatrix {
-        var current = y
+    static func orthonormalize(_ y: inout DenseMatrix) {
+        let l = y.columns
+        let rows = y.rows
+        // Y·T in place, a block of rows at a time (row i of the product needs only row i of Y).
+        let block = 4096
+        var scratch = [Float](repeating: 0, count: min(rows, block) * l)
         for _ in 0..<2 {
-            let l = current.columns
-            let (lambda, w) = symmetricEigen(gram(current), size: l)
+            let (lambda, w) = symmetricEigen(gram(y), size: l)
             let top = lambda.first ?? 0
             var transform = [Float](repeating: 0, count: l * l)
             for j in 0..<l where lambda[j] > top * 1e-12 && lambda[j] > 0 {
                 let scale = 1 / lambda[j].squareRoot()
                 for i in 0..<l { transform[i * l + j] = Float(w[i * l + j] * scale) }
             }
-            var next = DenseMatrix(rows: current.rows, columns: l)
-            current.values.withUnsafeBufferPointer { a in
+            y.values.withUnsafeMutableBufferPointer { v in
                 transform.withUnsafeBufferPointer { t in
-                    next.values.withUnsafeMutableBufferPointer { out in
-                        BLAS.sgemm(
-                            transposeB: false, m: current.rows, n: l, k: l, a: a.baseAddress, lda: l, b: t.baseAddress, ldb: l,
-                            c: out.baseAddress, ldc: l)
+                    scratch.withUnsafeMutableBufferPointer { out in
+                        var start = 0
+                        while start < rows {
+                            let count = min(block, rows - start)
+                            let a = v.baseAddress! + start * l
+                            BLAS.sgemm(
+                                transposeB: false, m: count, n: l, k: l, a: a, lda: l, b: t.baseAddress, ldb: l,
+                                c: out.baseAddress, ldc: l)
+                            a.update(from: out.baseAddress!, count: count * l)
+                            start += count
+                        }
                     }
                 }
             }
-            current = next
         }
-        return current
     }
 }

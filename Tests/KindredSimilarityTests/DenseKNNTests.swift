@@ -141,6 +141,58 @@ struct LSATests {
         #expect(abs(other) < 1e-3)
     }
 
+    @Test("orthonormalising in place, block by block (more rows than a block): orthonormal columns with Y's span, the bits of one whole product")
+    func orthonormalizeInPlace() {
+        var rng = SeededGenerator(seed: 9)
+        let (n, l) = (9_000 + 123, 6)  // three blocks of rows, the last one ragged
+        var y = DenseMatrix(rows: n, columns: l)
+        LSAModel.gaussian(&y.values, &rng)
+        let original = y
+        var q = y
+        LSAModel.orthonormalize(&q)
+        #expect(q.rows == n && q.columns == l)
+        // QᵀQ = I.
+        let g = LSAModel.gram(q)
+        for a in 0..<l {
+            for b in 0..<l { #expect(abs(g[a * l + b] - (a == b ? 1 : 0)) < 1e-4) }
+        }
+        // Y lies in Q's span: Y − Q(QᵀY) ≈ 0.
+        var qty = [Double](repeating: 0, count: l * l)
+        for i in 0..<n {
+            for j in 0..<l {
+                for c in 0..<l { qty[j * l + c] += Double(q.values[i * l + j]) * Double(original.values[i * l + c]) }
+            }
+        }
+        var worst: Double = 0
+        for r in 0..<n {
+            for c in 0..<l {
+                var projected = 0.0
+                for j in 0..<l { projected += Double(q.values[r * l + j]) * qty[j * l + c] }
+                worst = max(worst, abs(projected - Double(original.values[r * l + c])))
+            }
+        }
+        #expect(worst < 1e-3)
+        // The blocks give the bits of one product over all rows (what the model's basis depended on).
+        var whole = original
+        for _ in 0..<2 {
+            let (lambda, w) = LSAModel.symmetricEigen(LSAModel.gram(whole), size: l)
+            var t = [Float](repeating: 0, count: l * l)
+            for j in 0..<l where lambda[j] > lambda[0] * 1e-12 && lambda[j] > 0 {
+                for i in 0..<l { t[i * l + j] = Float(w[i * l + j] / lambda[j].squareRoot()) }
+            }
+            var next = DenseMatrix(rows: n, columns: l)
+            whole.values.withUnsafeBufferPointer { a in
+                t.withUnsafeBufferPointer { tb in
+                    next.values.withUnsafeMutableBufferPointer { out in
+                        BLAS.sgemm(transposeB: false, m: n, n: l, k: l, a: a.baseAddress, lda: l, b: tb.baseAddress, ldb: l, c: out.baseAddress, ldc: l)
+                    }
+                }
+            }
+            whole = next
+        }
+        #expect(whole == q)
+    }
+
     @Test("synonyms meet: two features that always co-occur with the same others embed close together")
     func synonyms() {
         // Features 0 and 1 are synonyms (never together, same companions 2 and 3); 4–7 a separate topic.

@@ -10,7 +10,8 @@ import KindredSimilarity
 /// fitted on the sample, the labelled sample embeddings and their centroids, and the centroids in the
 /// TF-IDF space.
 public enum ModelStage {
-    /// The model of a clustered sample, and the sample's embedding (row i: `people[i]`).
+    /// The model of a clustered sample, and each sample person's closeness to their cluster's centroid
+    /// in the sample's embedding (`ReportBuilder.closenessToCentroids`; the embedding itself is let go).
     /// - Parameters:
     ///   - people: the clean sample, in graph vertex order.
     ///   - built: the graph of `people` with the metric it fitted (reused, and its LSA embedding when the
@@ -20,7 +21,7 @@ public enum ModelStage {
         people: [Person], built: BuiltGraph, membership: [UInt32], parameters: ClusterModel.Parameters, profiles: [ClusterProfile],
         modularity: Double, catalog: OccupationCatalog, learnedTitles: [(raw: String, match: CanonicalMatch)], overridesCSV: String?,
         pseudonymizer: Pseudonymizer, inputSHA256: String, inputRecords: Int, threads: Int? = nil
-    ) -> (model: ClusterModel, sampleEmbedding: DenseMatrix) {
+    ) -> (model: ClusterModel, closeness: [Float]) {
         precondition(people.count == membership.count, "one cluster per sample person")
         precondition(built.graph.vertexCount == people.count, "the graph of these people")
         let (metric, vectors) = (built.metric, built.vectors)
@@ -46,7 +47,7 @@ public enum ModelStage {
             parameters: parameters, inputSHA256: inputSHA256, inputRecords: inputRecords, samplePeople: people.count, modularity: modularity,
             keyCheck: ClusterModel.keyCheck(pseudonymizer), vectorizer: metric.vectorizer, basis: lsa, index: index, catalog: catalog,
             overridesCSV: overridesCSV, learnedTitles: learnedTitles, profiles: profiles, tempo: tempo)
-        return (model, embedding)
+        return (model, ReportBuilder.closenessToCentroids(index: index, membership: membership, embedding: embedding))
     }
 
     /// People of the sample whose projection `selfAgreement` checks at most: evenly spaced ones beyond

@@ -9,12 +9,12 @@ import KindredSimilarity
 /// centroids, stability, and the diff against the previous run.
 public enum ReportBuilder {
     public static func data(
-        summary s: RunSummary, runKey: String, configHash: String, membership: [UInt32], embedding: DenseMatrix, model: ClusterModel,
+        summary s: RunSummary, runKey: String, configHash: String, membership: [UInt32], closeness: [Float], model: ClusterModel,
         typicalMembers: Int, ids: [String]
     ) -> ReportData {
         var data = overview(s, runKey: runKey, configHash: configHash)
         let index = model.index
-        let typical = typicalMembersByCluster(index: index, membership: membership, embedding: embedding, ids: ids)
+        let typical = typicalMembersByCluster(membership: membership, closeness: closeness, ids: ids)
         let sizes = Dictionary(uniqueKeysWithValues: s.clusterSizes.map { ($0.0, $0.1) })
         let points = mapPositions(index: index, sizes: sizes)
         var row: [Int32: Int] = [:]
@@ -62,25 +62,33 @@ public enum ReportBuilder {
         return data
     }
 
-    /// Each cluster's sample members with their closeness to its centroid (the sample's embedding from
-    /// the model stage), for ranking the most typical.
-    private static func typicalMembersByCluster(
-        index: ProjectionIndex, membership: [UInt32], embedding: DenseMatrix, ids: [String]
-    ) -> [Int32: [(Float, String)]] {
+    /// Each sample person's closeness to their cluster's centroid: the dot product of their row of the
+    /// sample's embedding (the model stage's) with the centroid; NaN when the cluster has no centroid.
+    /// Worked out in the model stage, so the embedding need not be kept until the report.
+    public static func closenessToCentroids(index: ProjectionIndex, membership: [UInt32], embedding: DenseMatrix) -> [Float] {
         let d = index.dimensions
         var row: [Int32: Int] = [:]
         for (c, id) in index.clusterIDs.enumerated() { row[id] = c }
-        var typical: [Int32: [(Float, String)]] = [:]
+        var closeness = [Float](repeating: .nan, count: membership.count)
         embedding.values.withUnsafeBufferPointer { v in
             index.centroids.withUnsafeBufferPointer { centroids in
                 for i in 0..<membership.count {
-                    let id = Int32(bitPattern: membership[i])
-                    guard let c = row[id] else { continue }
+                    guard let c = row[Int32(bitPattern: membership[i])] else { continue }
                     var dot: Float = 0
                     for j in 0..<d { dot += v[i * d + j] * centroids[c * d + j] }
-                    typical[id, default: []].append((dot, ids[i]))
+                    closeness[i] = dot
                 }
             }
+        }
+        return closeness
+    }
+
+    /// Each cluster's sample members with their closeness to its centroid (`closenessToCentroids`), for
+    /// ranking the most typical; people of a cluster without a centroid are left out.
+    private static func typicalMembersByCluster(membership: [UInt32], closeness: [Float], ids: [String]) -> [Int32: [(Float, String)]] {
+        var typical: [Int32: [(Float, String)]] = [:]
+        for i in 0..<membership.count where !closeness[i].isNaN {
+            typical[Int32(bitPattern: membership[i]), default: []].append((closeness[i], ids[i]))
         }
         return typical
     }

@@ -58,7 +58,8 @@ struct SampleGraph {
 /// The model and how well it gives the sample back its own clusters.
 struct BuiltModel {
     var model: ClusterModel
-    var embedding: DenseMatrix
+    /// Each sample person's closeness to their cluster's centroid (`ReportBuilder.closenessToCentroids`).
+    var closeness: [Float]
     var selfAgreement: Double
 }
 
@@ -239,7 +240,7 @@ final class RunStages {
         parameters.resolution = config.cluster.resolution
         parameters.asOf = clean.dates.asOf
         parameters.typicalTenureMonths = clean.dates.typicalTenureMonths
-        let (model, embedding) = ModelStage.build(
+        let (model, closeness) = ModelStage.build(
             people: clean.people, built: graph.built, membership: clustering.membership, parameters: parameters,
             profiles: clustering.profiles, modularity: clustering.result.modularity, catalog: catalog,
             learnedTitles: clean.outcome.learnedTitles, overridesCSV: try overridesText(), pseudonymizer: pseudonymizer, inputSHA256: inputSHA256,
@@ -248,7 +249,7 @@ final class RunStages {
         let selfAgreement = ModelStage.selfAgreement(
             people: clean.people, membership: clustering.membership, model: model, projection: config.projection, threads: config.threads)
         done("model", "self-agreement \(String(format: "%.4f", selfAgreement))", [("self_agreement", .double(selfAgreement))])
-        return BuiltModel(model: model, embedding: embedding, selfAgreement: selfAgreement)
+        return BuiltModel(model: model, closeness: closeness, selfAgreement: selfAgreement)
     }
 
     /// The overrides file's text, kept in the model (nil without one).
@@ -441,7 +442,7 @@ final class RunStages {
         summary.keyCheck = ClusterModel.keyCheck(pseudonymizer)
         summary.inputSHA256 = inputSHA256
         let reportData = ReportBuilder.data(
-            summary: summary, runKey: runKey, configHash: configHash, membership: clustering.membership, embedding: model.embedding,
+            summary: summary, runKey: runKey, configHash: configHash, membership: clustering.membership, closeness: model.closeness,
             model: model.model, typicalMembers: config.typicalMembers, ids: graph.graph.ids)
         var withCurves = reportData
         withCurves.sensitivity = sensitivityCurves(people: clean.sensitivityPeople, model: model.model)
