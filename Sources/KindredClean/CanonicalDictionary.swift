@@ -211,8 +211,12 @@ public struct CanonicalDictionary: Sendable {
 
         mutating func readings(_ word: String) -> [WordVocabulary.Reading] {
             if let cached = wordCache[word] { return cached }
-            let vocabulary = dictionary.vocabulary
-            let resolved = gramCounts.withUnsafeMutableBufferPointer { vocabulary.resolve(word, counts: $0) }
+            // The scratch is moved out while in use, so the vocabulary is read in place (a copy of it
+            // would retain and release each of its dozen buffers on every lookup).
+            var counts: [UInt16] = []
+            swap(&counts, &gramCounts)
+            let resolved = counts.withUnsafeMutableBufferPointer { dictionary.vocabulary.resolve(word, counts: $0) }
+            swap(&counts, &gramCounts)
             if wordCache.count >= 100_000 { wordCache.removeAll(keepingCapacity: true) }
             wordCache[word] = resolved
             return resolved

@@ -103,7 +103,9 @@ public struct PersonCleaner {
     /// The masked titles and skills of a person (`PrivacyMask` with the person's own identifiers).
     public static func masked(_ person: Person) -> MaskedValues {
         let mask = PrivacyMask(name: person.name, email: person.email, phone: person.phone)
-        return MaskedValues(titles: person.positions.map { mask.mask($0.title) }, skills: person.skills.map { mask.mask($0) })
+        // By index: `map` over the positions would copy each one (a dozen strings retained and released).
+        let positions = person.positions
+        return MaskedValues(titles: positions.indices.map { mask.mask(positions[$0].title) }, skills: person.skills.map { mask.mask($0) })
     }
 
     /// The masked titles alone (`maskedValues(of:)`'s titles).

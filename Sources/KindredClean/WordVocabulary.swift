@@ -159,7 +159,9 @@ struct WordVocabulary: Sendable {
 
     /// Surfaces within `limit` edits, nearest first.
     private func nearest(_ scalars: [Unicode.Scalar], limit: Int, counts: UnsafeMutableBufferPointer<UInt16>) -> [(Int, Int)] {
-        surfaceGrams.nearest(scalars, limit: limit, counts: counts, maximum: WordVocabulary.maximumReadings) { surfaceFrequency[$0] }
+        // The closure captures the one array it reads, not the whole vocabulary (a copy of the struct).
+        let frequency = surfaceFrequency
+        return surfaceGrams.nearest(scalars, limit: limit, counts: counts, maximum: WordVocabulary.maximumReadings) { frequency[$0] }
     }
 }
 
