@@ -5,7 +5,9 @@ import KindredPeople
 import KindredProjection
 
 /// One projection in progress (`ProjectStage.run`): the input read in chunks, each chunk's records
-/// parsed, cleaned and projected in parallel blocks, and the rows written in input order.
+/// parsed, cleaned and projected in parallel blocks, and the rows written in input order. A chunk's
+/// rows are written on a writer thread while the next chunk is read and projected; only the writer
+/// touches what writing counts (output, quarantine, seen ids, the outcome's counts), one chunk at a time.
 final class ProjectionJob {
     /// One record's result: an output row, or the record's way to quarantine.
     private enum Result { case row(String, Assignment, known: Bool, id: String), quarantined(QuarantinedRecord) }
@@ -22,10 +24,18 @@ final class ProjectionJob {
     private var mappings = SharedMappings()
     private let scratches: [ProjectorScratch]
     private var outcome = ProjectOutcome()
+    /// Records of other shards passed over by the reading thread (added to the outcome at the end: the
+    /// outcome is the writer's while it writes).
+    private var skippedOtherShards = 0
     private var chunk: [[UInt8]] = []
     private var chunkLines: [Int] = []
     /// The line each id was first seen on (a repeated id is quarantined, as `kindred clean` does).
     private let seen = SeenIDs()
+    /// Writes chunks in order, one at a time, beside the reading and projecting of the next.
+    private let writer = DispatchQueue(label: "kindred.project.writer")
+    private let writing = DispatchGroup()
+    /// The first error a chunk's writing met (read once the writer is idle).
+    private var writeError: (any Error)?
 
     init(request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, blockSize: Int) throws {
         self.request = request
@@ -52,6 +62,22 @@ final class ProjectionJob {
 
     /// Reads, projects and writes everything, then publishes the files.
     func run() throws -> ProjectOutcome {
+        do {
+            return try projectAll()
+        } catch {
+            // The writer may still hold a chunk: let it finish before the files are given up.
+            writing.wait()
+            throw error
+        }
+    }
+
+    /// Waits for the chunk being written; rethrows what writing it met.
+    private func finishWriting() throws {
+        writing.wait()
+        if let error = writeError { throw error }
+    }
+
+    private func projectAll() throws -> ProjectOutcome {
         var sawRecord = false
         while let read = try lines.next() {
             sawRecord = true
@@ -59,7 +85,7 @@ final class ProjectionJob {
             case .skipped(let record): try skipped(record)
             case .record(let bytes, let line):
                 if let shard = request.shard, !shard.owns(bytes) {
-                    outcome.skippedOtherShards += 1
+                    skippedOtherShards += 1
                     continue
                 }
                 chunk.append(Array(bytes))
@@ -68,6 +94,8 @@ final class ProjectionJob {
             }
         }
         try flush()
+        try finishWriting()
+        outcome.skippedOtherShards += skippedOtherShards
         if !sawRecord {
             output.abandon()
             throw KindredError.badInput("the file is empty: no people records", file: request.input, line: nil)
@@ -85,10 +113,11 @@ final class ProjectionJob {
     /// takes it: exactly one.
     private func skipped(_ record: QuarantinedRecord) throws {
         if let shard = request.shard, !shard.owns(Array("line \(record.line)".utf8)[...]) {
-            outcome.skippedOtherShards += 1
+            skippedOtherShards += 1
             return
         }
         try flush()
+        try finishWriting()
         if request.failOnBadRecord {
             output.abandon()
             throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
@@ -99,19 +128,38 @@ final class ProjectionJob {
         outcome.quarantineReasons[record.reason.hasPrefix("line is longer than") ? "line too long" : record.reason, default: 0] += 1
     }
 
-    /// Projects the chunk in parallel and writes its results in input order.
+    /// Projects the chunk in parallel, then hands its results to the writer (once it has written the
+    /// chunk before), to be written in input order.
     private func flush() throws {
         try StopControl.check()
         let n = chunk.count
         guard n > 0 else { return }
         let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: n)
         results.initialize(repeating: .row("", .unassigned(.noFeatures), known: false, id: ""))
-        defer { results.deinitialize(); results.deallocate() }
         project(into: results)
         shareNewMappings()
-        for i in 0..<n { try write(results[i], line: chunkLines[i], raw: chunk[i]) }
-        chunk.removeAll(keepingCapacity: true)
-        chunkLines.removeAll(keepingCapacity: true)
+        let (records, numbers) = (chunk, chunkLines)
+        chunk = []
+        chunkLines = []
+        chunk.reserveCapacity(request.chunkSize)
+        chunkLines.reserveCapacity(request.chunkSize)
+        do {
+            try finishWriting()
+        } catch {
+            results.deinitialize()
+            results.deallocate()
+            throw error
+        }
+        let job = UncheckedSendable((self, results, records, numbers))
+        writer.async(group: writing) {
+            let (me, results, records, numbers) = job.value
+            defer { results.deinitialize(); results.deallocate() }
+            do {
+                for i in 0..<results.count { try me.write(results[i], line: numbers[i], raw: records[i]) }
+            } catch {
+                me.writeError = error
+            }
+        }
     }
 
     /// What the workers mapped during the chunk joins the shared mappings (within the cache limit).
@@ -171,7 +219,8 @@ final class ProjectionJob {
         }
     }
 
-    /// Writes one record's result and counts it.
+    /// Writes one record's result and counts it (on the writer thread: nothing else reads or changes
+    /// what this changes until `finishWriting`).
     private func write(_ result: Result, line: Int, raw: [UInt8]) throws {
         outcome.read += 1
         var result = result
