@@ -36,10 +36,7 @@ final class CleaningJob {
     private var recordHashes: [String: UInt64] = [:]
     private var learned = TitleVariantLearning.Learned()
     /// Writes chunks in order, one at a time, beside the cleaning of the next.
-    private let writer = DispatchQueue(label: "kindred.clean.writer")
-    private let writing = DispatchGroup()
-    /// The first error a chunk's writing met (read once the writer is idle).
-    private var writeError: (any Error)?
+    private let writer = ChunkWriter(label: "kindred.clean.writer")
 
     /// One chunk's people as cleaned (filled in parallel, one slot per person).
     private struct Cleaned {
@@ -71,19 +68,7 @@ final class CleaningJob {
 
     /// Cleans everything, then publishes the files.
     func run() throws -> CleanOutcome {
-        do {
-            return try cleanAll()
-        } catch {
-            // The writer may still hold a chunk: let it finish before the files are given up.
-            writing.wait()
-            throw error
-        }
-    }
-
-    /// Waits for the chunk being written; rethrows what writing it met.
-    private func finishWriting() throws {
-        writing.wait()
-        if let error = writeError { throw error }
+        try writer.settlingOnError(cleanAll)
     }
 
     private func cleanAll() throws -> CleanOutcome {
@@ -100,7 +85,7 @@ final class CleaningJob {
             }
         }
         if !chunk.isEmpty { try flush() }
-        try finishWriting()
+        try writer.finish()
         request.progress?.set(done: reader.recordsRead)
         if reader.recordsRead == 0 {
             output.abandon()
@@ -192,11 +177,10 @@ final class CleaningJob {
         let masked = maskedValues(of: people, skippingTitles: titleCache, skippingSkills: skillCache)
         let (chunkTitles, chunkSkills) = mapNewValues(masked)
         let cleaned = clean(people, masked: masked.all, titles: chunkTitles, skills: chunkSkills)
-        try finishWriting()
         let job = UncheckedSendable((self, items, cleaned))
-        writer.async(group: writing) {
+        try writer.submit {
             let (me, items, cleaned) = job.value
-            do { try me.write(cleaned, items: items) } catch { me.writeError = error }
+            try me.write(cleaned, items: items)
         }
     }
 
@@ -310,7 +294,7 @@ final class CleaningJob {
     }
 
     /// Writes the chunk in input order, quarantined records in their place, and counts it (on the
-    /// writer thread: nothing else reads or changes what this changes until `finishWriting`).
+    /// writer thread: nothing else reads or changes what this changes until `writer.finish()`).
     private func write(_ cleaned: [Cleaned], items: [PeopleReadItem]) throws {
         var p = 0
         for item in items {

@@ -32,10 +32,7 @@ final class ProjectionJob {
     /// The line each id was first seen on (a repeated id is quarantined, as `kindred clean` does).
     private let seen = SeenIDs()
     /// Writes chunks in order, one at a time, beside the reading and projecting of the next.
-    private let writer = DispatchQueue(label: "kindred.project.writer")
-    private let writing = DispatchGroup()
-    /// The first error a chunk's writing met (read once the writer is idle).
-    private var writeError: (any Error)?
+    private let writer = ChunkWriter(label: "kindred.project.writer")
 
     init(request: ProjectRequest, model: ClusterModel, pseudonymizer: Pseudonymizer?, blockSize: Int) throws {
         self.request = request
@@ -62,19 +59,7 @@ final class ProjectionJob {
 
     /// Reads, projects and writes everything, then publishes the files.
     func run() throws -> ProjectOutcome {
-        do {
-            return try projectAll()
-        } catch {
-            // The writer may still hold a chunk: let it finish before the files are given up.
-            writing.wait()
-            throw error
-        }
-    }
-
-    /// Waits for the chunk being written; rethrows what writing it met.
-    private func finishWriting() throws {
-        writing.wait()
-        if let error = writeError { throw error }
+        try writer.settlingOnError(projectAll)
     }
 
     private func projectAll() throws -> ProjectOutcome {
@@ -94,7 +79,7 @@ final class ProjectionJob {
             }
         }
         try flush()
-        try finishWriting()
+        try writer.finish()
         outcome.skippedOtherShards += skippedOtherShards
         if !sawRecord {
             output.abandon()
@@ -117,7 +102,7 @@ final class ProjectionJob {
             return
         }
         try flush()
-        try finishWriting()
+        try writer.finish()
         if request.failOnBadRecord {
             output.abandon()
             throw KindredError.badInput(record.reason, file: record.file, line: record.line, field: record.field)
@@ -143,22 +128,18 @@ final class ProjectionJob {
         chunkLines = []
         chunk.reserveCapacity(request.chunkSize)
         chunkLines.reserveCapacity(request.chunkSize)
+        let job = UncheckedSendable((self, results, records, numbers))
         do {
-            try finishWriting()
+            try writer.submit {
+                let (me, results, records, numbers) = job.value
+                defer { results.deinitialize(); results.deallocate() }
+                for i in 0..<results.count { try me.write(results[i], line: numbers[i], raw: records[i]) }
+            }
         } catch {
+            // The chunk before failed to be written: this one was not handed over.
             results.deinitialize()
             results.deallocate()
             throw error
-        }
-        let job = UncheckedSendable((self, results, records, numbers))
-        writer.async(group: writing) {
-            let (me, results, records, numbers) = job.value
-            defer { results.deinitialize(); results.deallocate() }
-            do {
-                for i in 0..<results.count { try me.write(results[i], line: numbers[i], raw: records[i]) }
-            } catch {
-                me.writeError = error
-            }
         }
     }
 
@@ -220,7 +201,7 @@ final class ProjectionJob {
     }
 
     /// Writes one record's result and counts it (on the writer thread: nothing else reads or changes
-    /// what this changes until `finishWriting`).
+    /// what this changes until `writer.finish()`).
     private func write(_ result: Result, line: Int, raw: [UInt8]) throws {
         outcome.read += 1
         var result = result
